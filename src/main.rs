@@ -1,1 +1,28 @@
-fn main() {}
+//! The `flinch` command line: every subcommand parses its flags here and
+//! calls the library crates; nothing below `src/` reads the environment.
+
+mod cli;
+mod cmd;
+mod model_arg;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(cli::EXIT_ERROR)
+        }
+    }
+}
+
+fn try_main() -> anyhow::Result<ExitCode> {
+    let cli = cli::Cli::parse();
+    cmd::run(cli.command)
+}

@@ -1,0 +1,25 @@
+//! `flinch bench …`: commands that measure and print figures.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::{bench_sandbox, bench_solver, bench_speed};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Engine speed: load, prefill and decode tokens/s, batch throughput, peak RSS.
+    Speed(bench_speed::SpeedArgs),
+    /// Sandbox latency per evaluation (p50/p99) over typical expressions.
+    Sandbox(bench_sandbox::SandboxArgs),
+    /// Z3 time per script (p50/p99) over the solver test scripts.
+    Solver(bench_solver::SolverArgs),
+}
+
+pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        BenchCommand::Speed(a) => bench_speed::run(a),
+        BenchCommand::Sandbox(a) => bench_sandbox::run(a),
+        BenchCommand::Solver(a) => bench_solver::run(a),
+    }
+}

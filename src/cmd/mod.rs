@@ -1,0 +1,24 @@
+//! One file per subcommand; each parses nothing itself and calls a library.
+
+pub mod bench;
+pub mod bench_sandbox;
+pub mod bench_solver;
+pub mod bench_speed;
+pub mod calc;
+pub mod model;
+pub mod solve;
+pub mod tokenize;
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Model(c) => model::run(c),
+        Command::Tokenize(a) => tokenize::run(a),
+        Command::Calc(a) => calc::run(a),
+        Command::Solve(a) => solve::run(a),
+        Command::Bench(c) => bench::run(c),
+    }
+}

@@ -1,0 +1,1 @@
+//! Resolving `--model NAME|PATH` (being built).
