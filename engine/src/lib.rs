@@ -2,6 +2,7 @@
 //! generation, and the model store that fetches the catalog models.
 
 pub mod request;
+pub mod store;
 
 pub use request::{
     Allowed, CancelFlag, FinishReason, GenerateRequest, Generation, Message, Prompt, RepeatPenalty,

@@ -1,1 +1,4 @@
-//! flinch guardrails.
+//! flinch guardrails: router, routes, solver, post-passes, refine loop, trace
+//! and the `Pipeline` entry point.
+
+pub mod solver;

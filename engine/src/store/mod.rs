@@ -1,0 +1,1 @@
+//! The model store: the catalog, the cache directory, fetching and verifying (being built).
