@@ -1,0 +1,1 @@
+//! Typed requirements (IFEval instruction types and more) and their deterministic verifiers (being built).
