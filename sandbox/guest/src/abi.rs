@@ -3,7 +3,7 @@
 //! Each evaluation runs in a fresh instance, so nothing is ever freed.
 
 use crate::error::{ErrorKind, GuestError, Pos};
-use crate::{evaluate, wire, EvalConfig};
+use crate::{EvalConfig, evaluate, wire};
 
 /// Reserve `len` bytes for the host to write the program into.
 #[unsafe(no_mangle)]
@@ -19,13 +19,25 @@ pub extern "C" fn flinch_alloc(len: u32) -> u32 {
 /// # Safety
 /// `ptr..ptr + len` must be memory returned by `flinch_alloc(len)`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn flinch_eval(ptr: u32, len: u32, max_value_bits: u32, max_nesting: u32) -> u64 {
+pub unsafe extern "C" fn flinch_eval(
+    ptr: u32,
+    len: u32,
+    max_value_bits: u32,
+    max_nesting: u32,
+) -> u64 {
     // SAFETY: the host wrote exactly `len` bytes at `ptr`, allocated above.
     let bytes = unsafe { std::slice::from_raw_parts(ptr as *const u8, len as usize) };
-    let config = EvalConfig { max_value_bits, max_nesting };
+    let config = EvalConfig {
+        max_value_bits,
+        max_nesting,
+    };
     let result = match std::str::from_utf8(bytes) {
         Ok(program) => evaluate(program, &config),
-        Err(_) => Err(GuestError::new(ErrorKind::Syntax, "the program is not valid UTF-8", Pos::new(1, 1))),
+        Err(_) => Err(GuestError::new(
+            ErrorKind::Syntax,
+            "the program is not valid UTF-8",
+            Pos::new(1, 1),
+        )),
     };
     let reply = wire::encode(&result).into_bytes().into_boxed_slice();
     let reply_len = reply.len() as u64;

@@ -63,21 +63,46 @@ pub const FUNCTION_LIST: &str = "abs, ceil, float, floor, int, max, min, pow, ro
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Num(Number),
-    Var { name: String, pos: Pos },
+    Var {
+        name: String,
+        pos: Pos,
+    },
     Neg(Box<Expr>),
     /// `first op1 e1 op2 e2 …`, evaluated left to right; each operator's position.
-    Chain { first: Box<Expr>, rest: Vec<(BinOp, Pos, Expr)> },
-    Pow { base: Box<Expr>, exp: Box<Expr>, pos: Pos },
-    Percent { operand: Box<Expr>, pos: Pos },
-    Call { func: Func, args: Vec<Expr>, pos: Pos },
+    Chain {
+        first: Box<Expr>,
+        rest: Vec<(BinOp, Pos, Expr)>,
+    },
+    Pow {
+        base: Box<Expr>,
+        exp: Box<Expr>,
+        pos: Pos,
+    },
+    Percent {
+        operand: Box<Expr>,
+        pos: Pos,
+    },
+    Call {
+        func: Func,
+        args: Vec<Expr>,
+        pos: Pos,
+    },
     /// `[a, b]` or `(a, b)`: only meaningful as an argument of sum/min/max.
-    List { items: Vec<Expr>, pos: Pos },
+    List {
+        items: Vec<Expr>,
+        pos: Pos,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stmt {
     /// `name = expr`, or `name op= expr` when `op` is set.
-    Assign { name: String, op: Option<BinOp>, expr: Expr, pos: Pos },
+    Assign {
+        name: String,
+        op: Option<BinOp>,
+        expr: Expr,
+        pos: Pos,
+    },
     /// An expression line, or `print(expr)`.
     Expr(Expr),
     /// `import math` / `from math import …`: accepted, does nothing.

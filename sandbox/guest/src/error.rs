@@ -93,13 +93,22 @@ impl GuestError {
         let message: String = message.into();
         // The wire format is line based: keep messages on one line.
         let message = message.replace(['\n', '\r'], " ");
-        GuestError { kind, message, line: pos.line, column: pos.column }
+        GuestError {
+            kind,
+            message,
+            line: pos.line,
+            column: pos.column,
+        }
     }
 }
 
 impl fmt::Display for GuestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at line {}, column {}", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} at line {}, column {}",
+            self.message, self.line, self.column
+        )
     }
 }
 
@@ -157,6 +166,9 @@ mod tests {
         assert_eq!(describe_char('\0'), "U+0000");
         assert_eq!(describe_char('×'), "'×' (U+00D7)");
         assert_eq!(describe_char('@'), "'@'");
-        assert_eq!(quote_snippet(&"a".repeat(50)), format!("{}…", "a".repeat(40)));
+        assert_eq!(
+            quote_snippet(&"a".repeat(50)),
+            format!("{}…", "a".repeat(40))
+        );
     }
 }

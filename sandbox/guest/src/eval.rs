@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::ast::{Expr, Func, Stmt};
-use crate::error::{quote_snippet, ErrorKind, GuestError, Pos};
+use crate::error::{ErrorKind, GuestError, Pos, quote_snippet};
 use crate::lexer::BinOp;
 use crate::number::{Bounds, NumError, NumResult, Number};
 
@@ -31,7 +31,11 @@ fn type_error(msg: impl Into<String>, pos: Pos) -> GuestError {
 
 impl Evaluator {
     pub fn new(bounds: Bounds) -> Evaluator {
-        Evaluator { bounds, vars: HashMap::new(), assignments: Vec::new() }
+        Evaluator {
+            bounds,
+            vars: HashMap::new(),
+            assignments: Vec::new(),
+        }
     }
 
     /// Run one statement; returns its value (none for `import`).
@@ -39,7 +43,12 @@ impl Evaluator {
         match stmt {
             Stmt::Import => Ok(None),
             Stmt::Expr(e) => self.number(e).map(Some),
-            Stmt::Assign { name, op, expr, pos } => {
+            Stmt::Assign {
+                name,
+                op,
+                expr,
+                pos,
+            } => {
                 let rhs = self.number(expr)?;
                 let value = match op {
                     None => rhs,
@@ -111,10 +120,16 @@ impl Evaluator {
                 let x = self.number(exp)?;
                 b.pow(&x, self.bounds).map_err(at(*pos))?
             }
-            Expr::Percent { operand, pos } => self.number(operand)?.percent(self.bounds).map_err(at(*pos))?,
+            Expr::Percent { operand, pos } => self
+                .number(operand)?
+                .percent(self.bounds)
+                .map_err(at(*pos))?,
             Expr::Call { func, args, pos } => self.call(*func, args, *pos)?,
             Expr::List { items, .. } => {
-                let items = items.iter().map(|i| self.number(i)).collect::<Result<Vec<_>, _>>()?;
+                let items = items
+                    .iter()
+                    .map(|i| self.number(i))
+                    .collect::<Result<Vec<_>, _>>()?;
                 return Ok(Val::List(items));
             }
         };
@@ -125,9 +140,16 @@ impl Evaluator {
         let name = func.name();
         let arity = |lo: usize, hi: usize| -> Result<(), GuestError> {
             if args.len() < lo || args.len() > hi {
-                let want = if lo == hi { format!("{lo}") } else { format!("{lo} or {hi}") };
+                let want = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo} or {hi}")
+                };
                 let plural = if hi == 1 { "argument" } else { "arguments" };
-                return Err(type_error(format!("{name}() takes {want} {plural} ({} given)", args.len()), pos));
+                return Err(type_error(
+                    format!("{name}() takes {want} {plural} ({} given)", args.len()),
+                    pos,
+                ));
             }
             Ok(())
         };
@@ -160,7 +182,9 @@ impl Evaluator {
             Func::Int => x.trunc(),
             Func::Float => x,
             Func::Sqrt => x.root(2, b).map_err(at(pos))?,
-            Func::Min | Func::Max | Func::Sum | Func::Round | Func::Pow => unreachable!("handled above"),
+            Func::Min | Func::Max | Func::Sum | Func::Round | Func::Pow => {
+                unreachable!("handled above")
+            }
         })
     }
 
@@ -170,7 +194,10 @@ impl Evaluator {
         let b = self.bounds;
         let values: Vec<Number> = match (func, args.len()) {
             (_, 0) => {
-                return Err(type_error(format!("{name}() needs a list, as in {name}([1, 2, 3])"), pos));
+                return Err(type_error(
+                    format!("{name}() needs a list, as in {name}([1, 2, 3])"),
+                    pos,
+                ));
             }
             (Func::Sum, n) if n <= 2 => {
                 let Val::List(items) = self.eval(&args[0])? else {
@@ -188,24 +215,36 @@ impl Evaluator {
             }
             (Func::Sum, n) => {
                 return Err(type_error(
-                    format!("sum() takes a list and an optional start ({n} given): write sum([a, b, c])"),
+                    format!(
+                        "sum() takes a list and an optional start ({n} given): write sum([a, b, c])"
+                    ),
                     pos,
                 ));
             }
             (_, 1) => match self.eval(&args[0])? {
                 Val::List(items) => items,
                 Val::Num(_) => {
-                    return Err(type_error(format!("{name}() needs two or more values, or one list"), pos));
+                    return Err(type_error(
+                        format!("{name}() needs two or more values, or one list"),
+                        pos,
+                    ));
                 }
             },
-            _ => args.iter().map(|a| self.number(a)).collect::<Result<_, _>>()?,
+            _ => args
+                .iter()
+                .map(|a| self.number(a))
+                .collect::<Result<_, _>>()?,
         };
         let mut it = values.into_iter();
         let Some(mut best) = it.next() else {
             return Err(type_error(format!("{name}() of an empty list"), pos));
         };
         for x in it {
-            let better = if func == Func::Min { x.value < best.value } else { x.value > best.value };
+            let better = if func == Func::Min {
+                x.value < best.value
+            } else {
+                x.value > best.value
+            };
             if better {
                 best = x;
             }

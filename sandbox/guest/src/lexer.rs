@@ -2,7 +2,7 @@
 //! token list. Newlines inside brackets and after a `\` are joined, as in
 //! Python; `#` starts a comment that runs to the end of the line.
 
-use crate::error::{describe_char, ErrorKind, GuestError, Pos};
+use crate::error::{ErrorKind, GuestError, Pos, describe_char};
 
 /// A number literal as written, checked against Python's literal grammar but
 /// not yet converted (that needs the size limit, see `number::from_literal`).
@@ -10,7 +10,12 @@ use crate::error::{describe_char, ErrorKind, GuestError, Pos};
 pub enum NumLit {
     /// Decimal: all significant digits (integer and fraction parts, no `_`),
     /// how many of them are after the point, and the exponent as written.
-    Decimal { digits: String, frac_len: usize, exp_negative: bool, exp_digits: String },
+    Decimal {
+        digits: String,
+        frac_len: usize,
+        exp_negative: bool,
+        exp_digits: String,
+    },
     /// `0x…`, `0o…`, `0b…`.
     Radix { radix: u32, digits: String },
 }
@@ -105,8 +110,18 @@ fn syntax(msg: impl Into<String>, pos: Pos) -> GuestError {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Lexer<'a> {
-        let i = if src.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-        Lexer { src, i, line: 1, col: 1, depth: 0 }
+        let i = if src.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
+        Lexer {
+            src,
+            i,
+            line: 1,
+            col: 1,
+            depth: 0,
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -145,7 +160,10 @@ impl<'a> Lexer<'a> {
     pub fn next_token(&mut self) -> Result<Token, GuestError> {
         loop {
             let Some(c) = self.peek() else {
-                return Ok(Token { tok: Tok::Eof, pos: self.pos() });
+                return Ok(Token {
+                    tok: Tok::Eof,
+                    pos: self.pos(),
+                });
             };
             match c {
                 ' ' | '\t' | '\x0c' => {
@@ -163,7 +181,10 @@ impl<'a> Lexer<'a> {
                     let pos = self.pos();
                     self.bump_newline();
                     if self.depth == 0 {
-                        return Ok(Token { tok: Tok::Newline, pos });
+                        return Ok(Token {
+                            tok: Tok::Newline,
+                            pos,
+                        });
                     }
                 }
                 '\\' => {
@@ -224,7 +245,10 @@ impl<'a> Lexer<'a> {
             '=' if next == Some('=') => Err(syntax("comparisons are not supported", pos)),
             '=' => simple(self, Tok::Assign, 1),
             '<' | '>' | '!' => Err(syntax("comparisons are not supported", pos)),
-            '^' => Err(syntax("'^' is not a power here; write '**' for powers, as in 2 ** 3", pos)),
+            '^' => Err(syntax(
+                "'^' is not a power here; write '**' for powers, as in 2 ** 3",
+                pos,
+            )),
             '\'' | '"' => Err(syntax("strings are not supported", pos)),
             _ => Err(self.unexpected(c, pos)),
         }
@@ -233,10 +257,11 @@ impl<'a> Lexer<'a> {
     fn unexpected(&self, c: char, pos: Pos) -> GuestError {
         let what = describe_char(c);
         let hint = match c {
-            '\u{2212}' | '\u{2013}' | '\u{2014}' | '\u{2010}' | '\u{2011}' | '\u{fe63}' | '\u{ff0d}' => {
-                "; write '-'"
+            '\u{2212}' | '\u{2013}' | '\u{2014}' | '\u{2010}' | '\u{2011}' | '\u{fe63}'
+            | '\u{ff0d}' => "; write '-'",
+            '\u{00d7}' | '\u{00b7}' | '\u{22c5}' | '\u{2217}' | '\u{2715}' | '\u{ff0a}' => {
+                "; write '*'"
             }
-            '\u{00d7}' | '\u{00b7}' | '\u{22c5}' | '\u{2217}' | '\u{2715}' | '\u{ff0a}' => "; write '*'",
             '\u{00f7}' | '\u{2215}' | '\u{2044}' | '\u{ff0f}' => "; write '/'",
             '\u{ff0b}' => "; write '+'",
             '\u{ff05}' | '\u{066a}' => "; write '%'",
@@ -269,9 +294,15 @@ impl<'a> Lexer<'a> {
         }
         let name = &self.src[start..self.i];
         if name.len() > MAX_NAME_LEN {
-            return Err(syntax(format!("names are limited to {MAX_NAME_LEN} characters"), pos));
+            return Err(syntax(
+                format!("names are limited to {MAX_NAME_LEN} characters"),
+                pos,
+            ));
         }
-        Ok(Token { tok: Tok::Name(name.to_string()), pos })
+        Ok(Token {
+            tok: Tok::Name(name.to_string()),
+            pos,
+        })
     }
 
     /// Digits with single `_` between them; returns them without the `_`.
@@ -285,7 +316,10 @@ impl<'a> Lexer<'a> {
                 self.bump();
             } else if c == '_' {
                 if last_underscore || (out.is_empty() && radix == 10) {
-                    return Err(syntax("invalid number literal: '_' must sit between digits", start_pos));
+                    return Err(syntax(
+                        "invalid number literal: '_' must sit between digits",
+                        start_pos,
+                    ));
                 }
                 last_underscore = true;
                 self.bump();
@@ -294,7 +328,10 @@ impl<'a> Lexer<'a> {
             }
         }
         if last_underscore {
-            return Err(syntax("invalid number literal: '_' must sit between digits", start_pos));
+            return Err(syntax(
+                "invalid number literal: '_' must sit between digits",
+                start_pos,
+            ));
         }
         Ok(out)
     }
@@ -315,7 +352,10 @@ impl<'a> Lexer<'a> {
             }
             let digits = self.digits(radix, pos)?;
             if digits.is_empty() {
-                return Err(syntax("invalid number literal: digits must follow the base prefix", pos));
+                return Err(syntax(
+                    "invalid number literal: digits must follow the base prefix",
+                    pos,
+                ));
             }
             NumLit::Radix { radix, digits }
         } else {
@@ -341,7 +381,10 @@ impl<'a> Lexer<'a> {
                     after.is_some_and(|c| c.is_ascii_digit())
                 };
                 if !digit_follows {
-                    return Err(syntax("invalid number literal: the exponent needs digits, as in 1e3", pos));
+                    return Err(syntax(
+                        "invalid number literal: the exponent needs digits, as in 1e3",
+                        pos,
+                    ));
                 }
                 is_float = true;
                 self.bump();
@@ -350,22 +393,34 @@ impl<'a> Lexer<'a> {
                 }
                 exp_digits = self.digits(10, pos)?;
             }
-            if !is_float && int.len() > 1 && int.starts_with('0') && int.bytes().any(|b| b != b'0') {
+            if !is_float && int.len() > 1 && int.starts_with('0') && int.bytes().any(|b| b != b'0')
+            {
                 return Err(syntax(
                     "leading zeros in decimal integer literals are not permitted; write the number without them",
                     pos,
                 ));
             }
             let frac_len = frac.len();
-            NumLit::Decimal { digits: int + &frac, frac_len, exp_negative, exp_digits }
+            NumLit::Decimal {
+                digits: int + &frac,
+                frac_len,
+                exp_negative,
+                exp_digits,
+            }
         };
         match self.peek() {
             Some('j' | 'J') => Err(syntax("complex numbers are not supported", pos)),
             Some(c) if c.is_alphanumeric() || c == '_' => Err(syntax(
-                format!("invalid number literal: a number cannot be followed directly by {}", describe_char(c)),
+                format!(
+                    "invalid number literal: a number cannot be followed directly by {}",
+                    describe_char(c)
+                ),
                 pos,
             )),
-            _ => Ok(Token { tok: Tok::Number(lit), pos }),
+            _ => Ok(Token {
+                tok: Tok::Number(lit),
+                pos,
+            }),
         }
     }
 }
@@ -414,20 +469,47 @@ mod tests {
         assert_eq!(toks("5."), vec![dec("5", 0, false, "")]);
         assert_eq!(toks("1e3"), vec![dec("1", 0, false, "3")]);
         assert_eq!(toks("1.5E-2"), vec![dec("15", 1, true, "2")]);
-        assert_eq!(toks("0x_ff"), vec![Tok::Number(NumLit::Radix { radix: 16, digits: "ff".into() })]);
-        assert_eq!(toks("0b101"), vec![Tok::Number(NumLit::Radix { radix: 2, digits: "101".into() })]);
+        assert_eq!(
+            toks("0x_ff"),
+            vec![Tok::Number(NumLit::Radix {
+                radix: 16,
+                digits: "ff".into()
+            })]
+        );
+        assert_eq!(
+            toks("0b101"),
+            vec![Tok::Number(NumLit::Radix {
+                radix: 2,
+                digits: "101".into()
+            })]
+        );
         assert_eq!(toks("000"), vec![dec("000", 0, false, "")]);
     }
 
     #[test]
     fn bad_literals_are_syntax_errors() {
-        assert_eq!(err("1__0").message, "invalid number literal: '_' must sit between digits");
-        assert_eq!(err("1_").message, "invalid number literal: '_' must sit between digits");
-        assert_eq!(err("2x").message, "invalid number literal: a number cannot be followed directly by 'x'");
+        assert_eq!(
+            err("1__0").message,
+            "invalid number literal: '_' must sit between digits"
+        );
+        assert_eq!(
+            err("1_").message,
+            "invalid number literal: '_' must sit between digits"
+        );
+        assert_eq!(
+            err("2x").message,
+            "invalid number literal: a number cannot be followed directly by 'x'"
+        );
         assert_eq!(err("3j").message, "complex numbers are not supported");
-        assert_eq!(err("1e").message, "invalid number literal: the exponent needs digits, as in 1e3");
+        assert_eq!(
+            err("1e").message,
+            "invalid number literal: the exponent needs digits, as in 1e3"
+        );
         assert!(err("012").message.starts_with("leading zeros"));
-        assert_eq!(err("0x").message, "invalid number literal: digits must follow the base prefix");
+        assert_eq!(
+            err("0x").message,
+            "invalid number literal: digits must follow the base prefix"
+        );
     }
 
     #[test]
@@ -448,10 +530,31 @@ mod tests {
 
     #[test]
     fn newlines_join_inside_brackets_and_after_backslash() {
-        assert_eq!(toks("(1\n+2)\n3").iter().filter(|t| **t == Tok::Newline).count(), 1);
-        assert_eq!(toks("1 + \\\n 2").iter().filter(|t| **t == Tok::Newline).count(), 0);
-        assert_eq!(toks("1 # two\r\n2").iter().filter(|t| **t == Tok::Newline).count(), 1);
-        assert_eq!(toks("1; 2").iter().filter(|t| **t == Tok::Newline).count(), 1);
+        assert_eq!(
+            toks("(1\n+2)\n3")
+                .iter()
+                .filter(|t| **t == Tok::Newline)
+                .count(),
+            1
+        );
+        assert_eq!(
+            toks("1 + \\\n 2")
+                .iter()
+                .filter(|t| **t == Tok::Newline)
+                .count(),
+            0
+        );
+        assert_eq!(
+            toks("1 # two\r\n2")
+                .iter()
+                .filter(|t| **t == Tok::Newline)
+                .count(),
+            1
+        );
+        assert_eq!(
+            toks("1; 2").iter().filter(|t| **t == Tok::Newline).count(),
+            1
+        );
     }
 
     #[test]
@@ -462,17 +565,32 @@ mod tests {
         }
         let e = lx.next_token().unwrap_err();
         assert_eq!((e.line, e.column), (2, 3));
-        assert_eq!(e.message, "unexpected character 'é' (U+00E9); names are ASCII letters, digits and '_'");
+        assert_eq!(
+            e.message,
+            "unexpected character 'é' (U+00E9); names are ASCII letters, digits and '_'"
+        );
     }
 
     #[test]
     fn hostile_characters_get_plain_messages() {
-        assert_eq!(err("1 \u{2212} 2").message, "unexpected character '−' (U+2212); write '-'");
-        assert_eq!(err("2 × 3").message, "unexpected character '×' (U+00D7); write '*'");
-        assert_eq!(err("\u{0663}").message, "unexpected character '٣' (U+0663); only the ASCII digits 0-9 are accepted");
+        assert_eq!(
+            err("1 \u{2212} 2").message,
+            "unexpected character '−' (U+2212); write '-'"
+        );
+        assert_eq!(
+            err("2 × 3").message,
+            "unexpected character '×' (U+00D7); write '*'"
+        );
+        assert_eq!(
+            err("\u{0663}").message,
+            "unexpected character '٣' (U+0663); only the ASCII digits 0-9 are accepted"
+        );
         assert_eq!(err("1\u{0}").message, "unexpected character U+0000");
         assert_eq!(err("'os'").message, "strings are not supported");
-        assert_eq!(err("2 ^ 3").message, "'^' is not a power here; write '**' for powers, as in 2 ** 3");
+        assert_eq!(
+            err("2 ^ 3").message,
+            "'^' is not a power here; write '**' for powers, as in 2 ** 3"
+        );
         assert_eq!(err("1 == 1").message, "comparisons are not supported");
     }
 }

@@ -27,12 +27,14 @@ pub mod wire;
 mod abi;
 
 pub use error::{ErrorKind, GuestError, Pos};
-pub use render::{Rendered, ValueKind, DECIMAL_DIGITS};
 pub use number::ROOT_DIGITS;
+pub use render::{DECIMAL_DIGITS, Rendered, ValueKind};
 
 /// Default bound on a value: numerator and denominator each at most this
-/// many bits (32,768 bits is about 9,864 decimal digits).
-pub const DEFAULT_MAX_VALUE_BITS: u32 = 32_768;
+/// many bits (8,192 bits is about 2,466 decimal digits). It keeps the worst
+/// single operation (a gcd of two values at the bound) to a few million
+/// wasm instructions, far inside the host's default fuel.
+pub const DEFAULT_MAX_VALUE_BITS: u32 = 8_192;
 /// Default bound on nesting: brackets, unary signs and powers together.
 pub const DEFAULT_MAX_NESTING: u32 = 100;
 
@@ -48,7 +50,10 @@ pub struct EvalConfig {
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        EvalConfig { max_value_bits: DEFAULT_MAX_VALUE_BITS, max_nesting: DEFAULT_MAX_NESTING }
+        EvalConfig {
+            max_value_bits: DEFAULT_MAX_VALUE_BITS,
+            max_nesting: DEFAULT_MAX_NESTING,
+        }
     }
 }
 
@@ -71,7 +76,9 @@ pub struct Outcome {
 /// Evaluate a program: every statement in order; the last one's value is the
 /// answer.
 pub fn evaluate(program: &str, config: &EvalConfig) -> Result<Outcome, GuestError> {
-    let bounds = number::Bounds { max_bits: u64::from(config.max_value_bits) };
+    let bounds = number::Bounds {
+        max_bits: u64::from(config.max_value_bits),
+    };
     let mut parser = parser::Parser::new(program, bounds, config.max_nesting);
     let mut evaluator = eval::Evaluator::new(bounds);
     let mut last = None;
@@ -90,7 +97,13 @@ pub fn evaluate(program: &str, config: &EvalConfig) -> Result<Outcome, GuestErro
     let assignments = evaluator
         .assignments
         .iter()
-        .map(|(name, n)| Assignment { name: name.clone(), value: render::render(n) })
+        .map(|(name, n)| Assignment {
+            name: name.clone(),
+            value: render::render(n),
+        })
         .collect();
-    Ok(Outcome { value: render::render(&last), assignments })
+    Ok(Outcome {
+        value: render::render(&last),
+        assignments,
+    })
 }

@@ -30,15 +30,25 @@ pub struct NumError {
 
 impl NumError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> NumError {
-        NumError { kind, message: message.into() }
+        NumError {
+            kind,
+            message: message.into(),
+        }
     }
 }
 
 fn too_large(what: &str, bits: f64, b: Bounds) -> NumError {
-    let bits = if bits.is_finite() && bits < 1e18 { format!("{}", bits.ceil() as u64) } else { "astronomically many".into() };
+    let bits = if bits.is_finite() && bits < 1e18 {
+        format!("{}", bits.ceil() as u64)
+    } else {
+        "astronomically many".into()
+    };
     NumError::new(
         ErrorKind::TooLarge,
-        format!("result too large: {what} would need about {bits} bits; the limit is {} bits", b.max_bits),
+        format!(
+            "result too large: {what} would need about {bits} bits; the limit is {} bits",
+            b.max_bits
+        ),
     )
 }
 
@@ -76,7 +86,10 @@ fn pow10(exp: u64) -> BigInt {
 
 impl Number {
     pub fn exact(value: BigRational) -> Number {
-        Number { value, approx: false }
+        Number {
+            value,
+            approx: false,
+        }
     }
 
     pub fn int(n: i64) -> Number {
@@ -120,7 +133,12 @@ impl Number {
                 let n = BigInt::parse_bytes(digits.as_bytes(), *radix).unwrap_or_default();
                 Number::exact(BigRational::from_integer(n)).check(b)
             }
-            NumLit::Decimal { digits, frac_len, exp_negative, exp_digits } => {
+            NumLit::Decimal {
+                digits,
+                frac_len,
+                exp_negative,
+                exp_digits,
+            } => {
                 let significant = digits.trim_start_matches('0');
                 if significant.is_empty() {
                     return Ok(Number::int(0));
@@ -138,7 +156,11 @@ impl Number {
                 let scale = exp - *frac_len as i128;
                 let mant_bits = significant.len() as f64 * LOG2_10;
                 let scale_bits = scale.unsigned_abs() as f64 * LOG2_10;
-                let worst = if scale >= 0 { mant_bits + scale_bits } else { mant_bits.max(scale_bits) };
+                let worst = if scale >= 0 {
+                    mant_bits + scale_bits
+                } else {
+                    mant_bits.max(scale_bits)
+                };
                 if worst > b.max_bits as f64 + 8.0 {
                     return Err(too_large("this number literal", worst, b));
                 }
@@ -146,7 +168,7 @@ impl Number {
                 let value = if scale >= 0 {
                     BigRational::from_integer(mant * pow10(scale as u64))
                 } else {
-                    BigRational::new(mant, pow10(scale.unsigned_abs() as u64))
+                    ratio(mant, pow10(scale.unsigned_abs() as u64))
                 };
                 Number::exact(value).check(b)
             }
@@ -158,22 +180,30 @@ impl Number {
     }
 
     pub fn add(&self, o: &Number, b: Bounds) -> NumResult {
-        Number::with(&self.value + &o.value, self.approx || o.approx).check(b)
+        Number::with(add(&self.value, &o.value, false), self.approx || o.approx).check(b)
     }
 
     pub fn sub(&self, o: &Number, b: Bounds) -> NumResult {
-        Number::with(&self.value - &o.value, self.approx || o.approx).check(b)
+        Number::with(add(&self.value, &o.value, true), self.approx || o.approx).check(b)
     }
 
     pub fn mul(&self, o: &Number, b: Bounds) -> NumResult {
-        Number::with(&self.value * &o.value, self.approx || o.approx).check(b)
+        let (x, y) = (&self.value, &o.value);
+        let value = if x.is_integer() && y.is_integer() {
+            BigRational::from_integer(x.numer() * y.numer())
+        } else {
+            ratio(x.numer() * y.numer(), x.denom() * y.denom())
+        };
+        Number::with(value, self.approx || o.approx).check(b)
     }
 
     pub fn div(&self, o: &Number, b: Bounds) -> NumResult {
         if o.is_zero() {
             return Err(div_zero("division by zero"));
         }
-        Number::with(&self.value / &o.value, self.approx || o.approx).check(b)
+        let (x, y) = (&self.value, &o.value);
+        let value = ratio(x.numer() * y.denom(), x.denom() * y.numer());
+        Number::with(value, self.approx || o.approx).check(b)
     }
 
     /// Python's `//`: the floor of the exact quotient.
@@ -181,7 +211,9 @@ impl Number {
         if o.is_zero() {
             return Err(div_zero("integer division by zero"));
         }
-        Number::with((&self.value / &o.value).floor(), self.approx || o.approx).check(b)
+        let (x, y) = (&self.value, &o.value);
+        let q = (x.numer() * y.denom()).div_floor(&(x.denom() * y.numer()));
+        Number::with(BigRational::from_integer(q), self.approx || o.approx).check(b)
     }
 
     /// Python's `%`: `a - b * floor(a / b)`, so the result has the sign of `b`.
@@ -189,12 +221,21 @@ impl Number {
         if o.is_zero() {
             return Err(div_zero("modulo by zero"));
         }
-        let q = (&self.value / &o.value).floor();
-        Number::with(&self.value - &o.value * q, self.approx || o.approx).check(b)
+        // a/b mod c/d = (a d mod b c) / (b d); the sign follows c, as in Python.
+        let (x, y) = (&self.value, &o.value);
+        let r = (x.numer() * y.denom()).mod_floor(&(x.denom() * y.numer()));
+        Number::with(ratio(r, x.denom() * y.denom()), self.approx || o.approx).check(b)
     }
 
     pub fn percent(&self, b: Bounds) -> NumResult {
-        Number::with(&self.value / BigRational::from_integer(BigInt::from(100)), self.approx).check(b)
+        Number::with(
+            ratio(
+                self.value.numer().clone(),
+                self.value.denom() * BigInt::from(100),
+            ),
+            self.approx,
+        )
+        .check(b)
     }
 
     pub fn abs(&self) -> Number {
@@ -217,20 +258,31 @@ impl Number {
     /// Round half to even (Python 3's `round`), to `ndigits` decimal places.
     pub fn round(&self, ndigits: Option<&Number>, b: Bounds) -> NumResult {
         let Some(nd) = ndigits else {
-            return Ok(Number::with(BigRational::from_integer(round_half_even(&self.value)), self.approx));
+            return Ok(Number::with(
+                BigRational::from_integer(round_half_even(&self.value)),
+                self.approx,
+            ));
         };
         if !nd.is_integer() {
-            return Err(NumError::new(ErrorKind::Type, "round() needs a whole number of digits"));
+            return Err(NumError::new(
+                ErrorKind::Type,
+                "round() needs a whole number of digits",
+            ));
         }
         let nd = nd.value.to_integer();
-        let Some(nd) = nd.to_i64().filter(|n| (n.unsigned_abs() as f64) * LOG2_10 <= b.max_bits as f64) else {
+        let Some(nd) = nd
+            .to_i64()
+            .filter(|n| (n.unsigned_abs() as f64) * LOG2_10 <= b.max_bits as f64)
+        else {
             return Err(too_large("round() to that many digits", f64::INFINITY, b));
         };
-        let scale = BigRational::from_integer(pow10(nd.unsigned_abs()));
+        let scale = pow10(nd.unsigned_abs());
         let value = if nd >= 0 {
-            BigRational::from_integer(round_half_even(&(&self.value * &scale))) / scale
+            let scaled = round_half_even_parts(&(self.value.numer() * &scale), self.value.denom());
+            ratio(scaled, scale)
         } else {
-            BigRational::from_integer(round_half_even(&(&self.value / &scale))) * scale
+            let scaled = round_half_even_parts(self.value.numer(), &(self.value.denom() * &scale));
+            BigRational::from_integer(scaled * scale)
         };
         Number::with(value, self.approx || nd_approx(ndigits)).check(b)
     }
@@ -239,7 +291,9 @@ impl Number {
     pub fn pow(&self, e: &Number, b: Bounds) -> NumResult {
         let approx = self.approx || e.approx;
         if e.is_integer() {
-            return self.int_pow(&e.value.to_integer(), b).map(|n| Number::with(n.value, approx || n.approx));
+            return self
+                .int_pow(&e.value.to_integer(), b)
+                .map(|n| Number::with(n.value, approx || n.approx));
         }
         if self.is_negative() {
             return Err(NumError::new(
@@ -254,8 +308,17 @@ impl Number {
                 Ok(Number::with(BigRational::zero(), approx))
             };
         }
-        let Some(root) = e.value.denom().to_u32().filter(|r| u64::from(*r) <= b.max_bits) else {
-            return Err(too_large("a fractional power with that denominator", f64::INFINITY, b));
+        let Some(root) = e
+            .value
+            .denom()
+            .to_u32()
+            .filter(|r| u64::from(*r) <= b.max_bits)
+        else {
+            return Err(too_large(
+                "a fractional power with that denominator",
+                f64::INFINITY,
+                b,
+            ));
         };
         let base = self.int_pow(e.value.numer(), b)?;
         let r = base.root(root, b)?;
@@ -277,13 +340,25 @@ impl Number {
         }
         let est = log2_abs(p).max(log2_abs(q)) * e.to_f64().map(f64::abs).unwrap_or(f64::INFINITY);
         if !(est <= b.max_bits as f64 + 1.0) {
-            let what = format!("this power (exponent {})", crate::error::quote_snippet(&e.to_string()));
+            let what = format!(
+                "this power (exponent {})",
+                crate::error::quote_snippet(&e.to_string())
+            );
             return Err(too_large(&what, est, b));
         }
         let n = e.magnitude().to_usize().unwrap_or(usize::MAX);
         let pn = num_traits::pow(p.clone(), n);
         let qn = num_traits::pow(q.clone(), n);
-        let value = if e.is_negative() { BigRational::new(qn, pn) } else { BigRational::new(pn, qn) };
+        let value = if e.is_negative() {
+            // p and q are coprime, so their powers are too: no gcd needed.
+            if pn.is_negative() {
+                BigRational::new_raw(-qn, -pn)
+            } else {
+                BigRational::new_raw(qn, pn)
+            }
+        } else {
+            BigRational::new_raw(pn, qn)
+        };
         Number::exact(value).check(b)
     }
 
@@ -291,7 +366,10 @@ impl Number {
     /// rational, else truncated to at least `ROOT_DIGITS` significant digits.
     pub fn root(&self, n: u32, b: Bounds) -> NumResult {
         if self.is_negative() {
-            return Err(NumError::new(ErrorKind::Domain, "sqrt of a negative number is not a real number"));
+            return Err(NumError::new(
+                ErrorKind::Domain,
+                "sqrt of a negative number is not a real number",
+            ));
         }
         if n == 1 || self.is_zero() {
             return Ok(self.clone());
@@ -299,8 +377,10 @@ impl Number {
         let p = self.value.numer().magnitude();
         let q = self.value.denom().magnitude();
         let (rp, rq) = (p.nth_root(n), q.nth_root(n));
-        if num_traits::pow(rp.clone(), n as usize) == *p && num_traits::pow(rq.clone(), n as usize) == *q {
-            let value = BigRational::new(BigInt::from(rp), BigInt::from(rq));
+        if num_traits::pow(rp.clone(), n as usize) == *p
+            && num_traits::pow(rq.clone(), n as usize) == *q
+        {
+            let value = BigRational::new_raw(BigInt::from(rp), BigInt::from(rq));
             return Ok(Number::with(value, self.approx));
         }
         // floor(root(x) * 10^k) = floor(root(floor(x * 10^(n k)))).
@@ -309,17 +389,25 @@ impl Number {
         let k = (ROOT_DIGITS as f64 + 1.0 - magnitude).max(0.0) as u64;
         let scale_bits = (n as f64) * (k as f64) * LOG2_10;
         if scale_bits + (p.bits() as f64) > 4.0 * b.max_bits as f64 {
-            return Err(too_large("this root at the stated precision", scale_bits, b));
+            return Err(too_large(
+                "this root at the stated precision",
+                scale_bits,
+                b,
+            ));
         }
         let scaled: BigUint = p * pow10(n as u64 * k).magnitude() / q;
         let s = scaled.nth_root(n);
-        let value = BigRational::new(BigInt::from(s), pow10(k));
+        let value = ratio(BigInt::from(s), pow10(k));
         Number::with(value, true).check(b)
     }
 
     /// `true` if the value is a whole number that fits an i64.
     pub fn to_i64(&self) -> Option<i64> {
-        if self.is_integer() { self.value.to_integer().to_i64() } else { None }
+        if self.is_integer() {
+            self.value.to_integer().to_i64()
+        } else {
+            None
+        }
     }
 }
 
@@ -329,11 +417,14 @@ fn nd_approx(nd: Option<&Number>) -> bool {
 
 /// Round to the nearest integer, ties to the even one.
 pub fn round_half_even(x: &BigRational) -> BigInt {
-    let fl = x.floor();
-    let diff = x - &fl;
-    let half = BigRational::new(BigInt::one(), BigInt::from(2));
-    let fl = fl.to_integer();
-    match diff.cmp(&half) {
+    round_half_even_parts(x.numer(), x.denom())
+}
+
+/// `n / d` (d > 0) rounded to the nearest integer, ties to the even one.
+pub fn round_half_even_parts(n: &BigInt, d: &BigInt) -> BigInt {
+    let (fl, r) = n.div_mod_floor(d);
+    let twice: BigInt = r * 2;
+    match twice.cmp(d) {
         std::cmp::Ordering::Less => fl,
         std::cmp::Ordering::Greater => fl + 1,
         std::cmp::Ordering::Equal => {
@@ -344,6 +435,52 @@ pub fn round_half_even(x: &BigRational) -> BigInt {
             }
         }
     }
+}
+
+/// Greatest common divisor by Euclid's algorithm. (num-integer's binary gcd
+/// takes one step per bit when one side is small, e.g. gcd(x, 1) on a
+/// 30,000-bit x, which is slow in wasm; Euclid finishes that in one step.)
+fn gcd(a: &BigInt, b: &BigInt) -> BigUint {
+    let (mut a, mut b) = (a.magnitude().clone(), b.magnitude().clone());
+    while !b.is_zero() {
+        let r = &a % &b;
+        a = b;
+        b = r;
+    }
+    a
+}
+
+/// `n / d` in lowest terms with a positive denominator (`d` must not be 0).
+pub fn ratio(n: BigInt, d: BigInt) -> BigRational {
+    let (n, d) = if d.is_negative() { (-n, -d) } else { (n, d) };
+    if d.is_one() {
+        return BigRational::from_integer(n);
+    }
+    if n.is_zero() {
+        return BigRational::zero();
+    }
+    let g = BigInt::from(gcd(&n, &d));
+    if g.is_one() {
+        BigRational::new_raw(n, d)
+    } else {
+        BigRational::new_raw(n / &g, d / &g)
+    }
+}
+
+/// `x + y`, or `x - y` when `negate` is set, reducing with [`ratio`].
+fn add(x: &BigRational, y: &BigRational, negate: bool) -> BigRational {
+    let c = if negate {
+        -y.numer()
+    } else {
+        y.numer().clone()
+    };
+    if x.is_integer() && y.is_integer() {
+        return BigRational::from_integer(x.numer() + c);
+    }
+    if x.denom() == y.denom() {
+        return ratio(x.numer() + c, x.denom().clone());
+    }
+    ratio(x.numer() * y.denom() + c * x.denom(), x.denom() * y.denom())
 }
 
 #[cfg(test)]
@@ -375,7 +512,10 @@ mod tests {
         assert_eq!(show(&lit("1e3").unwrap()), "1000");
         assert_eq!(show(&lit("1.5e-2").unwrap()), "3/200");
         assert_eq!(show(&lit("0xff").unwrap()), "255");
-        assert_eq!(show(&lit("0e99999999999999999999999999999999999").unwrap()), "0");
+        assert_eq!(
+            show(&lit("0e99999999999999999999999999999999999").unwrap()),
+            "0"
+        );
     }
 
     #[test]
@@ -387,20 +527,44 @@ mod tests {
             "result too large: this number literal would need about 3321932 bits; the limit is 32768 bits"
         );
         assert_eq!(lit("1e-1000000").unwrap_err().kind, ErrorKind::TooLarge);
-        assert_eq!(lit("1e99999999999999999999999999999999999").unwrap_err().kind, ErrorKind::TooLarge);
-        assert_eq!(lit(&"9".repeat(20_000)).unwrap_err().kind, ErrorKind::TooLarge);
+        assert_eq!(
+            lit("1e99999999999999999999999999999999999")
+                .unwrap_err()
+                .kind,
+            ErrorKind::TooLarge
+        );
+        assert_eq!(
+            lit(&"9".repeat(20_000)).unwrap_err().kind,
+            ErrorKind::TooLarge
+        );
         assert!(lit(&"9".repeat(9_000)).is_ok());
     }
 
     #[test]
     fn floor_div_and_mod_follow_python_signs() {
-        let cases = [(7, 2, 3, 1), (-7, 2, -4, 1), (7, -2, -4, -1), (-7, -2, 3, -1)];
+        let cases = [
+            (7, 2, 3, 1),
+            (-7, 2, -4, 1),
+            (7, -2, -4, -1),
+            (-7, -2, 3, -1),
+        ];
         for (a, b, fd, m) in cases {
-            assert_eq!(show(&q(a, 1).floor_div(&q(b, 1), B).unwrap()), fd.to_string(), "{a}//{b}");
-            assert_eq!(show(&q(a, 1).modulo(&q(b, 1), B).unwrap()), m.to_string(), "{a}%{b}");
+            assert_eq!(
+                show(&q(a, 1).floor_div(&q(b, 1), B).unwrap()),
+                fd.to_string(),
+                "{a}//{b}"
+            );
+            assert_eq!(
+                show(&q(a, 1).modulo(&q(b, 1), B).unwrap()),
+                m.to_string(),
+                "{a}%{b}"
+            );
         }
         assert_eq!(show(&q(15, 2).modulo(&q(2, 1), B).unwrap()), "3/2");
-        assert_eq!(q(1, 1).modulo(&q(0, 1), B).unwrap_err().message, "modulo by zero");
+        assert_eq!(
+            q(1, 1).modulo(&q(0, 1), B).unwrap_err().message,
+            "modulo by zero"
+        );
     }
 
     #[test]
@@ -408,7 +572,10 @@ mod tests {
         assert_eq!(show(&q(2, 1).pow(&q(10, 1), B).unwrap()), "1024");
         assert_eq!(show(&q(2, 1).pow(&q(-2, 1), B).unwrap()), "1/4");
         assert_eq!(show(&q(2, 3).pow(&q(-3, 1), B).unwrap()), "27/8");
-        assert_eq!(show(&q(-1, 1).pow(&q(1_000_000_000_001, 1), B).unwrap()), "-1");
+        assert_eq!(
+            show(&q(-1, 1).pow(&q(1_000_000_000_001, 1), B).unwrap()),
+            "-1"
+        );
         assert_eq!(show(&q(0, 1).pow(&q(0, 1), B).unwrap()), "1");
         let e = q(9, 1).pow(&q(387_420_489, 1), B).unwrap_err();
         assert_eq!(e.kind, ErrorKind::TooLarge);
@@ -416,9 +583,15 @@ mod tests {
             e.message,
             "result too large: this power (exponent 387420489) would need about 1228093895 bits; the limit is 32768 bits"
         );
-        assert_eq!(q(0, 1).pow(&q(-1, 1), B).unwrap_err().kind, ErrorKind::DivisionByZero);
+        assert_eq!(
+            q(0, 1).pow(&q(-1, 1), B).unwrap_err().kind,
+            ErrorKind::DivisionByZero
+        );
         assert!(q(2, 1).pow(&q(32_767, 1), B).is_ok());
-        assert_eq!(q(2, 1).pow(&q(32_768, 1), B).unwrap_err().kind, ErrorKind::TooLarge);
+        assert_eq!(
+            q(2, 1).pow(&q(32_768, 1), B).unwrap_err().kind,
+            ErrorKind::TooLarge
+        );
     }
 
     #[test]
@@ -428,19 +601,41 @@ mod tests {
         assert_eq!(show(&q(27, 1).pow(&q(2, 3), B).unwrap()), "9");
         let r2 = q(2, 1).root(2, B).unwrap();
         assert!(r2.approx);
-        assert_eq!(show(&r2), "707106781186547524400844362104849/500000000000000000000000000000000");
+        assert_eq!(
+            show(&r2),
+            "707106781186547524400844362104849/500000000000000000000000000000000"
+        );
         assert_eq!(q(-4, 1).root(2, B).unwrap_err().kind, ErrorKind::Domain);
-        assert_eq!(q(-8, 1).pow(&q(1, 3), B).unwrap_err().kind, ErrorKind::Domain);
+        assert_eq!(
+            q(-8, 1).pow(&q(1, 3), B).unwrap_err().kind,
+            ErrorKind::Domain
+        );
     }
 
     #[test]
     fn round_is_half_to_even() {
-        for (n, d, want) in [(5, 2, "2"), (7, 2, "4"), (-5, 2, "-2"), (-7, 2, "-4"), (26, 10, "3"), (1, 3, "0")] {
+        for (n, d, want) in [
+            (5, 2, "2"),
+            (7, 2, "4"),
+            (-5, 2, "-2"),
+            (-7, 2, "-4"),
+            (26, 10, "3"),
+            (1, 3, "0"),
+        ] {
             assert_eq!(show(&q(n, d).round(None, B).unwrap()), want, "{n}/{d}");
         }
-        assert_eq!(show(&q(2675, 1000).round(Some(&q(2, 1)), B).unwrap()), "67/25");
-        assert_eq!(show(&q(2665, 1000).round(Some(&q(2, 1)), B).unwrap()), "133/50");
+        assert_eq!(
+            show(&q(2675, 1000).round(Some(&q(2, 1)), B).unwrap()),
+            "67/25"
+        );
+        assert_eq!(
+            show(&q(2665, 1000).round(Some(&q(2, 1)), B).unwrap()),
+            "133/50"
+        );
         assert_eq!(show(&q(1250, 1).round(Some(&q(-2, 1)), B).unwrap()), "1200");
-        assert_eq!(q(1, 1).round(Some(&q(1, 2)), B).unwrap_err().kind, ErrorKind::Type);
+        assert_eq!(
+            q(1, 1).round(Some(&q(1, 2)), B).unwrap_err().kind,
+            ErrorKind::Type
+        );
     }
 }

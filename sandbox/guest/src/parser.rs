@@ -4,15 +4,16 @@
 
 use std::collections::VecDeque;
 
-use crate::ast::{Expr, Func, Stmt, FUNCTION_LIST};
-use crate::error::{quote_snippet, ErrorKind, GuestError, Pos};
+use crate::ast::{Expr, FUNCTION_LIST, Func, Stmt};
+use crate::error::{ErrorKind, GuestError, Pos, quote_snippet};
 use crate::lexer::{BinOp, Lexer, Tok, Token};
 use crate::number::{Bounds, Number};
 
 const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
-    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 fn syntax(msg: impl Into<String>, pos: Pos) -> GuestError {
@@ -21,7 +22,9 @@ fn syntax(msg: impl Into<String>, pos: Pos) -> GuestError {
 
 fn keyword_error(name: &str, pos: Pos) -> GuestError {
     syntax(
-        format!("'{name}' is not supported: a program is arithmetic, names, and the functions {FUNCTION_LIST}"),
+        format!(
+            "'{name}' is not supported: a program is arithmetic, names, and the functions {FUNCTION_LIST}"
+        ),
         pos,
     )
 }
@@ -36,7 +39,13 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub fn new(src: &'a str, bounds: Bounds, max_depth: u32) -> Parser<'a> {
-        Parser { lexer: Lexer::new(src), ahead: VecDeque::new(), depth: 0, max_depth, bounds }
+        Parser {
+            lexer: Lexer::new(src),
+            ahead: VecDeque::new(),
+            depth: 0,
+            max_depth,
+            bounds,
+        }
     }
 
     fn fill(&mut self, n: usize) -> Result<(), GuestError> {
@@ -64,7 +73,11 @@ impl<'a> Parser<'a> {
 
     fn expect(&mut self, want: Tok, what: &str) -> Result<Token, GuestError> {
         let t = self.next()?;
-        if t.tok == want { Ok(t) } else { Err(syntax(format!("expected {what}"), t.pos)) }
+        if t.tok == want {
+            Ok(t)
+        } else {
+            Err(syntax(format!("expected {what}"), t.pos))
+        }
     }
 
     /// The next statement, or `None` at the end of the program.
@@ -76,6 +89,9 @@ impl<'a> Parser<'a> {
         let stmt = match &first.tok {
             Tok::Eof => return Ok(None),
             Tok::Name(name) if name == "import" || name == "from" => self.import()?,
+            Tok::Name(name) if KEYWORDS.contains(&name.as_str()) => {
+                return Err(keyword_error(name, first.pos));
+            }
             Tok::Name(name) if name == "print" && self.peek2()?.tok == Tok::LParen => {
                 self.next()?;
                 self.next()?;
@@ -83,7 +99,10 @@ impl<'a> Parser<'a> {
                 let [arg]: [Expr; 1] = args.try_into().map_err(|args: Vec<Expr>| {
                     GuestError::new(
                         ErrorKind::Type,
-                        format!("print() takes exactly one value here ({} given)", args.len()),
+                        format!(
+                            "print() takes exactly one value here ({} given)",
+                            args.len()
+                        ),
                         first.pos,
                     )
                 })?;
@@ -91,9 +110,6 @@ impl<'a> Parser<'a> {
             }
             Tok::Name(name) => match self.peek2()?.tok.clone() {
                 Tok::Assign | Tok::AugAssign(_) => {
-                    if KEYWORDS.contains(&name.as_str()) {
-                        return Err(keyword_error(name, first.pos));
-                    }
                     let name = name.clone();
                     self.next()?;
                     let op = match self.next()?.tok {
@@ -101,7 +117,12 @@ impl<'a> Parser<'a> {
                         _ => None,
                     };
                     let expr = self.expr()?;
-                    Stmt::Assign { name, op, expr, pos: first.pos }
+                    Stmt::Assign {
+                        name,
+                        op,
+                        expr,
+                        pos: first.pos,
+                    }
                 }
                 _ => Stmt::Expr(self.expr()?),
             },
@@ -119,10 +140,16 @@ impl<'a> Parser<'a> {
                 "unexpected ','; write numbers without thousands separators (1000 or 1_000), one statement per line",
                 end.pos,
             )),
-            Tok::Assign => Err(syntax("cannot assign to an expression; write name = value", end.pos)),
+            Tok::Assign => Err(syntax(
+                "cannot assign to an expression; write name = value",
+                end.pos,
+            )),
             Tok::Name(ref n) if KEYWORDS.contains(&n.as_str()) => Err(keyword_error(n, end.pos)),
             other => Err(syntax(
-                format!("expected an operator or the end of the line, found {}", other.describe()),
+                format!(
+                    "expected an operator or the end of the line, found {}",
+                    other.describe()
+                ),
                 end.pos,
             )),
         }
@@ -149,7 +176,10 @@ impl<'a> Parser<'a> {
                     Tok::Name(ref n) => {
                         return Err(GuestError::new(
                             ErrorKind::UnknownName,
-                            format!("math.{} is not available; the functions are {FUNCTION_LIST}", quote_snippet(n)),
+                            format!(
+                                "math.{} is not available; the functions are {FUNCTION_LIST}",
+                                quote_snippet(n)
+                            ),
                             t.pos,
                         ));
                     }
@@ -184,18 +214,30 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
-        Ok(Expr::Chain { first: Box::new(first), rest })
+        Ok(Expr::Chain {
+            first: Box::new(first),
+            rest,
+        })
     }
 
     /// Multiplicative level: a flat chain of `*`, `/`, `//`, `%`.
     fn term(&mut self) -> Result<Expr, GuestError> {
         let first = self.unary()?;
         let mut rest = Vec::new();
-        while let Tok::Op(op @ (BinOp::Mul | BinOp::Div | BinOp::FloorDiv | BinOp::Mod)) = self.peek()?.tok {
+        while let Tok::Op(op @ (BinOp::Mul | BinOp::Div | BinOp::FloorDiv | BinOp::Mod)) =
+            self.peek()?.tok
+        {
             let pos = self.next()?.pos;
             rest.push((op, pos, self.unary()?));
         }
-        if rest.is_empty() { Ok(first) } else { Ok(Expr::Chain { first: Box::new(first), rest }) }
+        if rest.is_empty() {
+            Ok(first)
+        } else {
+            Ok(Expr::Chain {
+                first: Box::new(first),
+                rest,
+            })
+        }
     }
 
     fn unary(&mut self) -> Result<Expr, GuestError> {
@@ -204,7 +246,10 @@ impl<'a> Parser<'a> {
             let pos = self.peek().map(|t| t.pos).unwrap_or_default();
             return Err(GuestError::new(
                 ErrorKind::TooDeep,
-                format!("nesting too deep: more than {} levels of brackets, signs or powers", self.max_depth),
+                format!(
+                    "nesting too deep: more than {} levels of brackets, signs or powers",
+                    self.max_depth
+                ),
                 pos,
             ));
         }
@@ -230,7 +275,11 @@ impl<'a> Parser<'a> {
         if self.peek()?.tok == Tok::Op(BinOp::Pow) {
             let pos = self.next()?.pos;
             let exp = self.unary()?;
-            return Ok(Expr::Pow { base: Box::new(base), exp: Box::new(exp), pos });
+            return Ok(Expr::Pow {
+                base: Box::new(base),
+                exp: Box::new(exp),
+                pos,
+            });
         }
         Ok(base)
     }
@@ -249,15 +298,24 @@ impl<'a> Parser<'a> {
                         return Ok(e);
                     }
                     self.next()?;
-                    e = Expr::Percent { operand: Box::new(e), pos };
+                    e = Expr::Percent {
+                        operand: Box::new(e),
+                        pos,
+                    };
                 }
                 Tok::Dot => return Err(syntax("attribute access is not supported", t.pos)),
                 Tok::LBracket => return Err(syntax("indexing is not supported", t.pos)),
                 Tok::LParen => {
-                    return Err(syntax("a '(' right after a value: write '*' to multiply, as in 2 * (3 + 4)", t.pos));
+                    return Err(syntax(
+                        "a '(' right after a value: write '*' to multiply, as in 2 * (3 + 4)",
+                        t.pos,
+                    ));
                 }
                 Tok::Number(_) | Tok::Dollar => {
-                    return Err(syntax("two values in a row: write an operator between them", t.pos));
+                    return Err(syntax(
+                        "two values in a row: write an operator between them",
+                        t.pos,
+                    ));
                 }
                 _ => return Ok(e),
             }
@@ -271,15 +329,23 @@ impl<'a> Parser<'a> {
             Tok::Dollar => {
                 let n = self.next()?;
                 match n.tok {
-                    Tok::Number(lit) if n.pos == Pos::new(t.pos.line, t.pos.column + 1) => self.literal(&lit, n.pos),
-                    _ => Err(syntax("'$' must be directly followed by a number, as in $20", t.pos)),
+                    Tok::Number(lit) if n.pos == Pos::new(t.pos.line, t.pos.column + 1) => {
+                        self.literal(&lit, n.pos)
+                    }
+                    _ => Err(syntax(
+                        "'$' must be directly followed by a number, as in $20",
+                        t.pos,
+                    )),
                 }
             }
             Tok::Name(name) => self.name(name, t.pos),
             Tok::LParen => {
                 if self.peek()?.tok == Tok::RParen {
                     self.next()?;
-                    return Ok(Expr::List { items: Vec::new(), pos: t.pos });
+                    return Ok(Expr::List {
+                        items: Vec::new(),
+                        pos: t.pos,
+                    });
                 }
                 let first = self.expr()?;
                 if self.peek()?.tok == Tok::Comma {
@@ -295,8 +361,14 @@ impl<'a> Parser<'a> {
                 let items = self.items(Tok::RBracket, "']'")?;
                 Ok(Expr::List { items, pos: t.pos })
             }
-            Tok::Newline | Tok::Eof => Err(syntax("expected a value: the expression is incomplete", t.pos)),
-            other => Err(syntax(format!("expected a value, found {}", other.describe()), t.pos)),
+            Tok::Newline | Tok::Eof => Err(syntax(
+                "expected a value: the expression is incomplete",
+                t.pos,
+            )),
+            other => Err(syntax(
+                format!("expected a value, found {}", other.describe()),
+                t.pos,
+            )),
         }
     }
 
@@ -321,7 +393,10 @@ impl<'a> Parser<'a> {
             if self.peek()?.tok != Tok::LParen || Func::lookup(&full).is_none() {
                 return Err(GuestError::new(
                     ErrorKind::UnknownName,
-                    format!("{} is not available; the functions are {FUNCTION_LIST}", quote_snippet(&full)),
+                    format!(
+                        "{} is not available; the functions are {FUNCTION_LIST}",
+                        quote_snippet(&full)
+                    ),
                     pos,
                 ));
             }
@@ -333,7 +408,10 @@ impl<'a> Parser<'a> {
             let message = if full == "print" {
                 "print(...) is accepted only as a line of its own".to_string()
             } else {
-                format!("unknown function '{}'; the functions are {FUNCTION_LIST}", quote_snippet(&full))
+                format!(
+                    "unknown function '{}'; the functions are {FUNCTION_LIST}",
+                    quote_snippet(&full)
+                )
             };
             return Err(GuestError::new(ErrorKind::UnknownName, message, pos));
         };
@@ -387,7 +465,12 @@ impl<'a> Parser<'a> {
 fn starts_operand(t: &Tok) -> bool {
     matches!(
         t,
-        Tok::Number(_) | Tok::Name(_) | Tok::LParen | Tok::LBracket | Tok::Dollar | Tok::Op(BinOp::Add | BinOp::Sub)
+        Tok::Number(_)
+            | Tok::Name(_)
+            | Tok::LParen
+            | Tok::LBracket
+            | Tok::Dollar
+            | Tok::Op(BinOp::Add | BinOp::Sub)
     )
 }
 

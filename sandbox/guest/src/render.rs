@@ -7,7 +7,7 @@ use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
 
-use crate::number::{round_half_even, Number};
+use crate::number::{Number, round_half_even_parts};
 
 /// Significant digits of a rounded decimal rendering.
 pub const DECIMAL_DIGITS: u64 = 20;
@@ -29,7 +29,12 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    pub const ALL: [ValueKind; 4] = [ValueKind::Integer, ValueKind::Decimal, ValueKind::Fraction, ValueKind::Approximate];
+    pub const ALL: [ValueKind; 4] = [
+        ValueKind::Integer,
+        ValueKind::Decimal,
+        ValueKind::Fraction,
+        ValueKind::Approximate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,16 +64,32 @@ pub fn render(n: &Number) -> Rendered {
     let v = &n.value;
     if n.approx {
         let d = rounded_decimal(v);
-        return Rendered { kind: ValueKind::Approximate, exact: d.clone(), decimal: d };
+        return Rendered {
+            kind: ValueKind::Approximate,
+            exact: d.clone(),
+            decimal: d,
+        };
     }
     if v.is_integer() {
         let s = v.numer().to_string();
-        return Rendered { kind: ValueKind::Integer, exact: s.clone(), decimal: s };
+        return Rendered {
+            kind: ValueKind::Integer,
+            exact: s.clone(),
+            decimal: s,
+        };
     }
     let exact = format!("{}/{}", v.numer(), v.denom());
     match terminating_places(v.denom()) {
-        Some(places) => Rendered { kind: ValueKind::Decimal, exact, decimal: fixed(v, places) },
-        None => Rendered { kind: ValueKind::Fraction, exact, decimal: rounded_decimal(v) },
+        Some(places) => Rendered {
+            kind: ValueKind::Decimal,
+            exact,
+            decimal: fixed(v, places),
+        },
+        None => Rendered {
+            kind: ValueKind::Fraction,
+            exact,
+            decimal: rounded_decimal(v),
+        },
     }
 }
 
@@ -86,13 +107,17 @@ fn terminating_places(d: &BigInt) -> Option<u64> {
         rest = q;
         fives += 1;
     }
-    if rest == BigInt::from(1) { Some(twos.max(fives)) } else { None }
+    if rest == BigInt::from(1) {
+        Some(twos.max(fives))
+    } else {
+        None
+    }
 }
 
 /// `v` rounded half to even at `places` decimal places, trailing zeros dropped.
 fn fixed(v: &BigRational, places: u64) -> String {
     let scale = num_traits::pow(BigInt::from(10), places as usize);
-    let scaled = round_half_even(&(v * BigRational::from_integer(scale)));
+    let scaled = round_half_even_parts(&(v.numer() * scale), v.denom());
     let negative = scaled.is_negative();
     let digits = scaled.abs().to_string();
     let places = places as usize;
@@ -100,11 +125,22 @@ fn fixed(v: &BigRational, places: u64) -> String {
         let (a, b) = digits.split_at(digits.len() - places);
         (a.to_string(), b.to_string())
     } else {
-        ("0".to_string(), format!("{}{}", "0".repeat(places - digits.len()), digits))
+        (
+            "0".to_string(),
+            format!("{}{}", "0".repeat(places - digits.len()), digits),
+        )
     };
     let frac = frac.trim_end_matches('0');
-    let sign = if negative && (int != "0" || !frac.is_empty()) { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") }
+    let sign = if negative && (int != "0" || !frac.is_empty()) {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 /// `DECIMAL_DIGITS` significant digits (more if the integer part is longer).
@@ -139,11 +175,32 @@ mod tests {
 
     #[test]
     fn integers_fractions_and_decimals() {
-        assert_eq!(r(42, 1), Rendered { kind: ValueKind::Integer, exact: "42".into(), decimal: "42".into() });
-        assert_eq!(r(5, 2), Rendered { kind: ValueKind::Decimal, exact: "5/2".into(), decimal: "2.5".into() });
+        assert_eq!(
+            r(42, 1),
+            Rendered {
+                kind: ValueKind::Integer,
+                exact: "42".into(),
+                decimal: "42".into()
+            }
+        );
+        assert_eq!(
+            r(5, 2),
+            Rendered {
+                kind: ValueKind::Decimal,
+                exact: "5/2".into(),
+                decimal: "2.5".into()
+            }
+        );
         assert_eq!(r(-1, 8).decimal, "-0.125");
         assert_eq!(r(3, 1000).decimal, "0.003");
-        assert_eq!(r(1, 3), Rendered { kind: ValueKind::Fraction, exact: "1/3".into(), decimal: "0.33333333333333333333".into() });
+        assert_eq!(
+            r(1, 3),
+            Rendered {
+                kind: ValueKind::Fraction,
+                exact: "1/3".into(),
+                decimal: "0.33333333333333333333".into()
+            }
+        );
         assert_eq!(r(2, 3).decimal, "0.66666666666666666667");
         assert_eq!(r(-7, 3).decimal, "-2.3333333333333333333");
         assert_eq!(r(100, 7).decimal, "14.285714285714285714");

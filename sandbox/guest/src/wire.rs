@@ -39,7 +39,13 @@ pub fn encode(result: &Result<Outcome, GuestError>) -> String {
         }
         Err(e) => {
             out.push_str("err\n");
-            out.push_str(&format!("{}\t{}\t{}\t{}\n", e.kind.as_str(), e.line, e.column, e.message));
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\n",
+                e.kind.as_str(),
+                e.line,
+                e.column,
+                e.message
+            ));
         }
     }
     out
@@ -78,23 +84,41 @@ pub fn decode(text: &str) -> Result<Result<Outcome, GuestError>, WireError> {
     match line("status")? {
         "ok" => {
             let value = parse_rendered(line("value")?)?;
-            let count: usize = line("count")?.parse().map_err(|_| bad("bad assignment count"))?;
+            let count: usize = line("count")?
+                .parse()
+                .map_err(|_| bad("bad assignment count"))?;
             let mut assignments = Vec::with_capacity(count.min(1 << 16));
             for _ in 0..count {
                 let l = line("assignment")?;
                 let (name, rest) = l.split_once('\t').ok_or_else(|| bad("bad assignment"))?;
-                assignments.push(Assignment { name: name.to_string(), value: parse_rendered(rest)? });
+                assignments.push(Assignment {
+                    name: name.to_string(),
+                    value: parse_rendered(rest)?,
+                });
             }
             Ok(Ok(Outcome { value, assignments }))
         }
         "err" => {
             let l = line("error")?;
             let mut f = l.splitn(4, '\t');
-            let kind = f.next().and_then(ErrorKind::from_name).ok_or_else(|| bad("bad error kind"))?;
-            let line_no: u32 = f.next().and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad line"))?;
-            let column: u32 = f.next().and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad column"))?;
+            let kind = f
+                .next()
+                .and_then(ErrorKind::from_name)
+                .ok_or_else(|| bad("bad error kind"))?;
+            let line_no: u32 = f
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("bad line"))?;
+            let column: u32 = f
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("bad column"))?;
             let message = f.next().ok_or_else(|| bad("missing message"))?;
-            Ok(Err(GuestError::new(kind, message, Pos::new(line_no, column))))
+            Ok(Err(GuestError::new(
+                kind,
+                message,
+                Pos::new(line_no, column),
+            )))
         }
         _ => Err(bad("unknown status")),
     }
@@ -102,19 +126,32 @@ pub fn decode(text: &str) -> Result<Result<Outcome, GuestError>, WireError> {
 
 fn parse_rendered(s: &str) -> Result<Rendered, WireError> {
     let mut f = s.split('\t');
-    let kind = f.next().and_then(ValueKind::from_name).ok_or_else(|| bad("bad value kind"))?;
-    let exact = f.next().ok_or_else(|| bad("missing exact value"))?.to_string();
-    let decimal = f.next().ok_or_else(|| bad("missing decimal value"))?.to_string();
+    let kind = f
+        .next()
+        .and_then(ValueKind::from_name)
+        .ok_or_else(|| bad("bad value kind"))?;
+    let exact = f
+        .next()
+        .ok_or_else(|| bad("missing exact value"))?
+        .to_string();
+    let decimal = f
+        .next()
+        .ok_or_else(|| bad("missing decimal value"))?
+        .to_string();
     if f.next().is_some() {
         return Err(bad("extra value field"));
     }
-    Ok(Rendered { kind, exact, decimal })
+    Ok(Rendered {
+        kind,
+        exact,
+        decimal,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{evaluate, EvalConfig};
+    use crate::{EvalConfig, evaluate};
 
     #[test]
     fn outcomes_round_trip() {
@@ -126,7 +163,10 @@ mod tests {
 
     #[test]
     fn malformed_replies_are_errors() {
-        assert_eq!(decode("nope").unwrap_err().to_string(), "malformed guest reply: unknown header");
+        assert_eq!(
+            decode("nope").unwrap_err().to_string(),
+            "malformed guest reply: unknown header"
+        );
         assert!(decode("flinch-guest 1\nok\ninteger\t1").is_err());
         assert!(decode("flinch-guest 1\nerr\nweird\t1\t1\tx").is_err());
     }
