@@ -61,7 +61,7 @@ fn write_wheels(spec: &ModelSpec, dir: &Path) {
     for (part, data) in spec.parts.iter().zip(PARTS) {
         let prefix = part.file_prefix();
         let dist = &prefix[..prefix.len() - 1];
-        let file = File::create(dir.join(format!("{dist}py3-none-any.whl"))).unwrap();
+        let file = File::create(dir.join(format!("{prefix}py3-none-any.whl"))).unwrap();
         let mut zip = zip::ZipWriter::new(file);
         let opts = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);

@@ -1,0 +1,119 @@
+//! The model behind the pipeline: the one plug point between the guardrails
+//! and the engine. The real implementation is [`flinch_engine::Engine`]; unit
+//! tests use [`ScriptedLlm`], which returns scripted text.
+
+use flinch_engine::{Engine, GenerateRequest, Generation};
+
+use crate::error::Result;
+
+/// What kind of prompting a model wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromptStyle {
+    /// A base model: few-shot completion prompts.
+    Completion,
+    /// An instruction-tuned model with a chat template: chat messages.
+    Chat,
+}
+
+/// A text generator the pipeline can drive.
+pub trait Llm {
+    /// Generate one completion; `on_text` receives text as it is produced.
+    fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation>;
+
+    /// Generate several completions together (k samples of one prompt share
+    /// its prefix). The default runs them one after another.
+    fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
+        requests.into_iter().map(|r| self.generate(r, &mut |_| {})).collect()
+    }
+
+    fn prompt_style(&self) -> PromptStyle;
+}
+
+impl Llm for Engine {
+    fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+        Ok(Engine::generate(self, request, on_text)?)
+    }
+
+    fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
+        Ok(Engine::generate_batch(self, requests)?)
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        if self.info().has_chat_template() {
+            PromptStyle::Chat
+        } else {
+            PromptStyle::Completion
+        }
+    }
+}
+
+/// A fake model for tests: each call pops the next scripted reply (stop
+/// strings are applied as the engine would) and records the prompt it got.
+#[derive(Debug, Default)]
+pub struct ScriptedLlm {
+    replies: std::collections::VecDeque<String>,
+    /// The prompts received, in order (chat prompts rendered as `role: text` lines).
+    pub prompts: Vec<String>,
+    pub style: Option<PromptStyle>,
+}
+
+impl ScriptedLlm {
+    pub fn new<S: Into<String>>(replies: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            replies: replies.into_iter().map(Into::into).collect(),
+            prompts: Vec::new(),
+            style: None,
+        }
+    }
+
+    pub fn chat<S: Into<String>>(replies: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            style: Some(PromptStyle::Chat),
+            ..Self::new(replies)
+        }
+    }
+
+    /// Replies not yet consumed.
+    pub fn remaining(&self) -> usize {
+        self.replies.len()
+    }
+}
+
+impl Llm for ScriptedLlm {
+    fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+        use flinch_engine::{FinishReason, Prompt, Timings};
+        self.prompts.push(match &request.prompt {
+            Prompt::Text(t) => t.clone(),
+            Prompt::Chat(messages) => messages
+                .iter()
+                .map(|m| format!("{:?}: {}", m.role, m.content))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        });
+        let reply = self.replies.pop_front().ok_or(crate::error::Error::Model {
+            reason: "the scripted model has no reply left".to_owned(),
+        })?;
+        let (text, finish) = match request
+            .stop
+            .iter()
+            .filter_map(|s| reply.find(s.as_str()).map(|i| (i, s)))
+            .min_by_key(|(i, _)| *i)
+        {
+            Some((i, s)) => (reply[..i].to_owned(), FinishReason::Stop { sequence: s.clone() }),
+            None => (reply, FinishReason::Eos),
+        };
+        on_text(&text);
+        Ok(Generation {
+            tokens: Vec::new(),
+            logprob: -(text.len() as f64),
+            text,
+            finish,
+            timings: Timings::default(),
+        })
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        self.style.unwrap_or(PromptStyle::Completion)
+    }
+}

@@ -1,0 +1,3 @@
+//! The routes a question can take.
+
+pub mod calculator;
