@@ -139,7 +139,8 @@ impl GenerateRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FinishReason {
-    /// A stop string matched (or the constraint said `Done`).
+    /// A stop string matched (`sequence`), or the constraint said `Done`
+    /// (`sequence` is empty).
     Stop { sequence: String },
     /// `max_tokens` was reached.
     Length,
@@ -183,7 +184,10 @@ pub struct Generation {
     /// The generated token ids.
     pub tokens: Vec<u32>,
     /// Sum of the log-probabilities of the chosen tokens under the model's
-    /// (temperature 1, unconstrained) distribution; ranks candidates.
+    /// distribution at temperature 1, before repetition penalties; ranks
+    /// candidates. While a constraint restricts the next token to a set, the
+    /// distribution is renormalised over that set. An end-of-sequence token
+    /// that ended the generation is not counted (nor listed in `tokens`).
     pub logprob: f64,
     pub finish: FinishReason,
     pub timings: Timings,

@@ -1,12 +1,211 @@
-//! `flinch calc` (placeholder until its issue lands; the owner replaces this file).
+//! `flinch calc [--json] EXPR…`: evaluate an arithmetic program exactly in the
+//! WASM sandbox and print the value, or the typed error with its position.
 
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
+use std::time::Duration;
 
+use anyhow::Context;
 use clap::Args;
+use flinch_sandbox::{EvalError, Limits, ModuleCache, Sandbox, Value, ValueKind};
+use serde_json::json;
+
+use crate::cli::{EXIT_ERROR, EXIT_OK};
 
 #[derive(Debug, Args)]
-pub struct CalcArgs {}
+#[command(after_help = "\
+Examples:
+  flinch calc '1/3 + 1/6'                      prints 1/2 = 0.5
+  printf 'books = 5*20 + 3*30\\nbooks\\n' | flinch calc
+  flinch calc --json '(1 + 2'                  prints the error as JSON, exits 1
 
-pub fn run(_args: CalcArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`flinch calc` is not built yet")
+The language (Python-style exact arithmetic) is described in sandbox/README.md.
+The compiled sandbox module is cached in $FLINCH_HOME/cache (default ~/.cache/flinch/cache).")]
+pub struct CalcArgs {
+    /// The program; several words are joined with spaces. Read from stdin when absent.
+    #[arg(
+        value_name = "EXPR",
+        allow_hyphen_values = true,
+        trailing_var_arg = true
+    )]
+    pub expr: Vec<String>,
+    /// Print one JSON object: {"ok": true, "value", "decimal", …} or {"ok": false, "error": {…}}.
+    #[arg(long)]
+    pub json: bool,
+    /// Also print every `name = value` the program assigned, in order.
+    #[arg(long)]
+    pub assignments: bool,
+    /// Fuel units for the evaluation [default: 200000000].
+    #[arg(long, value_name = "UNITS", default_value_t = flinch_sandbox::DEFAULT_FUEL)]
+    pub fuel: u64,
+    /// Wall-clock deadline in milliseconds [default: 1000].
+    #[arg(long, value_name = "MS", default_value_t = flinch_sandbox::DEFAULT_DEADLINE.as_millis() as u64)]
+    pub deadline_ms: u64,
+    /// Do not read or write the compiled-module cache (compile in this process).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// The module cache the CLI uses: `<flinch home>/cache`.
+pub fn module_cache(disabled: bool) -> anyhow::Result<ModuleCache> {
+    if disabled {
+        return Ok(ModuleCache::Off);
+    }
+    Ok(ModuleCache::Dir(
+        crate::model_arg::flinch_home()?.join("cache"),
+    ))
+}
+
+pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
+    let program = if args.expr.is_empty() {
+        let mut stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("reading the program from stdin; end it with Ctrl-D");
+        }
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .context("cannot read the program from stdin (it must be UTF-8)")?;
+        text
+    } else {
+        args.expr.join(" ")
+    };
+    let limits = Limits {
+        fuel: args.fuel,
+        deadline: Duration::from_millis(args.deadline_ms),
+        ..Limits::default()
+    };
+    let sandbox =
+        Sandbox::new(limits, &module_cache(args.no_cache)?).context("cannot start the sandbox")?;
+    let result = sandbox.eval(&program);
+    if args.json {
+        println!("{}", to_json(&result));
+    } else {
+        match &result {
+            Ok(v) => print_value(v, args.assignments),
+            Err(e) => print_error(e, &program),
+        }
+    }
+    Ok(ExitCode::from(if result.is_ok() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }))
+}
+
+/// The `--json` document for a result.
+pub fn to_json(result: &Result<Value, EvalError>) -> serde_json::Value {
+    match result {
+        Ok(v) => json!({
+            "ok": true,
+            "value": v.exact,
+            "decimal": v.decimal,
+            "kind": v.kind.as_str(),
+            "fuel_used": v.fuel_used,
+            "assignments": v.assignments.iter().map(|a| json!({
+                "name": a.name, "value": a.exact, "decimal": a.decimal, "kind": a.kind.as_str(),
+            })).collect::<Vec<_>>(),
+        }),
+        Err(e) => {
+            let (line, column) = match e.position() {
+                Some((l, c)) => (json!(l), json!(c)),
+                None => (serde_json::Value::Null, serde_json::Value::Null),
+            };
+            json!({"ok": false, "error": {"kind": e.kind(), "message": e.message(), "line": line, "column": column}})
+        }
+    }
+}
+
+/// `280`, `5/2 = 2.5`, `1/3 ≈ 0.33333333333333333333`, `≈ 1.4142…`.
+pub fn render_value(v: &Value) -> String {
+    match v.kind {
+        ValueKind::Integer => v.exact.clone(),
+        ValueKind::Decimal => format!("{} = {}", v.exact, v.decimal),
+        ValueKind::Fraction => format!("{} ≈ {}", v.exact, v.decimal),
+        ValueKind::Approximate => format!("≈ {} (an irrational root, rounded)", v.decimal),
+    }
+}
+
+fn print_value(v: &Value, assignments: bool) {
+    if assignments {
+        for a in &v.assignments {
+            let shown = if a.kind == ValueKind::Integer {
+                a.exact.clone()
+            } else {
+                format!("{} ({})", a.exact, a.decimal)
+            };
+            println!("{} = {shown}", a.name);
+        }
+    }
+    println!("{}", render_value(v));
+}
+
+fn print_error(e: &EvalError, program: &str) {
+    eprintln!("error: {e}");
+    if let Some((line, column)) = e.position()
+        && let Some(text) = program.lines().nth(line.saturating_sub(1) as usize)
+    {
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let shown: String = text.chars().take(120).collect();
+        let col = column.saturating_sub(1) as usize;
+        if col <= shown.chars().count() {
+            eprintln!("  {shown}");
+            eprintln!("  {}^", " ".repeat(col));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flinch_sandbox::{ErrorKind, GuestError, Pos};
+
+    fn value(kind: ValueKind, exact: &str, decimal: &str) -> Value {
+        Value {
+            kind,
+            exact: exact.into(),
+            decimal: decimal.into(),
+            fuel_used: 7,
+            assignments: vec![],
+        }
+    }
+
+    #[test]
+    fn values_render_by_kind() {
+        assert_eq!(
+            render_value(&value(ValueKind::Integer, "280", "280")),
+            "280"
+        );
+        assert_eq!(
+            render_value(&value(ValueKind::Decimal, "5/2", "2.5")),
+            "5/2 = 2.5"
+        );
+        assert_eq!(
+            render_value(&value(ValueKind::Fraction, "1/3", "0.3")),
+            "1/3 ≈ 0.3"
+        );
+    }
+
+    #[test]
+    fn json_documents_match_the_issue() {
+        let ok = to_json(&Ok(value(ValueKind::Decimal, "1/2", "0.5")));
+        assert_eq!(ok["ok"], json!(true));
+        assert_eq!(ok["value"], json!("1/2"));
+        assert_eq!(ok["decimal"], json!("0.5"));
+        let err = to_json(&Err(EvalError::Guest(GuestError::new(
+            ErrorKind::Syntax,
+            "expected ')'",
+            Pos::new(1, 5),
+        ))));
+        assert_eq!(
+            err,
+            json!({"ok": false, "error": {"kind": "syntax_error", "message": "expected ')'", "line": 1, "column": 5}})
+        );
+        let err = to_json(&Err(EvalError::OutOfFuel { fuel: 9 }));
+        assert_eq!(err["error"]["kind"], json!("out_of_fuel"));
+        assert_eq!(err["error"]["column"], serde_json::Value::Null);
+    }
 }

@@ -62,8 +62,13 @@ fn reference(e: &E) -> Result<i128, bool> {
     })
 }
 
+/// `PROPTEST_CASES` if set (for long runs), else the default for the suite.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(2000), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn integer_arithmetic_matches_python(e in expr()) {

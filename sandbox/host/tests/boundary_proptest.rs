@@ -59,8 +59,13 @@ fn assert_typed(r: &Result<flinch_sandbox::Value, EvalError>) {
     }
 }
 
+/// `PROPTEST_CASES` if set (for long runs), else the default for the suite.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(512), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn grammar_soup_gets_a_typed_outcome(p in program()) {

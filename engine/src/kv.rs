@@ -1,0 +1,310 @@
+//! The key/value cache of one sequence, and attention over it.
+//!
+//! Keys and values are stored as f16, one row of `kv_dim` per position and
+//! layer. Global layers keep every position. Sliding-window layers keep a
+//! ring of `window + DEFAULT_RING_SLACK` slots: enough for the window, for a
+//! prefill chunk written before its queries attend, and for rolling back a
+//! few hundred tokens (prefix reuse after a retry) without recomputing.
+//! Storage grows on demand, so a short sequence costs little memory.
+
+use half::f16;
+use half::slice::HalfFloatSliceExt;
+
+use crate::ops;
+use crate::pool::{SyncPtr, ThreadPool};
+
+/// Extra ring slots of a sliding-window layer beyond its window.
+pub const DEFAULT_RING_SLACK: usize = 1024;
+
+/// The largest number of tokens one forward call writes per sequence: a
+/// chunk must fit in the ring slack (see the module docs).
+pub const MAX_CHUNK: usize = 512;
+
+/// How one layer attends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttnShape {
+    pub n_head: usize,
+    pub n_kv_head: usize,
+    pub head_dim: usize,
+    /// Multiplier of q·k.
+    pub scale: f32,
+    /// Attend only to the last `window` positions (the query's included).
+    pub window: Option<usize>,
+    /// `cap * tanh(score / cap)` before the softmax (Gemma 2).
+    pub softcap: Option<f32>,
+}
+
+impl AttnShape {
+    pub fn kv_dim(&self) -> usize {
+        self.n_kv_head * self.head_dim
+    }
+}
+
+#[derive(Debug, Clone)]
+struct LayerKv {
+    k: Vec<f16>,
+    v: Vec<f16>,
+    /// Slots before positions wrap around (the context length for global layers).
+    slots: usize,
+    window: Option<usize>,
+    kv_dim: usize,
+}
+
+impl LayerKv {
+    fn slot(&self, pos: usize) -> usize {
+        pos % self.slots
+    }
+
+    fn write(&mut self, pos: usize, k: &[f32], v: &[f32]) {
+        let d = self.kv_dim;
+        let need = (pos + 1).min(self.slots) * d;
+        if self.k.len() < need {
+            let grow = need.max((self.k.len() * 2).min(self.slots * d));
+            self.k.resize(grow, f16::ZERO);
+            self.v.resize(grow, f16::ZERO);
+        }
+        let s = self.slot(pos) * d;
+        self.k[s..s + d].convert_from_f32_slice(k);
+        self.v[s..s + d].convert_from_f32_slice(v);
+    }
+
+    fn k_row(&self, pos: usize) -> &[f16] {
+        let s = self.slot(pos) * self.kv_dim;
+        &self.k[s..s + self.kv_dim]
+    }
+
+    fn v_row(&self, pos: usize) -> &[f16] {
+        let s = self.slot(pos) * self.kv_dim;
+        &self.v[s..s + self.kv_dim]
+    }
+}
+
+/// The cache of one sequence: the tokens it holds and their keys/values.
+#[derive(Debug, Clone)]
+pub struct KvCache {
+    layers: Vec<LayerKv>,
+    tokens: Vec<u32>,
+}
+
+impl KvCache {
+    /// An empty cache for layers of the given shapes and a context of `context` tokens.
+    pub fn new(layers: &[AttnShape], context: usize) -> Self {
+        let layers = layers
+            .iter()
+            .map(|s| LayerKv {
+                k: Vec::new(),
+                v: Vec::new(),
+                slots: match s.window {
+                    Some(w) => (w + DEFAULT_RING_SLACK).min(context),
+                    None => context,
+                },
+                window: s.window,
+                kv_dim: s.kv_dim(),
+            })
+            .collect();
+        Self {
+            layers,
+            tokens: Vec::new(),
+        }
+    }
+
+    /// Tokens whose keys and values are stored (positions `0..len`).
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+
+    /// Bytes held by the cache.
+    pub fn n_bytes(&self) -> usize {
+        self.layers.iter().map(|l| (l.k.len() + l.v.len()) * 2).sum()
+    }
+
+    /// Whether the first `len` positions are all still stored where a query
+    /// at position `len` would look: true unless a ring layer has overwritten
+    /// part of the window before `len`.
+    pub fn can_truncate_to(&self, len: usize) -> bool {
+        let cur = self.tokens.len();
+        if len > cur {
+            return false;
+        }
+        self.layers.iter().all(|l| {
+            let oldest = cur.saturating_sub(l.slots);
+            match l.window {
+                _ if oldest == 0 => true,
+                Some(w) => len.saturating_sub(w) >= oldest,
+                None => false,
+            }
+        })
+    }
+
+    /// The longest prefix of `tokens` this cache can keep, leaving at least
+    /// `keep_back` tokens of `tokens` to run through the model.
+    pub fn reusable_prefix(&self, tokens: &[u32], keep_back: usize) -> usize {
+        let common = self
+            .tokens
+            .iter()
+            .zip(tokens)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(tokens.len().saturating_sub(keep_back));
+        if self.can_truncate_to(common) { common } else { 0 }
+    }
+
+    /// Forget every position from `len` on. If the ring layers no longer hold
+    /// what a query at `len` needs, the whole cache is cleared instead.
+    pub fn truncate(&mut self, len: usize) {
+        if !self.can_truncate_to(len) {
+            self.tokens.clear();
+            return;
+        }
+        self.tokens.truncate(len);
+    }
+
+    pub fn clear(&mut self) {
+        self.tokens.clear();
+    }
+
+    /// Store the keys and values of `layer` at position `pos`.
+    pub(crate) fn write(&mut self, layer: usize, pos: usize, k: &[f32], v: &[f32]) {
+        self.layers[layer].write(pos, k, v);
+    }
+
+    /// Record that `tokens` were appended (after every layer was written).
+    pub(crate) fn push_tokens(&mut self, tokens: &[u32]) {
+        self.tokens.extend_from_slice(tokens);
+    }
+}
+
+/// One query row of a batched attention call: its sequence cache and position.
+pub(crate) struct QueryRow<'a> {
+    pub cache: &'a KvCache,
+    pub pos: usize,
+}
+
+/// Attention of every query row over its own cache (positions up to and
+/// including its own), for layer `layer`. `q` and `out` are
+/// `rows × n_head·head_dim`.
+pub(crate) fn attend(
+    layer: usize,
+    shape: &AttnShape,
+    q: &[f32],
+    rows: &[QueryRow<'_>],
+    out: &mut [f32],
+    pool: &ThreadPool,
+) {
+    let qd = shape.n_head * shape.head_dim;
+    debug_assert_eq!(q.len(), rows.len() * qd);
+    let out_ptr = SyncPtr::new(out);
+    let groups = shape.n_kv_head;
+    pool.run(rows.len() * groups, &|task| {
+        let (r, g) = (task / groups, task % groups);
+        let row = &rows[r];
+        // SAFETY: each task writes the heads of group g of row r only.
+        let o = unsafe { out_ptr.slice(r * qd, qd) };
+        attend_group(layer, shape, &q[r * qd..(r + 1) * qd], row, g, o);
+    });
+}
+
+fn attend_group(layer: usize, s: &AttnShape, q: &[f32], row: &QueryRow<'_>, g: usize, out: &mut [f32]) {
+    let kv = &row.cache.layers[layer];
+    let hd = s.head_dim;
+    let per_group = s.n_head / s.n_kv_head;
+    let heads = g * per_group..(g + 1) * per_group;
+    let pos = row.pos;
+    let lo = match s.window {
+        Some(w) => (pos + 1).saturating_sub(w),
+        None => 0,
+    };
+    let n = pos + 1 - lo;
+    let mut scores = vec![0f32; per_group * n];
+    let mut buf = vec![0f32; hd];
+    for (j, p) in (lo..=pos).enumerate() {
+        kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(&mut buf);
+        for (hi, h) in heads.clone().enumerate() {
+            let mut sc = ops::dot(&q[h * hd..(h + 1) * hd], &buf) * s.scale;
+            if let Some(cap) = s.softcap {
+                sc = cap * (sc / cap).tanh();
+            }
+            scores[hi * n + j] = sc;
+        }
+    }
+    for hi in 0..per_group {
+        ops::softmax(&mut scores[hi * n..(hi + 1) * n]);
+    }
+    for h in heads.clone() {
+        out[h * hd..(h + 1) * hd].fill(0.0);
+    }
+    for (j, p) in (lo..=pos).enumerate() {
+        kv.v_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(&mut buf);
+        for (hi, h) in heads.clone().enumerate() {
+            ops::axpy(scores[hi * n + j], &buf, &mut out[h * hd..(h + 1) * hd]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(window: Option<usize>) -> AttnShape {
+        AttnShape {
+            n_head: 2,
+            n_kv_head: 1,
+            head_dim: 4,
+            scale: 0.5,
+            window,
+            softcap: None,
+        }
+    }
+
+    #[test]
+    fn ring_layers_allow_rollback_only_within_their_slack() {
+        let shapes = [shape(Some(4)), shape(None)];
+        let mut c = KvCache::new(&shapes, 100_000);
+        let slots = 4 + DEFAULT_RING_SLACK;
+        let total = slots + 10;
+        for p in 0..total {
+            for l in 0..2 {
+                c.write(l, p, &[p as f32; 4], &[1.0; 4]);
+            }
+        }
+        c.push_tokens(&vec![7; total]);
+        // Oldest stored position is 10; a query at len needs len-4.. .
+        assert!(c.can_truncate_to(14));
+        assert!(!c.can_truncate_to(13));
+        c.truncate(13);
+        assert_eq!(c.len(), 0, "an impossible rollback clears the cache");
+    }
+
+    #[test]
+    fn attention_with_one_position_returns_its_value() {
+        let s = shape(None);
+        let mut c = KvCache::new(&[s], 16);
+        c.write(0, 0, &[1.0, 0.0, 0.0, 0.0], &[0.5, -1.0, 2.0, 3.0]);
+        c.push_tokens(&[1]);
+        let q = vec![1.0; 8];
+        let mut out = vec![0f32; 8];
+        let pool = ThreadPool::new(1);
+        attend(0, &s, &q, &[QueryRow { cache: &c, pos: 0 }], &mut out, &pool);
+        assert_eq!(out, vec![0.5, -1.0, 2.0, 3.0, 0.5, -1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn sliding_window_hides_old_positions() {
+        let s = shape(Some(2));
+        let mut c = KvCache::new(&[s], 64);
+        for p in 0..3 {
+            c.write(0, p, &[0.0; 4], &[p as f32; 4]);
+        }
+        c.push_tokens(&[1, 2, 3]);
+        let q = vec![0.0; 8];
+        let mut out = vec![0f32; 8];
+        let pool = ThreadPool::new(1);
+        attend(0, &s, &q, &[QueryRow { cache: &c, pos: 2 }], &mut out, &pool);
+        // Equal scores over positions 1 and 2 only: mean value 1.5.
+        assert!(out.iter().all(|&v| (v - 1.5).abs() < 1e-6), "{out:?}");
+    }
+}

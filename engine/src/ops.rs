@@ -1,0 +1,212 @@
+//! Element-wise and row-wise f32 operations of the forward pass.
+
+/// Σ a·b.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Eight independent partial sums let the compiler vectorise.
+    let mut acc = [0f32; 8];
+    let (ca, ra) = a.as_chunks::<8>();
+    let (cb, rb) = b.as_chunks::<8>();
+    for (x, y) in ca.iter().zip(cb) {
+        for j in 0..8 {
+            acc[j] = x[j].mul_add(y[j], acc[j]);
+        }
+    }
+    let mut s: f32 = acc.iter().sum();
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// y += a·x.
+#[inline]
+pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = a.mul_add(x, *y);
+    }
+}
+
+/// RMS normalisation of each `w.len()`-long row of `x`, in place:
+/// `x * w / sqrt(mean(x²) + eps)`.
+pub fn rms_norm(x: &mut [f32], w: &[f32], eps: f32) {
+    let n = w.len();
+    for row in x.chunks_exact_mut(n) {
+        let ss = dot(row, row);
+        let scale = 1.0 / ((ss / n as f32) + eps).sqrt();
+        for (v, &g) in row.iter_mut().zip(w) {
+            *v = *v * scale * g;
+        }
+    }
+}
+
+/// `rms_norm` into a separate output.
+pub fn rms_norm_into(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
+    out.copy_from_slice(x);
+    rms_norm(out, w, eps);
+}
+
+/// GELU, tanh approximation (as `gelu_pytorch_tanh` and ggml).
+#[inline]
+pub fn gelu(x: f32) -> f32 {
+    const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+    0.5 * x * (1.0 + (SQRT_2_OVER_PI * x * (1.0 + 0.044_715 * x * x)).tanh())
+}
+
+/// SiLU: x·σ(x).
+#[inline]
+pub fn silu(x: f32) -> f32 {
+    x / (1.0 + (-x).exp())
+}
+
+/// Softmax in place.
+pub fn softmax(x: &mut [f32]) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0f32;
+    for v in x.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    for v in x.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// log Σ exp(x).
+pub fn log_sum_exp(x: &[f32]) -> f32 {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if max == f32::NEG_INFINITY {
+        return max;
+    }
+    let sum: f64 = x.iter().map(|&v| ((v - max) as f64).exp()).sum();
+    max + sum.ln() as f32
+}
+
+/// How rotary embeddings pair the dimensions of a head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RopeStyle {
+    /// Dimension i rotates with i + d/2 (GPT-NeoX, Gemma, Qwen).
+    Halves,
+    /// Dimension 2i rotates with 2i + 1 (llama GGUFs, whose Q/K rows the
+    /// converter permuted).
+    Interleaved,
+}
+
+/// Rotary position tables for one position: cos and sin per frequency.
+#[derive(Debug, Clone)]
+pub struct Rope {
+    /// θ_i = base^(-2i/d) / scale for i < d/2.
+    inv_freq: Vec<f32>,
+    pub style: RopeStyle,
+}
+
+impl Rope {
+    /// `dims` rotated dimensions per head, frequency `base`, positions
+    /// divided by `linear_scale` (1 for none).
+    pub fn new(dims: usize, base: f32, linear_scale: f32, style: RopeStyle) -> Self {
+        let inv_freq = (0..dims / 2)
+            .map(|i| {
+                let f = (base as f64).powf(-2.0 * i as f64 / dims as f64) / linear_scale as f64;
+                f as f32
+            })
+            .collect();
+        Self { inv_freq, style }
+    }
+
+    /// Divide each frequency by a factor (llama 3's `rope_freqs` tensor).
+    pub fn divide_freqs(&mut self, factors: &[f32]) {
+        for (f, &d) in self.inv_freq.iter_mut().zip(factors) {
+            *f /= d;
+        }
+    }
+
+    pub fn half_dims(&self) -> usize {
+        self.inv_freq.len()
+    }
+
+    /// cos and sin of every frequency at position `pos`, written to `cs`
+    /// (`2 × half_dims`: all cos, then all sin).
+    pub fn table(&self, pos: usize, cs: &mut [f32]) {
+        let h = self.inv_freq.len();
+        for (i, &f) in self.inv_freq.iter().enumerate() {
+            let theta = pos as f32 * f;
+            let (s, c) = theta.sin_cos();
+            cs[i] = c;
+            cs[h + i] = s;
+        }
+    }
+
+    /// Rotate each `head_dim`-long head of `x` with the table of its position.
+    pub fn apply(&self, x: &mut [f32], head_dim: usize, cs: &[f32]) {
+        let h = self.inv_freq.len();
+        let (cos, sin) = cs.split_at(h);
+        for head in x.chunks_exact_mut(head_dim) {
+            match self.style {
+                RopeStyle::Halves => {
+                    let (a, b) = head.split_at_mut(h);
+                    for i in 0..h {
+                        let (x0, x1) = (a[i], b[i]);
+                        a[i] = x0 * cos[i] - x1 * sin[i];
+                        b[i] = x0 * sin[i] + x1 * cos[i];
+                    }
+                }
+                RopeStyle::Interleaved => {
+                    for i in 0..h {
+                        let (x0, x1) = (head[2 * i], head[2 * i + 1]);
+                        head[2 * i] = x0 * cos[i] - x1 * sin[i];
+                        head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rms_norm_gives_unit_rms() {
+        let mut x = vec![3.0, -4.0, 0.0, 5.0];
+        rms_norm(&mut x, &[1.0; 4], 0.0);
+        let rms = (x.iter().map(|v| v * v).sum::<f32>() / 4.0).sqrt();
+        assert!((rms - 1.0).abs() < 1e-6, "{rms}");
+        assert!((x[0] - 3.0 / (50f32 / 4.0).sqrt()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn gelu_matches_reference_values() {
+        // torch.nn.functional.gelu(x, approximate="tanh")
+        for (x, y) in [(-3.0, -0.003_637_4), (-1.0, -0.158_808), (0.5, 0.345_714), (2.0, 1.954_598)] {
+            assert!((gelu(x) - y).abs() < 1e-5, "gelu({x}) = {}", gelu(x));
+        }
+    }
+
+    #[test]
+    fn rope_preserves_norm_and_rotates_position_zero_not_at_all() {
+        let rope = Rope::new(8, 10000.0, 1.0, RopeStyle::Halves);
+        let mut cs = vec![0f32; 8];
+        rope.table(0, &mut cs);
+        let orig: Vec<f32> = (0..8).map(|i| i as f32 - 3.5).collect();
+        let mut x = orig.clone();
+        rope.apply(&mut x, 8, &cs);
+        assert_eq!(x, orig);
+        rope.table(17, &mut cs);
+        rope.apply(&mut x, 8, &cs);
+        let n0: f32 = orig.iter().map(|v| v * v).sum();
+        let n1: f32 = x.iter().map(|v| v * v).sum();
+        assert!((n0 - n1).abs() < 1e-3);
+        assert_ne!(x, orig);
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let mut x = vec![1.0, 2.0, 3.0, -1e9];
+        softmax(&mut x);
+        assert!((x.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(x[3] == 0.0 && x[2] > x[1]);
+        assert!((log_sum_exp(&[0.0, 0.0]) - 2f32.ln()).abs() < 1e-6);
+    }
+}

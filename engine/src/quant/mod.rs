@@ -1,0 +1,424 @@
+//! Quantized weight matrices and the matrix products of the forward pass.
+//!
+//! Weights are kept in one of three formats the kernels compute with
+//! directly (Q8_0, Q4_K, Q6_K) or as f32. Every other GGUF type is converted
+//! at load time: Q4_0 and Q5_0 to Q8_0 exactly (their values are small
+//! integers times the block scale), the rest through f32 to Q8_0.
+
+pub mod blocks;
+pub mod dot;
+
+use std::borrow::Cow;
+
+use candle_core::quantized::GgmlDType;
+
+use crate::error::{Error, Result};
+use crate::gguf::{Gguf, TensorInfo};
+use crate::pool::{SyncPtr, ThreadPool};
+use blocks::{BlockQ4_0, BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K, QK8_0};
+
+/// A ggml tensor type as GGUF numbers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GgmlType {
+    F32,
+    F16,
+    BF16,
+    Q4_0,
+    Q4_1,
+    Q5_0,
+    Q5_1,
+    Q8_0,
+    Q8_1,
+    Q2K,
+    Q3K,
+    Q4K,
+    Q5K,
+    Q6K,
+    Q8K,
+    Other(u32),
+}
+
+impl GgmlType {
+    pub fn from_u32(v: u32) -> Self {
+        match v {
+            0 => Self::F32,
+            1 => Self::F16,
+            2 => Self::Q4_0,
+            3 => Self::Q4_1,
+            6 => Self::Q5_0,
+            7 => Self::Q5_1,
+            8 => Self::Q8_0,
+            9 => Self::Q8_1,
+            10 => Self::Q2K,
+            11 => Self::Q3K,
+            12 => Self::Q4K,
+            13 => Self::Q5K,
+            14 => Self::Q6K,
+            15 => Self::Q8K,
+            30 => Self::BF16,
+            other => Self::Other(other),
+        }
+    }
+
+    /// (elements per block, bytes per block), if the type is known.
+    pub fn block(self) -> Option<(usize, usize)> {
+        Some(match self {
+            Self::F32 => (1, 4),
+            Self::F16 | Self::BF16 => (1, 2),
+            Self::Q4_0 => (32, 18),
+            Self::Q4_1 => (32, 20),
+            Self::Q5_0 => (32, 22),
+            Self::Q5_1 => (32, 24),
+            Self::Q8_0 => (32, 34),
+            Self::Q8_1 => (32, 36),
+            Self::Q2K => (256, 84),
+            Self::Q3K => (256, 110),
+            Self::Q4K => (256, 144),
+            Self::Q5K => (256, 176),
+            Self::Q6K => (256, 210),
+            Self::Q8K => (256, 292),
+            Self::Other(_) => return None,
+        })
+    }
+
+    fn candle(self) -> Option<GgmlDType> {
+        Some(match self {
+            Self::F32 => GgmlDType::F32,
+            Self::F16 => GgmlDType::F16,
+            Self::BF16 => GgmlDType::BF16,
+            Self::Q4_0 => GgmlDType::Q4_0,
+            Self::Q4_1 => GgmlDType::Q4_1,
+            Self::Q5_0 => GgmlDType::Q5_0,
+            Self::Q5_1 => GgmlDType::Q5_1,
+            Self::Q8_0 => GgmlDType::Q8_0,
+            Self::Q8_1 => GgmlDType::Q8_1,
+            Self::Q2K => GgmlDType::Q2K,
+            Self::Q3K => GgmlDType::Q3K,
+            Self::Q4K => GgmlDType::Q4K,
+            Self::Q5K => GgmlDType::Q5K,
+            Self::Q6K => GgmlDType::Q6K,
+            Self::Q8K => GgmlDType::Q8K,
+            Self::Other(_) => return None,
+        })
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Self::Other(v) => format!("#{v}"),
+            t => format!("{t:?}"),
+        }
+    }
+}
+
+/// The stored weights of a matrix, row-major (`rows` rows of `cols`).
+#[derive(Debug, Clone)]
+enum Weights {
+    Q8_0(Vec<BlockQ8_0>),
+    Q4K(Vec<BlockQ4K>),
+    Q6K(Vec<BlockQ6K>),
+    F32(Vec<f32>),
+}
+
+/// Which activation quantization a weight format's kernel needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActKind {
+    Q8_0,
+    Q8K,
+    F32,
+}
+
+/// A weight matrix `W` of `rows × cols`; products compute `x · Wᵀ`.
+#[derive(Debug, Clone)]
+pub struct QMatrix {
+    pub rows: usize,
+    pub cols: usize,
+    w: Weights,
+}
+
+/// Activations `x` (`m` rows of `k`), quantized on first use for each kernel
+/// kind, so several matrices applied to the same input share the work.
+pub struct Input<'a> {
+    x: &'a [f32],
+    m: usize,
+    k: usize,
+    q8_0: Option<Vec<BlockQ8_0>>,
+    q8k: Option<Vec<BlockQ8K>>,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(x: &'a [f32], m: usize, k: usize) -> Self {
+        debug_assert_eq!(x.len(), m * k);
+        Self {
+            x,
+            m,
+            k,
+            q8_0: None,
+            q8k: None,
+        }
+    }
+
+    fn prepare(&mut self, kind: ActKind, pool: &ThreadPool) {
+        let (m, k, x) = (self.m, self.k, self.x);
+        match kind {
+            ActKind::Q8_0 if self.q8_0.is_none() => {
+                let kb = k / QK8_0;
+                let mut out = vec![BlockQ8_0::ZERO; m * kb];
+                let ptr = SyncPtr::new(&mut out);
+                pool.run_chunks(m, 1, 2, &|r| {
+                    for i in r {
+                        // SAFETY: each task writes its own rows.
+                        let dst = unsafe { ptr.slice(i * kb, kb) };
+                        blocks::quantize_row_q8_0(&x[i * k..(i + 1) * k], dst);
+                    }
+                });
+                self.q8_0 = Some(out);
+            }
+            ActKind::Q8K if self.q8k.is_none() => {
+                let kb = k / QK_K;
+                let mut out = vec![BlockQ8K::ZERO; m * kb];
+                let ptr = SyncPtr::new(&mut out);
+                pool.run_chunks(m, 1, 2, &|r| {
+                    for i in r {
+                        // SAFETY: each task writes its own rows.
+                        let dst = unsafe { ptr.slice(i * kb, kb) };
+                        blocks::quantize_row_q8k(&x[i * k..(i + 1) * k], dst);
+                    }
+                });
+                self.q8k = Some(out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Rows of weights handled together: their blocks stay in L1 while the
+/// activation rows stream past.
+const ROW_TILE: usize = 16;
+
+impl QMatrix {
+    /// Load tensor `name`, checking it is `rows × cols`.
+    pub fn load(gguf: &Gguf, name: &str, rows: usize, cols: usize) -> Result<Self> {
+        let info = gguf.tensor(name)?;
+        gguf.expect_dims(info, &[cols, rows])?;
+        Self::from_info(gguf, info, rows, cols)
+    }
+
+    fn from_info(gguf: &Gguf, info: &TensorInfo, rows: usize, cols: usize) -> Result<Self> {
+        let unsupported = || Error::UnsupportedTensorType {
+            path: gguf.path().to_path_buf(),
+            name: info.name.clone(),
+            ggml_type: info.ggml_type.name(),
+        };
+        let w = match info.ggml_type {
+            GgmlType::Q8_0 => Weights::Q8_0(read_blocks(gguf, info)?),
+            GgmlType::Q4K => Weights::Q4K(read_blocks(gguf, info)?),
+            GgmlType::Q6K => Weights::Q6K(read_blocks(gguf, info)?),
+            GgmlType::F32 => Weights::F32(read_blocks(gguf, info)?),
+            GgmlType::Q5_0 => {
+                let b: Vec<BlockQ5_0> = read_blocks(gguf, info)?;
+                Weights::Q8_0(b.iter().map(blocks::q5_0_to_q8_0).collect())
+            }
+            GgmlType::Q4_0 => {
+                let b: Vec<BlockQ4_0> = read_blocks(gguf, info)?;
+                Weights::Q8_0(b.iter().map(blocks::q4_0_to_q8_0).collect())
+            }
+            t => {
+                let dtype = t.candle().ok_or_else(unsupported)?;
+                if cols % QK8_0 != 0 {
+                    return Err(unsupported());
+                }
+                let (_, block_bytes) = t.block().ok_or_else(unsupported)?;
+                let row_bytes = cols / t.block().map_or(1, |b| b.0) * block_bytes;
+                let mut raw = vec![0u8; info.n_bytes as usize];
+                gguf.read_tensor_into(info, &mut raw)?;
+                let kb = cols / QK8_0;
+                let mut out = vec![BlockQ8_0::ZERO; rows * kb];
+                const CHUNK: usize = 256;
+                for (ci, rows_raw) in raw.chunks(row_bytes * CHUNK).enumerate() {
+                    let n_rows = rows_raw.len() / row_bytes;
+                    let f = dtype
+                        .from_data(Cow::Borrowed(rows_raw))
+                        .dequantize(n_rows * cols)
+                        .map_err(|_| unsupported())?;
+                    let candle_core::CpuStorage::F32(f) = f else {
+                        return Err(unsupported());
+                    };
+                    for r in 0..n_rows {
+                        let row = ci * CHUNK + r;
+                        blocks::quantize_row_q8_0(
+                            &f[r * cols..(r + 1) * cols],
+                            &mut out[row * kb..(row + 1) * kb],
+                        );
+                    }
+                }
+                Weights::Q8_0(out)
+            }
+        };
+        Ok(Self { rows, cols, w })
+    }
+
+    /// The f32 values of a vector tensor (norm weights).
+    pub fn load_vector(gguf: &Gguf, name: &str, len: usize) -> Result<Vec<f32>> {
+        let info = gguf.tensor(name)?;
+        gguf.expect_dims(info, &[len])?;
+        match info.ggml_type {
+            GgmlType::F32 => read_blocks(gguf, info),
+            _ => Ok(Self::from_info(gguf, info, 1, len)?.row(0)),
+        }
+    }
+
+    pub fn format(&self) -> &'static str {
+        match self.w {
+            Weights::Q8_0(_) => "Q8_0",
+            Weights::Q4K(_) => "Q4_K",
+            Weights::Q6K(_) => "Q6_K",
+            Weights::F32(_) => "F32",
+        }
+    }
+
+    pub fn n_bytes(&self) -> usize {
+        match &self.w {
+            Weights::Q8_0(b) => std::mem::size_of_val(b.as_slice()),
+            Weights::Q4K(b) => std::mem::size_of_val(b.as_slice()),
+            Weights::Q6K(b) => std::mem::size_of_val(b.as_slice()),
+            Weights::F32(b) => std::mem::size_of_val(b.as_slice()),
+        }
+    }
+
+    fn act_kind(&self) -> ActKind {
+        match self.w {
+            Weights::Q8_0(_) => ActKind::Q8_0,
+            Weights::Q4K(_) | Weights::Q6K(_) => ActKind::Q8K,
+            Weights::F32(_) => ActKind::F32,
+        }
+    }
+
+    /// Row `r` as f32 (an embedding lookup).
+    pub fn row(&self, r: usize) -> Vec<f32> {
+        let mut out = vec![0f32; self.cols];
+        self.row_into(r, &mut out);
+        out
+    }
+
+    pub fn row_into(&self, r: usize, out: &mut [f32]) {
+        let k = self.cols;
+        match &self.w {
+            Weights::Q8_0(b) => {
+                let kb = k / QK8_0;
+                blocks::dequantize_q8_0(&b[r * kb..(r + 1) * kb], out)
+            }
+            Weights::Q4K(b) => {
+                let kb = k / QK_K;
+                dot::dequantize_q4k(&b[r * kb..(r + 1) * kb], out)
+            }
+            Weights::Q6K(b) => {
+                let kb = k / QK_K;
+                dot::dequantize_q6k(&b[r * kb..(r + 1) * kb], out)
+            }
+            Weights::F32(v) => out.copy_from_slice(&v[r * k..(r + 1) * k]),
+        }
+    }
+
+    /// `out[i][r] = x[i] · W[r]` for every input row `i` and weight row `r`
+    /// (`out` is `m × rows`).
+    pub fn matmul(&self, input: &mut Input<'_>, out: &mut [f32], pool: &ThreadPool) {
+        let n = self.rows;
+        debug_assert_eq!(input.k, self.cols);
+        debug_assert_eq!(out.len(), input.m * n);
+        input.prepare(self.act_kind(), pool);
+        let input = &*input;
+        let ptr = SyncPtr::new(out);
+        pool.run_chunks(n, ROW_TILE, 4, &|range| {
+            for tile in range.clone().step_by(ROW_TILE) {
+                let rows = tile..(tile + ROW_TILE).min(range.end);
+                // SAFETY: rows are disjoint between tasks; each task writes
+                // only out[i * n + r] for its own r.
+                self.tile(input, rows, &|i, r, v| unsafe { ptr.write(i * n + r, v) });
+            }
+        });
+    }
+
+    /// Like [`QMatrix::matmul`] for the listed weight rows only:
+    /// `out[i][j] = x[i] · W[rows[j]]` (`out` is `m × rows.len()`).
+    pub fn matmul_rows(&self, input: &mut Input<'_>, rows: &[u32], out: &mut [f32], pool: &ThreadPool) {
+        let n = rows.len();
+        debug_assert_eq!(out.len(), input.m * n);
+        input.prepare(self.act_kind(), pool);
+        let input = &*input;
+        let ptr = SyncPtr::new(out);
+        pool.run_chunks(n, 1, 4, &|range| {
+            for j in range {
+                let r = rows[j] as usize;
+                // SAFETY: each task writes only its own columns j.
+                self.tile(input, r..r + 1, &|i, _, v| unsafe { ptr.write(i * n + j, v) });
+            }
+        });
+    }
+
+    /// Dot products of weight rows `rows` with every input row.
+    #[inline]
+    fn tile(&self, input: &Input<'_>, rows: std::ops::Range<usize>, put: &dyn Fn(usize, usize, f32)) {
+        let (m, k) = (input.m, input.k);
+        match &self.w {
+            Weights::Q8_0(w) => {
+                let kb = k / QK8_0;
+                let a = input.q8_0.as_deref().unwrap_or_default();
+                let act = |i: usize| &a[i * kb..(i + 1) * kb];
+                let mut i = 0;
+                while i + 4 <= m {
+                    for r in rows.clone() {
+                        let wr = &w[r * kb..(r + 1) * kb];
+                        let d = dot::dot_q8_0_x4(wr, [act(i), act(i + 1), act(i + 2), act(i + 3)]);
+                        for (j, v) in d.into_iter().enumerate() {
+                            put(i + j, r, v);
+                        }
+                    }
+                    i += 4;
+                }
+                for i in i..m {
+                    for r in rows.clone() {
+                        put(i, r, dot::dot_q8_0(&w[r * kb..(r + 1) * kb], act(i)));
+                    }
+                }
+            }
+            Weights::Q4K(w) => {
+                let kb = k / QK_K;
+                let a = input.q8k.as_deref().unwrap_or_default();
+                for i in 0..m {
+                    for r in rows.clone() {
+                        put(i, r, dot::dot_q4k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]));
+                    }
+                }
+            }
+            Weights::Q6K(w) => {
+                let kb = k / QK_K;
+                let a = input.q8k.as_deref().unwrap_or_default();
+                for i in 0..m {
+                    for r in rows.clone() {
+                        put(i, r, dot::dot_q6k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]));
+                    }
+                }
+            }
+            Weights::F32(w) => {
+                for i in 0..m {
+                    let x = &input.x[i * k..(i + 1) * k];
+                    for r in rows.clone() {
+                        put(i, r, crate::ops::dot(&w[r * k..(r + 1) * k], x));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Read a tensor's bytes straight into a vector of its block type.
+fn read_blocks<T: Copy>(gguf: &Gguf, info: &TensorInfo) -> Result<Vec<T>> {
+    let size = std::mem::size_of::<T>();
+    let n = info.n_bytes as usize / size;
+    // SAFETY: T is a plain-old-data block type (integers, f16, f32 arrays):
+    // all-zero and any other byte pattern are valid values.
+    let mut v: Vec<T> = vec![unsafe { std::mem::zeroed::<T>() }; n];
+    let bytes = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, n * size) };
+    gguf.read_tensor_into(info, bytes)?;
+    Ok(v)
+}

@@ -1,0 +1,6 @@
+; hostile: command set-option outside the allowlist after valid commands
+; expect: refused set-option line 5
+(declare-const x Int)
+(assert (> x 0))
+(set-option :timeout 0)
+(check-sat)

@@ -1,0 +1,3 @@
+; hostile: refused command written with extra spaces
+; expect: refused exit line 3
+(   exit   )

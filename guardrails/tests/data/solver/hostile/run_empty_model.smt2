@@ -1,0 +1,4 @@
+; hostile: no declarations, trivially sat
+; expect: verdict sat
+(assert true)
+(check-sat)

@@ -1,0 +1,4 @@
+; hostile: assert false
+; expect: verdict unsat
+(assert false)
+(check-sat)

@@ -1,0 +1,3 @@
+; hostile: declare-const without a sort
+; expect: error malformed line 3
+(declare-const xInt)

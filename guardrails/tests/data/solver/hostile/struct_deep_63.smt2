@@ -1,0 +1,3 @@
+; hostile: nesting at the limit is accepted
+; expect: verdict sat
+(assert (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not (not true)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))

@@ -1,0 +1,3 @@
+; hostile: an empty list
+; expect: error not-a-command line 3
+()

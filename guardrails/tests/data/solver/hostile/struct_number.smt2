@@ -1,0 +1,3 @@
+; hostile: a bare number at top level
+; expect: error not-a-command line 3
+42

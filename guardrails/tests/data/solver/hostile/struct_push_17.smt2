@@ -1,0 +1,3 @@
+; hostile: push one past the limit
+; expect: error too-many-scopes line 3
+(push 17)

@@ -1,0 +1,3 @@
+; hostile: push with a negative count
+; expect: error too-many-scopes line 3
+(push -1)

@@ -1,0 +1,3 @@
+; hostile: assert of an Int
+; expect: error parse line 3
+(assert 42)

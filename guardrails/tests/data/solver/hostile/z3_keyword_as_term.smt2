@@ -1,0 +1,4 @@
+; hostile: a keyword where a term is expected
+; expect: error parse line 4
+(declare-const x Int)
+(assert (= x :named))

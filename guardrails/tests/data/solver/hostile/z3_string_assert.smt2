@@ -1,0 +1,3 @@
+; hostile: assert of a string literal
+; expect: error parse line 3
+(assert "true")

@@ -1,0 +1,3 @@
+; hostile: an undeclared sort
+; expect: error parse line 3
+(declare-const x Person)

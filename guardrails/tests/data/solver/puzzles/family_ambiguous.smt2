@@ -1,0 +1,10 @@
+; puzzle: Kim has two sisters. How many brothers does Kim have? (not determined)
+; expect: values ambiguous
+(declare-const boys Int)
+(declare-const girls Int)
+(declare-const answer Int)
+(assert (>= boys 0))
+(assert (= girls 3))
+(assert (= answer boys))
+(check-sat)
+(get-value (answer))

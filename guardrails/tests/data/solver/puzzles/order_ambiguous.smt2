@@ -1,0 +1,10 @@
+; puzzle: Three boxes: a, b, c in a row. a is left of c. Which is in the middle? (not determined)
+; expect: values ambiguous
+(declare-const a Int)
+(declare-const b Int)
+(declare-const c Int)
+(assert (and (<= 1 a 3) (<= 1 b 3) (<= 1 c 3)))
+(assert (distinct a b c))
+(assert (< a c))
+(check-sat)
+(get-value (a b c))

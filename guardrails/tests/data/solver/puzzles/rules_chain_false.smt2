@@ -1,0 +1,17 @@
+; puzzle: Every glimp is a dral. Every dral is a vorn. Vorns are not loud. Each glimp is soft. Ivo is a glimp. True or false: Ivo is loud.
+; expect: claim false
+(declare-sort Thing 0)
+(declare-const ivo Thing)
+(declare-fun glimp (Thing) Bool)
+(declare-fun dral (Thing) Bool)
+(declare-fun vorn (Thing) Bool)
+(declare-fun loud (Thing) Bool)
+(declare-fun soft (Thing) Bool)
+(assert (forall ((x Thing)) (=> (glimp x) (dral x))))
+(assert (forall ((x Thing)) (=> (dral x) (vorn x))))
+(assert (forall ((x Thing)) (=> (vorn x) (not (loud x)))))
+(assert (forall ((x Thing)) (=> (glimp x) (soft x))))
+(assert (glimp ivo))
+(declare-const claim Bool)
+(assert (= claim (loud ivo)))
+(check-sat)

@@ -1,0 +1,15 @@
+; puzzle: Each tarp is a brell. Brells are quick. Every quick thing is a mossy thing. Oda is a tarp. True or false: Oda is mossy.
+; expect: claim true
+(declare-sort Thing 0)
+(declare-const oda Thing)
+(declare-fun tarp (Thing) Bool)
+(declare-fun brell (Thing) Bool)
+(declare-fun quick (Thing) Bool)
+(declare-fun mossy (Thing) Bool)
+(assert (forall ((x Thing)) (=> (tarp x) (brell x))))
+(assert (forall ((x Thing)) (=> (brell x) (quick x))))
+(assert (forall ((x Thing)) (=> (quick x) (mossy x))))
+(assert (tarp oda))
+(declare-const claim Bool)
+(assert (= claim (mossy oda)))
+(check-sat)

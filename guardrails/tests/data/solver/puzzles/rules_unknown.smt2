@@ -1,0 +1,11 @@
+; puzzle: Every sprok is a flum. Nia is a flum. True or false: Nia is a sprok. (not determined)
+; expect: claim unknown
+(declare-sort Thing 0)
+(declare-const nia Thing)
+(declare-fun sprok (Thing) Bool)
+(declare-fun flum (Thing) Bool)
+(assert (forall ((x Thing)) (=> (sprok x) (flum x))))
+(assert (flum nia))
+(declare-const claim Bool)
+(assert (= claim (sprok nia)))
+(check-sat)
