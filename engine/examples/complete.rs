@@ -15,7 +15,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tokens: usize = args.get(3).map_or(Ok(32), |s| s.parse())?;
     let chat = args.get(4).is_some_and(|s| s == "chat");
     let mut engine = Engine::load(args[1].as_ref(), LoadOptions::default())?;
-    eprintln!("loaded {:?} in {:?}", engine.info().name, engine.info().load_time);
+    eprintln!(
+        "loaded {:?} in {:?}",
+        engine.info().name,
+        engine.info().load_time
+    );
     let prompt = if chat {
         Prompt::Chat(vec![Message::new(Role::User, args[2].clone())])
     } else {

@@ -40,7 +40,13 @@ impl ChatFormat {
 
     /// The prompt text of `messages`, ending with the opening of the
     /// assistant's turn. `bos`/`eos` are the token texts templates may use.
-    pub fn render(&self, messages: &[Message], bos: &str, eos: &str, model: &Path) -> Result<String> {
+    pub fn render(
+        &self,
+        messages: &[Message],
+        bos: &str,
+        eos: &str,
+        model: &Path,
+    ) -> Result<String> {
         match self {
             ChatFormat::GemmaTurns => Ok(gemma_turns(messages)),
             ChatFormat::Template(src) => render_template(src, messages, bos, eos, model),
@@ -89,17 +95,30 @@ struct TemplateMessage<'a> {
     content: &'a str,
 }
 
-fn render_template(src: &str, messages: &[Message], bos: &str, eos: &str, model: &Path) -> Result<String> {
+fn render_template(
+    src: &str,
+    messages: &[Message],
+    bos: &str,
+    eos: &str,
+    model: &Path,
+) -> Result<String> {
     let err = |reason: String| Error::ChatTemplate {
         path: PathBuf::from(model),
         reason,
     };
     let mut env = minijinja::Environment::new();
-    env.add_function("raise_exception", |msg: String| -> std::result::Result<String, minijinja::Error> {
-        Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
-    });
+    env.add_function(
+        "raise_exception",
+        |msg: String| -> std::result::Result<String, minijinja::Error> {
+            Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                msg,
+            ))
+        },
+    );
     env.set_unknown_method_callback(python_methods);
-    env.add_template("chat", src).map_err(|e| err(e.to_string()))?;
+    env.add_template("chat", src)
+        .map_err(|e| err(e.to_string()))?;
     let msgs: Vec<TemplateMessage<'_>> = messages
         .iter()
         .map(|m| TemplateMessage {
@@ -172,7 +191,10 @@ fn python_methods(
         "upper" => Value::from(s.to_uppercase()),
         "lower" => Value::from(s.to_lowercase()),
         "split" => Value::from(match arg(0) {
-            Some(sep) => s.split(sep.as_str()).map(str::to_string).collect::<Vec<_>>(),
+            Some(sep) => s
+                .split(sep.as_str())
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
             None => s.split_whitespace().map(str::to_string).collect::<Vec<_>>(),
         }),
         "replace" => match (arg(0), arg(1)) {
@@ -198,7 +220,9 @@ mod tests {
 
     #[test]
     fn gemma_turns_fold_the_system_message_into_the_first_user_turn() {
-        let p = ChatFormat::GemmaTurns.render(&msgs(), "<bos>", "<eos>", Path::new("m.gguf")).unwrap();
+        let p = ChatFormat::GemmaTurns
+            .render(&msgs(), "<bos>", "<eos>", Path::new("m.gguf"))
+            .unwrap();
         assert_eq!(
             p,
             "<start_of_turn>user\nBe brief.\n\nHi!<end_of_turn>\n<start_of_turn>model\nHello.<end_of_turn>\n\
@@ -210,16 +234,26 @@ mod tests {
     fn chatml_template_renders() {
         let src = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nDefault<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'].strip() + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
         let f = ChatFormat::Template(src.into());
-        let p = f.render(&msgs()[1..2], "", "", Path::new("m.gguf")).unwrap();
-        assert_eq!(p, "<|im_start|>system\nDefault<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n");
+        let p = f
+            .render(&msgs()[1..2], "", "", Path::new("m.gguf"))
+            .unwrap();
+        assert_eq!(
+            p,
+            "<|im_start|>system\nDefault<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n"
+        );
     }
 
     #[test]
     fn broken_template_is_a_typed_error() {
         let f = ChatFormat::Template("{% for %}".into());
         let e = f.render(&msgs(), "", "", Path::new("m.gguf")).unwrap_err();
-        assert!(e.to_string().starts_with("chat template of m.gguf failed:"), "{e}");
-        let e = ChatFormat::None.render(&msgs(), "", "", Path::new("m.gguf")).unwrap_err();
+        assert!(
+            e.to_string().starts_with("chat template of m.gguf failed:"),
+            "{e}"
+        );
+        let e = ChatFormat::None
+            .render(&msgs(), "", "", Path::new("m.gguf"))
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "m.gguf has no chat template and no built-in turn format; use a plain text prompt"

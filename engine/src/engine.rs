@@ -120,7 +120,10 @@ impl Engine {
                 ),
             });
         }
-        let chat = match (spec.architecture.as_str(), gguf.opt_str("tokenizer.chat_template")?) {
+        let chat = match (
+            spec.architecture.as_str(),
+            gguf.opt_str("tokenizer.chat_template")?,
+        ) {
             ("gemma3", _) => ChatFormat::GemmaTurns,
             (_, Some(t)) => ChatFormat::Template(t.to_string()),
             (_, None) => ChatFormat::None,
@@ -186,9 +189,13 @@ impl Engine {
             Prompt::Text(t) => Ok(t.clone()),
             Prompt::Chat(m) if m.is_empty() => Err(Error::EmptyPrompt),
             Prompt::Chat(m) => {
-                let tok = |id: Option<u32>| id.and_then(|i| self.tokenizer.token_str(i)).unwrap_or_default();
+                let tok = |id: Option<u32>| {
+                    id.and_then(|i| self.tokenizer.token_str(i))
+                        .unwrap_or_default()
+                };
                 let eos = tok(self.tokenizer.eos().first().copied());
-                self.chat.render(m, &tok(self.tokenizer.bos()), &eos, &self.info.path)
+                self.chat
+                    .render(m, &tok(self.tokenizer.bos()), &eos, &self.info.path)
             }
         }
     }
@@ -218,7 +225,11 @@ impl Engine {
 
     /// Generate one completion, passing text to `on_text` as it is
     /// produced (whole UTF-8 characters; never text of a stop string).
-    pub fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+    pub fn generate(
+        &mut self,
+        request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation> {
         let prompt = self.prompt_tokens(&request.prompt)?;
         sampler::validate(&request.sampling, &request.repeat_penalty)?;
         let cx = Context {
@@ -226,7 +237,13 @@ impl Engine {
             tokenizer: &self.tokenizer,
             pool: &self.pool,
         };
-        let mut out = generate::run(&cx, vec![request], vec![prompt], &mut self.resident, Some(on_text))?;
+        let mut out = generate::run(
+            &cx,
+            vec![request],
+            vec![prompt],
+            &mut self.resident,
+            Some(on_text),
+        )?;
         Ok(out.remove(0))
     }
 

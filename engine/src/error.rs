@@ -8,7 +8,9 @@ use std::path::PathBuf;
 /// An engine error.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("model file {path} does not exist; run `flinch model fetch --all` or pass the path of a .gguf file")]
+    #[error(
+        "model file {path} does not exist; run `flinch model fetch --all` or pass the path of a .gguf file"
+    )]
     MissingFile { path: PathBuf },
 
     #[error("cannot read {path}: {source}")]
@@ -18,13 +20,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("{path} is not a GGUF file: it starts with {found:?} instead of \"GGUF\"; pass a .gguf model file")]
+    #[error(
+        "{path} is not a GGUF file: it starts with {found:?} instead of \"GGUF\"; pass a .gguf model file"
+    )]
     BadMagic { path: PathBuf, found: String },
 
     #[error("{path} is GGUF version {version}; only versions 2 and 3 are supported")]
     UnsupportedGgufVersion { path: PathBuf, version: u32 },
 
-    #[error("{path} is truncated or corrupt: {what} needs {needed} bytes at offset {offset} but the file has {file_len} bytes; download it again")]
+    #[error(
+        "{path} is truncated or corrupt: {what} needs {needed} bytes at offset {offset} but the file has {file_len} bytes; download it again"
+    )]
     Truncated {
         path: PathBuf,
         what: String,
@@ -65,7 +71,9 @@ pub enum Error {
         found: Vec<usize>,
     },
 
-    #[error("{path}: tensor `{name}` has ggml type {ggml_type}, which the engine cannot compute with")]
+    #[error(
+        "{path}: tensor `{name}` has ggml type {ggml_type}, which the engine cannot compute with"
+    )]
     UnsupportedTensorType {
         path: PathBuf,
         name: String,
@@ -94,7 +102,9 @@ pub enum Error {
     #[error("the prompt is empty; give some text or at least one message")]
     EmptyPrompt,
 
-    #[error("the prompt is {tokens} tokens but the model's context is {context} tokens; shorten the prompt")]
+    #[error(
+        "the prompt is {tokens} tokens but the model's context is {context} tokens; shorten the prompt"
+    )]
     PromptTooLong { tokens: usize, context: usize },
 
     #[error("invalid request: {reason}")]

@@ -87,11 +87,18 @@ pub(crate) fn run(
     }
     // Base caches: the resident cache itself for the first group, clones of
     // it for other groups that share a prefix with it.
-    let keeps: Vec<usize> = groups.iter().map(|(p, _)| resident.reusable_prefix(p, 1)).collect();
+    let keeps: Vec<usize> = groups
+        .iter()
+        .map(|(p, _)| resident.reusable_prefix(p, 1))
+        .collect();
     let mut bases: Vec<(KvCache, usize)> = Vec::with_capacity(groups.len());
     let mut first = std::mem::replace(resident, cx.model.new_cache());
     for &keep in &keeps[1..] {
-        let mut cache = if keep > 0 { first.clone() } else { cx.model.new_cache() };
+        let mut cache = if keep > 0 {
+            first.clone()
+        } else {
+            cx.model.new_cache()
+        };
         cache.truncate(keep);
         bases.push((cache, keep));
     }
@@ -149,7 +156,9 @@ pub(crate) fn run(
             let c = if j + 1 == members.len() {
                 cache.take().unwrap_or_else(|| cx.model.new_cache())
             } else {
-                cache.as_ref().map_or_else(|| cx.model.new_cache(), Clone::clone)
+                cache
+                    .as_ref()
+                    .map_or_else(|| cx.model.new_cache(), Clone::clone)
             };
             slots[i] = Some(Seq {
                 sampler: Sampler::new(req.sampling, req.repeat_penalty, req.seed),
@@ -202,12 +211,16 @@ pub(crate) fn run(
         }
         let mut steps: Vec<Step<'_>> = Vec::new();
         for s in seqs.iter_mut().filter(|s| s.finish.is_none()) {
-            let Some(last) = s.generated.last() else { continue };
+            let Some(last) = s.generated.last() else {
+                continue;
+            };
             let last = std::slice::from_ref(last);
             let logits = match &s.allowed {
                 Allowed::Only(ids) if ids.len() * ROWS_ONLY_FRACTION <= vocab => {
                     s.ready = Ready::Rows(ids.clone());
-                    let Ready::Rows(ids) = &s.ready else { unreachable!() };
+                    let Ready::Rows(ids) = &s.ready else {
+                        unreachable!()
+                    };
                     Logits::Rows(ids, &mut s.logits)
                 }
                 _ => {

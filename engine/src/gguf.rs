@@ -251,7 +251,12 @@ impl Reader<'_> {
                         .collect(),
                 )
             }
-            7 => Array::Bool(self.bytes(n as u64, what)?.into_iter().map(|b| b != 0).collect()),
+            7 => Array::Bool(
+                self.bytes(n as u64, what)?
+                    .into_iter()
+                    .map(|b| b != 0)
+                    .collect(),
+            ),
             8 => {
                 let mut out = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -389,7 +394,9 @@ impl Gguf {
             let n_elems = dims
                 .iter()
                 .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-                .ok_or_else(|| corrupt(format!("tensor `{name}` has absurd dimensions {dims:?}")))?;
+                .ok_or_else(|| {
+                    corrupt(format!("tensor `{name}` has absurd dimensions {dims:?}"))
+                })?;
             let n_bytes = match ggml_type.block() {
                 Some((block, size)) => {
                     if dims[0] % block as u64 != 0 {
@@ -454,10 +461,12 @@ impl Gguf {
     }
 
     fn require(&self, key: &str) -> Result<&Value> {
-        self.metadata.get(key).ok_or_else(|| Error::MissingMetadata {
-            path: self.path.clone(),
-            key: key.to_string(),
-        })
+        self.metadata
+            .get(key)
+            .ok_or_else(|| Error::MissingMetadata {
+                path: self.path.clone(),
+                key: key.to_string(),
+            })
     }
 
     fn type_error(&self, key: &str, expected: &'static str, v: &Value) -> Error {

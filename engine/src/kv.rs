@@ -119,7 +119,10 @@ impl KvCache {
 
     /// Bytes held by the cache.
     pub fn n_bytes(&self) -> usize {
-        self.layers.iter().map(|l| (l.k.len() + l.v.len()) * 2).sum()
+        self.layers
+            .iter()
+            .map(|l| (l.k.len() + l.v.len()) * 2)
+            .sum()
     }
 
     /// Whether the first `len` positions are all still stored where a query
@@ -150,7 +153,11 @@ impl KvCache {
             .take_while(|(a, b)| a == b)
             .count()
             .min(tokens.len().saturating_sub(keep_back));
-        if self.can_truncate_to(common) { common } else { 0 }
+        if self.can_truncate_to(common) {
+            common
+        } else {
+            0
+        }
     }
 
     /// Forget every position from `len` on. If the ring layers no longer hold
@@ -208,7 +215,14 @@ pub(crate) fn attend(
     });
 }
 
-fn attend_group(layer: usize, s: &AttnShape, q: &[f32], row: &QueryRow<'_>, g: usize, out: &mut [f32]) {
+fn attend_group(
+    layer: usize,
+    s: &AttnShape,
+    q: &[f32],
+    row: &QueryRow<'_>,
+    g: usize,
+    out: &mut [f32],
+) {
     let kv = &row.cache.layers[layer];
     let hd = s.head_dim;
     let per_group = s.n_head / s.n_kv_head;
@@ -288,7 +302,14 @@ mod tests {
         let q = vec![1.0; 8];
         let mut out = vec![0f32; 8];
         let pool = ThreadPool::new(1);
-        attend(0, &s, &q, &[QueryRow { cache: &c, pos: 0 }], &mut out, &pool);
+        attend(
+            0,
+            &s,
+            &q,
+            &[QueryRow { cache: &c, pos: 0 }],
+            &mut out,
+            &pool,
+        );
         assert_eq!(out, vec![0.5, -1.0, 2.0, 3.0, 0.5, -1.0, 2.0, 3.0]);
     }
 
@@ -303,7 +324,14 @@ mod tests {
         let q = vec![0.0; 8];
         let mut out = vec![0f32; 8];
         let pool = ThreadPool::new(1);
-        attend(0, &s, &q, &[QueryRow { cache: &c, pos: 2 }], &mut out, &pool);
+        attend(
+            0,
+            &s,
+            &q,
+            &[QueryRow { cache: &c, pos: 2 }],
+            &mut out,
+            &pool,
+        );
         // Equal scores over positions 1 and 2 only: mean value 1.5.
         assert!(out.iter().all(|&v| (v - 1.5).abs() < 1e-6), "{out:?}");
     }

@@ -179,7 +179,12 @@ mod tests {
     #[test]
     fn gelu_matches_reference_values() {
         // torch.nn.functional.gelu(x, approximate="tanh")
-        for (x, y) in [(-3.0, -0.003_637_4), (-1.0, -0.158_808), (0.5, 0.345_714), (2.0, 1.954_598)] {
+        for (x, y) in [
+            (-3.0, -0.003_637_4),
+            (-1.0, -0.158_808),
+            (0.5, 0.345_714),
+            (2.0, 1.954_598),
+        ] {
             assert!((gelu(x) - y).abs() < 1e-5, "gelu({x}) = {}", gelu(x));
         }
     }

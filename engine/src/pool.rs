@@ -260,7 +260,10 @@ mod tests {
             pool.run(n, &|i| {
                 counts[i].fetch_add(1, Ordering::Relaxed);
             });
-            assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1), "n={n}");
+            assert!(
+                counts.iter().all(|c| c.load(Ordering::Relaxed) == 1),
+                "n={n}"
+            );
         }
     }
 

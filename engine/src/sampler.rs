@@ -38,7 +38,9 @@ pub(crate) fn validate(sampling: &Sampling, penalty: &Option<RepeatPenalty>) -> 
     } = *sampling
     {
         if !(temperature.is_finite() && temperature > 0.0) {
-            return bad(format!("temperature must be a positive number, got {temperature}; use Sampling::Greedy for 0"));
+            return bad(format!(
+                "temperature must be a positive number, got {temperature}; use Sampling::Greedy for 0"
+            ));
         }
         if top_k == Some(0) {
             return bad("top_k must be at least 1".into());
@@ -52,7 +54,10 @@ pub(crate) fn validate(sampling: &Sampling, penalty: &Option<RepeatPenalty>) -> 
     if let Some(p) = penalty
         && !(p.penalty.is_finite() && p.penalty > 0.0)
     {
-        return bad(format!("repeat penalty must be a positive number, got {}", p.penalty));
+        return bad(format!(
+            "repeat penalty must be a positive number, got {}",
+            p.penalty
+        ));
     }
     Ok(())
 }
@@ -132,7 +137,13 @@ impl Sampler {
         }
     }
 
-    fn random(&mut self, logits: &[f32], temperature: f32, top_k: Option<usize>, top_p: Option<f32>) -> usize {
+    fn random(
+        &mut self,
+        logits: &[f32],
+        temperature: f32,
+        top_k: Option<usize>,
+        top_p: Option<f32>,
+    ) -> usize {
         let mut cand: Vec<(usize, f32)> = logits.iter().copied().enumerate().collect();
         let k = top_k.unwrap_or(cand.len()).min(cand.len()).max(1);
         if k < cand.len() {
@@ -141,7 +152,10 @@ impl Sampler {
         }
         cand.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let max = cand[0].1;
-        let mut probs: Vec<f64> = cand.iter().map(|c| (((c.1 - max) / temperature) as f64).exp()).collect();
+        let mut probs: Vec<f64> = cand
+            .iter()
+            .map(|c| (((c.1 - max) / temperature) as f64).exp())
+            .collect();
         let sum: f64 = probs.iter().sum();
         probs.iter_mut().for_each(|p| *p /= sum);
         if let Some(p) = top_p {
@@ -204,7 +218,10 @@ mod tests {
 
     #[test]
     fn repeat_penalty_demotes_seen_tokens() {
-        let p = RepeatPenalty { penalty: 2.0, last_n: 4 };
+        let p = RepeatPenalty {
+            penalty: 2.0,
+            last_n: 4,
+        };
         let mut s = Sampler::new(Sampling::Greedy, Some(p), 0);
         let mut l = vec![1.5, 1.0];
         assert_eq!(s.sample(&mut l, None, &[0]).id, 1);
@@ -221,7 +238,9 @@ mod tests {
         let logits = vec![0.0, 1.0f32.ln(), 2.0f32.ln()]; // probs 1/4, 1/4, 2/4
         let draw = |seed| {
             let mut s = Sampler::new(sampling, None, seed);
-            (0..4000).map(|_| s.sample(&mut logits.clone(), None, &[]).id).collect::<Vec<_>>()
+            (0..4000)
+                .map(|_| s.sample(&mut logits.clone(), None, &[]).id)
+                .collect::<Vec<_>>()
         };
         let a = draw(7);
         assert_eq!(a, draw(7));

@@ -28,7 +28,9 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreSequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
-use tokenizers::{AddedToken, DecoderWrapper, NormalizerWrapper, PreTokenizerWrapper, SplitDelimiterBehavior};
+use tokenizers::{
+    AddedToken, DecoderWrapper, NormalizerWrapper, PreTokenizerWrapper, SplitDelimiterBehavior,
+};
 
 use crate::error::{Error, Result};
 use crate::gguf::Gguf;
@@ -128,18 +130,23 @@ impl Tokenizer {
         let eos_id = id("tokenizer.ggml.eos_token_id")?;
         let eot_id = id("tokenizer.ggml.eot_token_id")?;
         let unk = id("tokenizer.ggml.unknown_token_id")?;
-        let vocab: ahash::AHashMap<String, u32> =
-            tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let vocab: ahash::AHashMap<String, u32> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
 
         let (mut inner, style, add_bos_default) = match model {
             "llama" => {
-                let scores = g
-                    .opt_f32_array("tokenizer.ggml.scores")?
-                    .ok_or_else(|| err("a SentencePiece vocabulary needs tokenizer.ggml.scores".into()))?;
+                let scores = g.opt_f32_array("tokenizer.ggml.scores")?.ok_or_else(|| {
+                    err("a SentencePiece vocabulary needs tokenizer.ggml.scores".into())
+                })?;
                 if scores.len() != n {
                     return Err(err(format!("{} scores for {n} tokens", scores.len())));
                 }
-                let add_space_prefix = g.opt_bool("tokenizer.ggml.add_space_prefix")?.unwrap_or(true);
+                let add_space_prefix = g
+                    .opt_bool("tokenizer.ggml.add_space_prefix")?
+                    .unwrap_or(true);
                 let merges = derive_merges(tokens, &types, scores, &vocab);
                 let mut bpe = BPE::builder()
                     .vocab_and_merges(vocab, merges)
@@ -160,9 +167,12 @@ impl Tokenizer {
                 } else {
                     replace.into()
                 };
-                t.with_normalizer(Some(normalizer)).map_err(|e| err(e.to_string()))?;
+                t.with_normalizer(Some(normalizer))
+                    .map_err(|e| err(e.to_string()))?;
                 let mut decoders: Vec<DecoderWrapper> = vec![
-                    Replace::new("▁", " ").map_err(|e| err(e.to_string()))?.into(),
+                    Replace::new("▁", " ")
+                        .map_err(|e| err(e.to_string()))?
+                        .into(),
                     ByteFallback::new().into(),
                     Fuse::new().into(),
                 ];
@@ -207,7 +217,10 @@ impl Tokenizer {
         // Control tokens are special; user-defined ones are matched in raw text.
         let added: Vec<AddedToken> = (0..n)
             .filter(|&i| matches!(kinds[i], TokenKind::Control | TokenKind::UserDefined))
-            .map(|i| AddedToken::from(tokens[i].clone(), kinds[i] == TokenKind::Control).normalized(false))
+            .map(|i| {
+                AddedToken::from(tokens[i].clone(), kinds[i] == TokenKind::Control)
+                    .normalized(false)
+            })
             .collect();
         inner.add_tokens(added).map_err(|e| err(e.to_string()))?;
 
@@ -226,7 +239,10 @@ impl Tokenizer {
                 eos.push(i as u32);
             }
         }
-        let add_bos = g.opt_bool("tokenizer.ggml.add_bos_token")?.unwrap_or(add_bos_default) && bos.is_some();
+        let add_bos = g
+            .opt_bool("tokenizer.ggml.add_bos_token")?
+            .unwrap_or(add_bos_default)
+            && bos.is_some();
         Ok(Self {
             inner,
             style,
@@ -282,7 +298,9 @@ impl Tokenizer {
         let enc = self
             .inner
             .encode_fast(text, false)
-            .map_err(|e| Error::Tokenize { reason: e.to_string() })?;
+            .map_err(|e| Error::Tokenize {
+                reason: e.to_string(),
+            })?;
         let mut ids = Vec::with_capacity(enc.len() + 1);
         if add_bos && let Some(b) = self.bos {
             ids.push(b);
@@ -314,7 +332,10 @@ impl Tokenizer {
     }
 
     pub fn kind(&self, id: u32) -> TokenKind {
-        self.kinds.get(id as usize).copied().unwrap_or(TokenKind::Unused)
+        self.kinds
+            .get(id as usize)
+            .copied()
+            .unwrap_or(TokenKind::Unused)
     }
 
     /// The token's vocabulary string (e.g. `▁Paris`, `<0x0A>`, `<bos>`).
@@ -427,7 +448,11 @@ fn derive_merges(
         }
         for (split, _) in tok.char_indices().skip(1) {
             let (a, b) = tok.split_at(split);
-            let known = |p: &str| vocab.get(p).is_some_and(|&i| types[i as usize] == GGML_TYPE_NORMAL);
+            let known = |p: &str| {
+                vocab
+                    .get(p)
+                    .is_some_and(|&i| types[i as usize] == GGML_TYPE_NORMAL)
+            };
             if known(a) && known(b) {
                 merges.push((scores[id], id as u32, split, a.to_string(), b.to_string()));
             }
@@ -441,11 +466,16 @@ fn derive_merges(
 fn byte_level_pre_tokenizer(pre: &str) -> Option<PreTokenizerWrapper> {
     const LLAMA3: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
     const QWEN2: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-    let byte_level = |regex: bool| -> PreTokenizerWrapper { ByteLevel::new(false, true, regex).into() };
+    let byte_level =
+        |regex: bool| -> PreTokenizerWrapper { ByteLevel::new(false, true, regex).into() };
     let split = |re: &str| -> Option<PreTokenizerWrapper> {
-        Split::new(SplitPattern::Regex(re.into()), SplitDelimiterBehavior::Isolated, false)
-            .ok()
-            .map(Into::into)
+        Split::new(
+            SplitPattern::Regex(re.into()),
+            SplitDelimiterBehavior::Isolated,
+            false,
+        )
+        .ok()
+        .map(Into::into)
     };
     Some(match pre {
         "default" | "gpt2" => byte_level(true),
@@ -463,7 +493,9 @@ fn piece_bytes(token: &str, kind: TokenKind, style: Style) -> Vec<u8> {
     match kind {
         TokenKind::Control | TokenKind::Unused => Vec::new(),
         TokenKind::UserDefined => token.as_bytes().to_vec(),
-        TokenKind::Byte => parse_byte_token(token).map_or_else(|| token.as_bytes().to_vec(), |b| vec![b]),
+        TokenKind::Byte => {
+            parse_byte_token(token).map_or_else(|| token.as_bytes().to_vec(), |b| vec![b])
+        }
         TokenKind::Normal => match style {
             Style::SentencePiece { .. } => token.replace('▁', " ").into_bytes(),
             Style::ByteLevel => {
@@ -490,7 +522,10 @@ fn parse_byte_token(t: &str) -> Option<u8> {
 fn unicode_to_bytes() -> &'static HashMap<char, u8> {
     static MAP: std::sync::OnceLock<HashMap<char, u8>> = std::sync::OnceLock::new();
     MAP.get_or_init(|| {
-        let mut printable: Vec<u8> = (b'!'..=b'~').chain(0xA1..=0xAC).chain(0xAE..=0xFF).collect();
+        let mut printable: Vec<u8> = (b'!'..=b'~')
+            .chain(0xA1..=0xAC)
+            .chain(0xAE..=0xFF)
+            .collect();
         let mut chars: Vec<char> = printable.iter().map(|&b| b as char).collect();
         let mut extra = 0u32;
         for b in 0..=255u8 {

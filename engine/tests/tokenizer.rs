@@ -21,19 +21,34 @@ fn gemma3_matches_the_reference_tokenizer_on_the_golden_corpus() {
     let mut failures = Vec::new();
     for case in cases {
         let text = case["text"].as_str().unwrap();
-        let want: Vec<u32> = case["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+        let want: Vec<u32> = case["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
         let got = tok.encode(text, false).unwrap();
         if got != want {
             failures.push(format!("{text:?}\n  want {want:?}\n  got  {got:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn gemma3_decodes_what_it_encodes() {
     let tok = gemma();
-    for text in ["The capital of France is Paris.", "café 🍕 你好\n\n  x", "a\tb"] {
+    for text in [
+        "The capital of France is Paris.",
+        "café 🍕 你好\n\n  x",
+        "a\tb",
+    ] {
         let ids = tok.encode(text, false).unwrap();
         assert_eq!(tok.decode(&ids), text);
     }
@@ -50,7 +65,10 @@ fn gemma3_special_tokens_and_kinds() {
     assert!(tok.eos().contains(&1), "<eos>");
     assert!(tok.eos().contains(&106), "<end_of_turn>");
     assert_eq!(tok.kind(106), TokenKind::Control);
-    assert_eq!(tok.kind(tok.encode("\n", false).unwrap()[0]), TokenKind::UserDefined);
+    assert_eq!(
+        tok.kind(tok.encode("\n", false).unwrap()[0]),
+        TokenKind::UserDefined
+    );
     assert_eq!(tok.piece(818), b"The");
     assert_eq!(tok.vocab_size(), 262_144);
 }
@@ -61,7 +79,10 @@ fn gemma3_streaming_never_splits_a_character() {
     // Characters outside the vocabulary are spelled with byte tokens.
     let text = "𝄞 music, 🫠 melt";
     let ids = tok.encode(text, false).unwrap();
-    assert!(ids.iter().any(|&i| tok.kind(i) == TokenKind::Byte), "{ids:?}");
+    assert!(
+        ids.iter().any(|&i| tok.kind(i) == TokenKind::Byte),
+        "{ids:?}"
+    );
     let mut s = tok.stream();
     let mut out = String::new();
     for &id in &ids {
@@ -78,7 +99,9 @@ fn smollm2_byte_level_bpe_round_trips_and_finds_chatml_tokens() {
     let g = Gguf::open(&common::model_path(common::SMOLLM2)).unwrap();
     let tok = Tokenizer::from_gguf(&g).unwrap();
     assert!(!tok.add_bos());
-    let ids = tok.encode("<|im_start|>user\nHello world 123<|im_end|>", false).unwrap();
+    let ids = tok
+        .encode("<|im_start|>user\nHello world 123<|im_end|>", false)
+        .unwrap();
     assert_eq!(ids[0], 1, "<|im_start|>");
     assert_eq!(*ids.last().unwrap(), 2, "<|im_end|>");
     // Digits are split one by one by SmolLM's pre-tokenizer.

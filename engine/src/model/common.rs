@@ -53,7 +53,14 @@ impl Rows {
     }
 
     /// Store the key/value rows of `layer` in each row's sequence cache.
-    pub fn write_kv(&self, steps: &mut [Step<'_>], layer: usize, k: &[f32], v: &[f32], kv_dim: usize) {
+    pub fn write_kv(
+        &self,
+        steps: &mut [Step<'_>],
+        layer: usize,
+        k: &[f32],
+        v: &[f32],
+        kv_dim: usize,
+    ) {
         for i in 0..self.len() {
             steps[self.seq[i]].cache.write(
                 layer,
@@ -75,7 +82,12 @@ impl Rows {
 }
 
 /// Apply `f(row_index, row)` to each `width`-long row of `data`, in parallel.
-pub(crate) fn par_rows(pool: &ThreadPool, data: &mut [f32], width: usize, f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
+pub(crate) fn par_rows(
+    pool: &ThreadPool,
+    data: &mut [f32],
+    width: usize,
+    f: &(dyn Fn(usize, &mut [f32]) + Sync),
+) {
     let m = data.len() / width;
     let ptr = SyncPtr::new(data);
     let tasks = if m * width < 1 << 14 { 1 } else { 2 };
@@ -105,7 +117,14 @@ pub(crate) struct Head<'a> {
 }
 
 impl Head<'_> {
-    pub fn apply(&self, steps: &mut [Step<'_>], rows: &Rows, x: &[f32], hidden: usize, pool: &ThreadPool) {
+    pub fn apply(
+        &self,
+        steps: &mut [Step<'_>],
+        rows: &Rows,
+        x: &[f32],
+        hidden: usize,
+        pool: &ThreadPool,
+    ) {
         // Last row index of each step.
         let mut last = vec![None; steps.len()];
         for i in 0..rows.len() {
@@ -113,7 +132,12 @@ impl Head<'_> {
         }
         let norm_row = |i: usize| {
             let mut r = vec![0f32; hidden];
-            ops::rms_norm_into(&x[i * hidden..(i + 1) * hidden], self.norm, self.eps, &mut r);
+            ops::rms_norm_into(
+                &x[i * hidden..(i + 1) * hidden],
+                self.norm,
+                self.eps,
+                &mut r,
+            );
             r
         };
         // Full-vocabulary requests share one batched product.
@@ -121,10 +145,14 @@ impl Head<'_> {
             .filter(|&s| matches!(steps[s].logits, Logits::All(_)) && last[s].is_some())
             .collect();
         if !full.is_empty() {
-            let xs: Vec<f32> = full.iter().flat_map(|&s| norm_row(last[s].unwrap_or(0))).collect();
+            let xs: Vec<f32> = full
+                .iter()
+                .flat_map(|&s| norm_row(last[s].unwrap_or(0)))
+                .collect();
             let n = self.weight.rows;
             let mut out = vec![0f32; full.len() * n];
-            self.weight.matmul(&mut Input::new(&xs, full.len(), hidden), &mut out, pool);
+            self.weight
+                .matmul(&mut Input::new(&xs, full.len(), hidden), &mut out, pool);
             for (j, &s) in full.iter().enumerate() {
                 if let Logits::All(dst) = &mut steps[s].logits {
                     dst.clear();
@@ -142,7 +170,8 @@ impl Head<'_> {
                 for (ci, chunk) in mine.chunks(GROUP).enumerate() {
                     let xs: Vec<f32> = chunk.iter().flat_map(|&i| norm_row(i)).collect();
                     let mut out = vec![0f32; chunk.len() * n];
-                    self.weight.matmul(&mut Input::new(&xs, chunk.len(), hidden), &mut out, pool);
+                    self.weight
+                        .matmul(&mut Input::new(&xs, chunk.len(), hidden), &mut out, pool);
                     for (j, row) in out.chunks_exact_mut(n).enumerate() {
                         self.cap(row);
                         let t = targets[ci * GROUP + j] as usize;
@@ -157,7 +186,8 @@ impl Head<'_> {
                 let xs = norm_row(i);
                 dst.clear();
                 dst.resize(ids.len(), 0.0);
-                self.weight.matmul_rows(&mut Input::new(&xs, 1, hidden), ids, dst, pool);
+                self.weight
+                    .matmul_rows(&mut Input::new(&xs, 1, hidden), ids, dst, pool);
                 self.cap(dst);
             }
         }

@@ -60,7 +60,9 @@ impl Gemma3 {
         let n_head = g.usize(&key("attention.head_count"))?;
         let n_kv_head = g.usize(&key("attention.head_count_kv"))?;
         let head_dim = g.usize(&key("attention.key_length"))?;
-        let value_dim = g.opt_usize(&key("attention.value_length"))?.unwrap_or(head_dim);
+        let value_dim = g
+            .opt_usize(&key("attention.value_length"))?
+            .unwrap_or(head_dim);
         let eps = g.f32(&key("attention.layer_norm_rms_epsilon"))?;
         let rope_base = g.opt_f32(&key("rope.freq_base"))?.unwrap_or(1_000_000.0);
         let window = g.usize(&key("attention.sliding_window"))?;
@@ -82,13 +84,22 @@ impl Gemma3 {
             reason,
         };
         if value_dim != head_dim {
-            return Err(invalid("attention.value_length", format!("{value_dim} differs from key_length {head_dim}")));
+            return Err(invalid(
+                "attention.value_length",
+                format!("{value_dim} differs from key_length {head_dim}"),
+            ));
         }
         if n_kv_head == 0 || n_head % n_kv_head != 0 {
-            return Err(invalid("attention.head_count_kv", format!("{n_kv_head} does not divide head_count {n_head}")));
+            return Err(invalid(
+                "attention.head_count_kv",
+                format!("{n_kv_head} does not divide head_count {n_head}"),
+            ));
         }
         if head_dim % 2 != 0 || context == 0 || window == 0 {
-            return Err(invalid("attention.key_length", format!("{head_dim} with context {context}, window {window}")));
+            return Err(invalid(
+                "attention.key_length",
+                format!("{head_dim} with context {context}, window {window}"),
+            ));
         }
         let embed_info = g.tensor("token_embd.weight")?;
         let vocab = embed_info.dims.get(1).copied().unwrap_or(0);
@@ -134,7 +145,12 @@ impl Gemma3 {
             + output.as_ref().map_or(0, QMatrix::n_bytes)
             + layers
                 .iter()
-                .map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].iter().map(|m| m.n_bytes()).sum::<usize>())
+                .map(|l| {
+                    [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down]
+                        .iter()
+                        .map(|m| m.n_bytes())
+                        .sum::<usize>()
+                })
                 .sum::<usize>();
         Ok(Self {
             spec: ModelSpec {
@@ -173,7 +189,11 @@ impl DecoderModel for Gemma3 {
         }
         let d = self.spec.hidden;
         let first = &self.layers[0].shape;
-        let (hd, qd, kvd) = (first.head_dim, first.n_head * first.head_dim, first.kv_dim());
+        let (hd, qd, kvd) = (
+            first.head_dim,
+            first.n_head * first.head_dim,
+            first.kv_dim(),
+        );
 
         // Embeddings, scaled by √hidden.
         let mut x = vec![0f32; m * d];
@@ -187,8 +207,12 @@ impl DecoderModel for Gemma3 {
         let mut cs_local = vec![0f32; m * 2 * half];
         let mut cs_global = vec![0f32; m * 2 * half];
         for i in 0..m {
-            self.rope_local.table(rows.pos[i], &mut cs_local[i * 2 * half..(i + 1) * 2 * half]);
-            self.rope_global.table(rows.pos[i], &mut cs_global[i * 2 * half..(i + 1) * 2 * half]);
+            self.rope_local
+                .table(rows.pos[i], &mut cs_local[i * 2 * half..(i + 1) * 2 * half]);
+            self.rope_global.table(
+                rows.pos[i],
+                &mut cs_global[i * 2 * half..(i + 1) * 2 * half],
+            );
         }
 
         let mut xn = vec![0f32; m * d];
@@ -207,7 +231,9 @@ impl DecoderModel for Gemma3 {
                 (&self.rope_local, &cs_local)
             };
             xn.copy_from_slice(&x);
-            par_rows(pool, &mut xn, d, &|_, r| ops::rms_norm(r, &l.attn_norm, self.eps));
+            par_rows(pool, &mut xn, d, &|_, r| {
+                ops::rms_norm(r, &l.attn_norm, self.eps)
+            });
             let mut inp = Input::new(&xn, m, d);
             l.q.matmul(&mut inp, &mut q, pool);
             l.k.matmul(&mut inp, &mut k, pool);
@@ -227,11 +253,15 @@ impl DecoderModel for Gemma3 {
                 kv::attend(li, &l.shape, &q, &queries, &mut att, pool);
             }
             l.o.matmul(&mut Input::new(&att, m, qd), &mut o, pool);
-            par_rows(pool, &mut o, d, &|_, r| ops::rms_norm(r, &l.post_attn_norm, self.eps));
+            par_rows(pool, &mut o, d, &|_, r| {
+                ops::rms_norm(r, &l.post_attn_norm, self.eps)
+            });
             add(&mut x, &o);
 
             xn.copy_from_slice(&x);
-            par_rows(pool, &mut xn, d, &|_, r| ops::rms_norm(r, &l.ffn_norm, self.eps));
+            par_rows(pool, &mut xn, d, &|_, r| {
+                ops::rms_norm(r, &l.ffn_norm, self.eps)
+            });
             let mut inp = Input::new(&xn, m, d);
             l.gate.matmul(&mut inp, &mut gate, pool);
             l.up.matmul(&mut inp, &mut up, pool);
@@ -241,8 +271,11 @@ impl DecoderModel for Gemma3 {
                     *g = ops::gelu(*g) * u;
                 }
             });
-            l.down.matmul(&mut Input::new(&gate, m, self.ffn), &mut o, pool);
-            par_rows(pool, &mut o, d, &|_, r| ops::rms_norm(r, &l.post_ffn_norm, self.eps));
+            l.down
+                .matmul(&mut Input::new(&gate, m, self.ffn), &mut o, pool);
+            par_rows(pool, &mut o, d, &|_, r| {
+                ops::rms_norm(r, &l.post_ffn_norm, self.eps)
+            });
             add(&mut x, &o);
         }
         for s in steps.iter_mut() {

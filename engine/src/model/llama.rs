@@ -49,7 +49,9 @@ impl Llama {
         let n_layers = g.usize(&key("block_count"))?;
         let ffn = g.usize(&key("feed_forward_length"))?;
         let n_head = g.usize(&key("attention.head_count"))?;
-        let n_kv_head = g.opt_usize(&key("attention.head_count_kv"))?.unwrap_or(n_head);
+        let n_kv_head = g
+            .opt_usize(&key("attention.head_count_kv"))?
+            .unwrap_or(n_head);
         let eps = g.f32(&key("attention.layer_norm_rms_epsilon"))?;
         let rope_base = g.opt_f32(&key("rope.freq_base"))?.unwrap_or(10_000.0);
         let invalid = |k: &str, reason: String| Error::InvalidMetadata {
@@ -58,26 +60,52 @@ impl Llama {
             reason,
         };
         if n_head == 0 || n_kv_head == 0 || n_head % n_kv_head != 0 {
-            return Err(invalid("attention.head_count_kv", format!("{n_kv_head} does not divide head_count {n_head}")));
+            return Err(invalid(
+                "attention.head_count_kv",
+                format!("{n_kv_head} does not divide head_count {n_head}"),
+            ));
         }
-        let head_dim = g.opt_usize(&key("attention.key_length"))?.unwrap_or(hidden / n_head);
-        let rope_dims = g.opt_usize(&key("rope.dimension_count"))?.unwrap_or(head_dim);
+        let head_dim = g
+            .opt_usize(&key("attention.key_length"))?
+            .unwrap_or(hidden / n_head);
+        let rope_dims = g
+            .opt_usize(&key("rope.dimension_count"))?
+            .unwrap_or(head_dim);
         if rope_dims != head_dim || head_dim % 2 != 0 || context == 0 {
-            return Err(invalid("rope.dimension_count", format!("{rope_dims} rotated of head size {head_dim}: partial rotary is not supported")));
+            return Err(invalid(
+                "rope.dimension_count",
+                format!(
+                    "{rope_dims} rotated of head size {head_dim}: partial rotary is not supported"
+                ),
+            ));
         }
         let rope_scale = match g.opt_str(&key("rope.scaling.type"))? {
             None | Some("none") => 1.0,
             Some("linear") => g.f32(&key("rope.scaling.factor"))?,
-            Some(other) => return Err(invalid("rope.scaling.type", format!("rope scaling `{other}` is not supported (only linear)"))),
+            Some(other) => {
+                return Err(invalid(
+                    "rope.scaling.type",
+                    format!("rope scaling `{other}` is not supported (only linear)"),
+                ));
+            }
         };
-        let style = if arch == "llama" { RopeStyle::Interleaved } else { RopeStyle::Halves };
+        let style = if arch == "llama" {
+            RopeStyle::Interleaved
+        } else {
+            RopeStyle::Halves
+        };
         let mut rope = Rope::new(head_dim, rope_base, rope_scale, style);
         if g.has_tensor("rope_freqs.weight") {
             let factors = QMatrix::load_vector(g, "rope_freqs.weight", head_dim / 2)?;
             rope.divide_freqs(&factors);
         }
 
-        let vocab = g.tensor("token_embd.weight")?.dims.get(1).copied().unwrap_or(0);
+        let vocab = g
+            .tensor("token_embd.weight")?
+            .dims
+            .get(1)
+            .copied()
+            .unwrap_or(0);
         let embed = QMatrix::load(g, "token_embd.weight", vocab, hidden)?;
         let output = if g.has_tensor("output.weight") {
             Some(QMatrix::load(g, "output.weight", vocab, hidden)?)
@@ -134,7 +162,12 @@ impl Llama {
             + output.as_ref().map_or(0, QMatrix::n_bytes)
             + layers
                 .iter()
-                .map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].iter().map(|m| m.n_bytes()).sum::<usize>())
+                .map(|l| {
+                    [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down]
+                        .iter()
+                        .map(|m| m.n_bytes())
+                        .sum::<usize>()
+                })
                 .sum::<usize>();
         Ok(Self {
             spec: ModelSpec {
@@ -174,11 +207,14 @@ impl DecoderModel for Llama {
         let hd = self.shape.head_dim;
         let (qd, kvd) = (self.shape.n_head * hd, self.shape.kv_dim());
         let mut x = vec![0f32; m * d];
-        par_rows(pool, &mut x, d, &|i, row| self.embed.row_into(rows.tokens[i] as usize, row));
+        par_rows(pool, &mut x, d, &|i, row| {
+            self.embed.row_into(rows.tokens[i] as usize, row)
+        });
         let half = self.rope.half_dims();
         let mut cs = vec![0f32; m * 2 * half];
         for i in 0..m {
-            self.rope.table(rows.pos[i], &mut cs[i * 2 * half..(i + 1) * 2 * half]);
+            self.rope
+                .table(rows.pos[i], &mut cs[i * 2 * half..(i + 1) * 2 * half]);
         }
         let tab = |i: usize| &cs[i * 2 * half..(i + 1) * 2 * half];
 
@@ -193,7 +229,9 @@ impl DecoderModel for Llama {
 
         for (li, l) in self.layers.iter().enumerate() {
             xn.copy_from_slice(&x);
-            par_rows(pool, &mut xn, d, &|_, r| ops::rms_norm(r, &l.attn_norm, self.eps));
+            par_rows(pool, &mut xn, d, &|_, r| {
+                ops::rms_norm(r, &l.attn_norm, self.eps)
+            });
             let mut inp = Input::new(&xn, m, d);
             l.q.matmul(&mut inp, &mut q, pool);
             l.k.matmul(&mut inp, &mut k, pool);
@@ -205,13 +243,15 @@ impl DecoderModel for Llama {
             }
             par_rows(pool, &mut q, qd, &|i, r| {
                 if let Some([nq, _]) = &l.qk_norm {
-                    r.chunks_exact_mut(hd).for_each(|h| ops::rms_norm(h, nq, self.eps));
+                    r.chunks_exact_mut(hd)
+                        .for_each(|h| ops::rms_norm(h, nq, self.eps));
                 }
                 self.rope.apply(r, hd, tab(i));
             });
             par_rows(pool, &mut k, kvd, &|i, r| {
                 if let Some([_, nk]) = &l.qk_norm {
-                    r.chunks_exact_mut(hd).for_each(|h| ops::rms_norm(h, nk, self.eps));
+                    r.chunks_exact_mut(hd)
+                        .for_each(|h| ops::rms_norm(h, nk, self.eps));
                 }
                 self.rope.apply(r, hd, tab(i));
             });
@@ -224,7 +264,9 @@ impl DecoderModel for Llama {
             add(&mut x, &o);
 
             xn.copy_from_slice(&x);
-            par_rows(pool, &mut xn, d, &|_, r| ops::rms_norm(r, &l.ffn_norm, self.eps));
+            par_rows(pool, &mut xn, d, &|_, r| {
+                ops::rms_norm(r, &l.ffn_norm, self.eps)
+            });
             let mut inp = Input::new(&xn, m, d);
             l.gate.matmul(&mut inp, &mut gate, pool);
             l.up.matmul(&mut inp, &mut up, pool);
@@ -234,7 +276,8 @@ impl DecoderModel for Llama {
                     *g = ops::silu(*g) * u;
                 }
             });
-            l.down.matmul(&mut Input::new(&gate, m, self.ffn), &mut o, pool);
+            l.down
+                .matmul(&mut Input::new(&gate, m, self.ffn), &mut o, pool);
             add(&mut x, &o);
         }
         for s in steps.iter_mut() {

@@ -171,7 +171,11 @@ mod tests {
         let q8 = q5_0_to_q8_0(&b);
         let qh = u32::from_le_bytes(b.qh);
         for j in 0..32 {
-            let lo = if j < 16 { b.qs[j] & 0xF } else { b.qs[j - 16] >> 4 };
+            let lo = if j < 16 {
+                b.qs[j] & 0xF
+            } else {
+                b.qs[j - 16] >> 4
+            };
             let q = lo as i32 | ((((qh >> j) & 1) as i32) << 4);
             assert_eq!(q8.qs[j] as i32, q - 16, "element {j}");
         }

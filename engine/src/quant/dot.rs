@@ -16,12 +16,20 @@ const _: () = assert!(std::mem::align_of::<ck::BlockQ8K>() == std::mem::align_of
 /// Σ w·a over one row.
 pub fn dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0]) -> f32 {
     debug_assert_eq!(w.len(), a.len());
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     {
         // SAFETY: AVX2 and FMA are enabled at compile time; lengths are equal.
         unsafe { avx2::dot_q8_0(w, a) }
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+    #[cfg(not(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    )))]
     {
         scalar_dot_q8_0(w, a)
     }
@@ -29,12 +37,20 @@ pub fn dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0]) -> f32 {
 
 /// Four dot products of one weight row with four activation rows.
 pub fn dot_q8_0_x4(w: &[BlockQ8_0], a: [&[BlockQ8_0]; 4]) -> [f32; 4] {
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    ))]
     {
         // SAFETY: AVX2 and FMA are enabled at compile time; lengths are checked inside.
         unsafe { avx2::dot_q8_0_x4(w, a) }
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")))]
+    #[cfg(not(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    )))]
     {
         a.map(|a| scalar_dot_q8_0(w, a))
     }
@@ -44,7 +60,11 @@ pub fn scalar_dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0]) -> f32 {
     w.iter()
         .zip(a)
         .map(|(w, a)| {
-            let s: i32 = w.qs.iter().zip(&a.qs).map(|(&x, &y)| x as i32 * y as i32).sum();
+            let s: i32 =
+                w.qs.iter()
+                    .zip(&a.qs)
+                    .map(|(&x, &y)| x as i32 * y as i32)
+                    .sum();
             s as f32 * w.d.to_f32() * a.d.to_f32()
         })
         .sum()
@@ -88,7 +108,11 @@ pub fn dequantize_q6k(w: &[BlockQ6K], out: &mut [f32]) {
     <ck::BlockQ6K as ck::GgmlType>::to_float(w, out);
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
 mod avx2 {
     use std::arch::x86_64::*;
 
@@ -160,7 +184,9 @@ mod tests {
     use crate::quant::blocks::quantize_row_q8_0;
 
     fn row(seed: u32, n: usize) -> Vec<f32> {
-        (0..n).map(|i| (i as f32 * 0.731 + seed as f32 * 1.37).sin() * 2.5).collect()
+        (0..n)
+            .map(|i| (i as f32 * 0.731 + seed as f32 * 1.37).sin() * 2.5)
+            .collect()
     }
 
     #[test]
@@ -186,6 +212,10 @@ mod tests {
         }
         // And the quantized dot is close to the float one.
         let f: f32 = row(1, k).iter().zip(row(10, k)).map(|(a, b)| a * b).sum();
-        assert!((expect[0] - f).abs() < 0.02 * f.abs().max(10.0), "{} vs {f}", expect[0]);
+        assert!(
+            (expect[0] - f).abs() < 0.02 * f.abs().max(10.0),
+            "{} vs {f}",
+            expect[0]
+        );
     }
 }

@@ -340,7 +340,13 @@ impl QMatrix {
 
     /// Like [`QMatrix::matmul`] for the listed weight rows only:
     /// `out[i][j] = x[i] · W[rows[j]]` (`out` is `m × rows.len()`).
-    pub fn matmul_rows(&self, input: &mut Input<'_>, rows: &[u32], out: &mut [f32], pool: &ThreadPool) {
+    pub fn matmul_rows(
+        &self,
+        input: &mut Input<'_>,
+        rows: &[u32],
+        out: &mut [f32],
+        pool: &ThreadPool,
+    ) {
         let n = rows.len();
         debug_assert_eq!(out.len(), input.m * n);
         input.prepare(self.act_kind(), pool);
@@ -350,14 +356,21 @@ impl QMatrix {
             for j in range {
                 let r = rows[j] as usize;
                 // SAFETY: each task writes only its own columns j.
-                self.tile(input, r..r + 1, &|i, _, v| unsafe { ptr.write(i * n + j, v) });
+                self.tile(input, r..r + 1, &|i, _, v| unsafe {
+                    ptr.write(i * n + j, v)
+                });
             }
         });
     }
 
     /// Dot products of weight rows `rows` with every input row.
     #[inline]
-    fn tile(&self, input: &Input<'_>, rows: std::ops::Range<usize>, put: &dyn Fn(usize, usize, f32)) {
+    fn tile(
+        &self,
+        input: &Input<'_>,
+        rows: std::ops::Range<usize>,
+        put: &dyn Fn(usize, usize, f32),
+    ) {
         let (m, k) = (input.m, input.k);
         match &self.w {
             Weights::Q8_0(w) => {
@@ -386,7 +399,11 @@ impl QMatrix {
                 let a = input.q8k.as_deref().unwrap_or_default();
                 for i in 0..m {
                     for r in rows.clone() {
-                        put(i, r, dot::dot_q4k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]));
+                        put(
+                            i,
+                            r,
+                            dot::dot_q4k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]),
+                        );
                     }
                 }
             }
@@ -395,7 +412,11 @@ impl QMatrix {
                 let a = input.q8k.as_deref().unwrap_or_default();
                 for i in 0..m {
                     for r in rows.clone() {
-                        put(i, r, dot::dot_q6k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]));
+                        put(
+                            i,
+                            r,
+                            dot::dot_q6k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]),
+                        );
                     }
                 }
             }
