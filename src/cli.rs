@@ -31,6 +31,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Answer a question through the guardrails (routes, tools, verifiers,
+    /// post-passes); prints the answer and its evidence.
+    Ask(cmd::ask::AskArgs),
+    /// Interactive multi-turn chat through the pipeline (reads turns line by
+    /// line when stdin is not a terminal).
+    Chat(cmd::chat::ChatArgs),
     /// Fetch, locate and list the catalog models.
     #[command(subcommand)]
     Model(cmd::model::ModelCommand),

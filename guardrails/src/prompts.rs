@@ -40,6 +40,16 @@ prompts! {
     CalculatorExample => "calculator-example.txt" ["question", "program"],
     /// The calculator route's completion prompt for a base model.
     CalculatorCompletion => "calculator-completion.txt" ["instruction", "examples", "question"],
+    /// Preamble of a base model's chat transcript when there is no system prompt.
+    ChatPreamble => "chat-preamble.txt" [],
+    /// A base model's chat transcript.
+    ChatCompletion => "chat-completion.txt" ["preamble", "transcript"],
+    /// The stronger system prompt used after a persona break.
+    PersonaAnchor => "persona-anchor.txt" ["persona"],
+    /// One worked example of step-by-step math reasoning.
+    MathCotExample => "math-cot-example.txt" ["question", "reasoning", "answer"],
+    /// Step-by-step math reasoning for a base model (the calculator's fallback).
+    MathCotCompletion => "math-cot-completion.txt" ["examples", "question"],
 }
 
 /// A piece of a parsed prompt.

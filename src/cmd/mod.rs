@@ -1,11 +1,14 @@
 //! One file per subcommand; each parses nothing itself and calls a library.
 
+pub mod ask;
 pub mod bench;
 pub mod bench_sandbox;
 pub mod bench_solver;
 pub mod bench_speed;
 pub mod calc;
+pub mod chat;
 pub mod model;
+pub mod setup;
 pub mod solve;
 pub mod tokenize;
 
@@ -15,6 +18,8 @@ use crate::cli::Command;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Ask(a) => ask::run(a),
+        Command::Chat(a) => chat::run(a),
         Command::Model(c) => model::run(c),
         Command::Tokenize(a) => tokenize::run(a),
         Command::Calc(a) => calc::run(a),

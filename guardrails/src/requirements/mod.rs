@@ -24,3 +24,35 @@ pub use error::{RequirementError, Result};
 pub use loose::{check_all, loose_variants, Mode};
 pub use requirement::{Language, Relation, Requirement, RequirementKind, CONSTRAINED_RESPONSE_OPTIONS};
 pub use verdict::{Failure, LetterCase, Location, MissingQuote, Unit, Verdict};
+
+/// The measures the verifiers are built on, for traces and reports.
+pub mod measure {
+    /// Number of sentences, as IFEval counts them (NLTK Punkt, English parameters).
+    pub fn count_sentences(text: &str) -> usize {
+        super::punkt::count_sentences(text)
+    }
+
+    /// The sentences of `text` (NLTK Punkt, English parameters).
+    pub fn sentences(text: &str) -> Vec<&str> {
+        super::punkt::sentence_spans(text)
+            .into_iter()
+            .map(|(a, b)| &text[a..b])
+            .collect()
+    }
+
+    /// Number of words, as IFEval counts them (`\w+` runs).
+    pub fn count_words(text: &str) -> usize {
+        super::text::count_words(text)
+    }
+
+    /// Number of `nltk.word_tokenize` tokens written in capitals (Python `isupper`).
+    pub fn count_capital_words(text: &str) -> usize {
+        super::check::count_capital_words(text)
+    }
+
+    /// ISO 639-1 code of the language of `text` (ISO 639-3 when it has no two-letter
+    /// code), or `None` when there is nothing to identify.
+    pub fn detect_language(text: &str) -> Option<String> {
+        super::language::detect(text)
+    }
+}

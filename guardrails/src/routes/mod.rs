@@ -1,3 +1,5 @@
 //! The routes a question can take.
 
 pub mod calculator;
+pub mod chat;
+pub mod math_cot;

@@ -1,7 +1,9 @@
 //! Answering the questions of a compiled facts program with the solver.
 
 use crate::solver::error::{FactsError, Result};
-use crate::solver::outcome::{Ambiguity, Asked, Entailment, GaveUp, Timings, Uniqueness, Values};
+use crate::solver::outcome::{
+    Ambiguity, Asked, Entailment, GaveUp, Model, Timings, Uniqueness, UnknownReason, Value, Values,
+};
 use crate::solver::smt::{Claim, SmtSolver};
 
 use super::compile::{Compiled, QuestionKind, compile_program};
@@ -159,25 +161,23 @@ fn solve_value(solver: &SmtSolver, premises: &str, term: &str) -> Result<(Pick<i
         &Asked::Names(vec![ANSWER.to_string()]),
         Uniqueness::Check,
     )?;
-    let int = |m: &crate::solver::Model| match m.get(ANSWER) {
-        Some(crate::solver::Value::Int(n)) => Some(*n),
-        _ => None,
+    let int = |m: &Model| match m.get(ANSWER) {
+        Some(Value::Int(n)) => Ok(*n),
+        other => Err(GaveUp::Unknown(UnknownReason::Incomplete(format!(
+            "the answer is not a small integer: {}",
+            other.map_or_else(|| "any".to_string(), ToString::to_string)
+        )))),
     };
     let pick = match &r.result {
-        Values::Unique(m) | Values::Found(m) => match int(m) {
-            Some(n) => Pick::Unique(n),
-            None => Pick::GaveUp(GaveUp::Unknown(crate::solver::UnknownReason::Incomplete(
-                format!("the answer is not an integer: {m}"),
-            ))),
-        },
+        Values::Unique(m) | Values::Found(m) => int(m).map_or_else(Pick::GaveUp, Pick::Unique),
         Values::Ambiguous { first, other } => {
             let second = match other {
-                Ambiguity::OtherModel(m) => int(m),
+                Ambiguity::OtherModel(m) => int(m).ok(),
                 Ambiguity::Unconstrained(_) => None,
             };
             match int(first) {
-                Some(f) => Pick::Ambiguous { first: f, second },
-                None => Pick::GaveUp(GaveUp::Timeout),
+                Ok(first) => Pick::Ambiguous { first, second },
+                Err(g) => Pick::GaveUp(g),
             }
         }
         Values::NoSolution => Pick::NoSolution,

@@ -1,0 +1,359 @@
+//! The one entry point the CLI, the server and the benchmarks call:
+//! `Pipeline::answer(conversation, options) → Answer { text, route,
+//! evidence, trace }`. A question is routed, answered by its route (falling
+//! back to guarded generation when a tool fails), and passed through the
+//! post-passes; every stage lands in the trace.
+
+use std::time::Instant;
+
+use flinch_engine::Generation;
+use flinch_sandbox::Sandbox;
+use serde::Serialize;
+
+use crate::arith::Equation;
+use crate::bank::{Example, Retriever};
+use crate::conversation::Conversation;
+use crate::error::Result;
+use crate::llm::Llm;
+use crate::postpass::{OnFail, PassVerdict, PostPass};
+use crate::router::{self, Decision, RouteKind};
+use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
+use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
+use crate::routes::math_cot;
+use crate::trace::{Event, Step, Trace};
+
+/// The bank of worked examples compiled into the binary.
+const BANK: &str = include_str!("../../prompts/calculator-bank.jsonl");
+
+/// Everything the pipeline can be tuned by.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PipelineConfig {
+    pub calculator: CalculatorConfig,
+    /// Token budget of a chat answer.
+    pub chat_max_tokens: usize,
+    /// Worked examples in the step-by-step fallback prompt.
+    pub cot_examples: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            calculator: CalculatorConfig::default(),
+            chat_max_tokens: DEFAULT_CHAT_TOKENS,
+            cot_examples: calculator::DEFAULT_EXAMPLES,
+        }
+    }
+}
+
+/// Which route to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteChoice {
+    /// The router decides.
+    #[default]
+    Auto,
+    /// This route, whatever the router would say.
+    Force(RouteKind),
+    /// No guardrails at all: plain generation, no post-passes.
+    Raw,
+}
+
+/// Options of one answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AnswerOptions {
+    pub route: RouteChoice,
+    /// Seed of every sampled generation.
+    pub seed: u64,
+}
+
+/// What supports an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    None,
+    /// A program the sandbox ran, and the vote that chose its value.
+    Program {
+        program: String,
+        value: String,
+        votes: usize,
+        samples: usize,
+    },
+    /// Calculations found in the model's reasoning, each recomputed.
+    Arithmetic {
+        equations: Vec<Equation>,
+        corrected_answer: Option<String>,
+    },
+}
+
+/// A verified answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub text: String,
+    /// `None` for a raw answer.
+    pub route: Option<RouteKind>,
+    pub evidence: Evidence,
+    pub trace: Vec<Step>,
+}
+
+pub struct Pipeline {
+    llm: Box<dyn Llm + Send>,
+    sandbox: Sandbox,
+    bank: Retriever,
+    config: PipelineConfig,
+}
+
+impl Pipeline {
+    pub fn new(llm: Box<dyn Llm + Send>, sandbox: Sandbox, config: PipelineConfig) -> Self {
+        Self {
+            llm,
+            sandbox,
+            bank: Retriever::new(load_bank()),
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Answer the conversation's last user turn. `on_text` receives the text
+    /// of a raw or chat answer as it is generated (before post-passes; tool
+    /// routes emit nothing until they are done).
+    pub fn answer(
+        &mut self,
+        conversation: &Conversation,
+        options: &AnswerOptions,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Answer> {
+        let question = conversation.last_question()?.to_owned();
+        let mut trace = Trace::new();
+        if options.route == RouteChoice::Raw {
+            let g = self.chat(conversation, Anchor::Plain, options.seed, on_text, &mut trace, "raw answer")?;
+            return Ok(Answer {
+                text: g.text,
+                route: None,
+                evidence: Evidence::None,
+                trace: trace.into_steps(),
+            });
+        }
+        let decision = match options.route {
+            RouteChoice::Force(route) => Decision {
+                route,
+                reason: "chosen by the caller".to_owned(),
+            },
+            _ => router::route(&question, 0),
+        };
+        trace.note(Event::Route {
+            route: decision.route.name().to_owned(),
+            reason: decision.reason.clone(),
+        });
+        let (text, evidence) = match decision.route {
+            RouteKind::Calculator => self.calculator(&question, options.seed, &mut trace)?,
+            RouteKind::Chat | RouteKind::Logic | RouteKind::Constrained => {
+                if decision.route != RouteKind::Chat {
+                    trace.note(Event::Fallback {
+                        from: decision.route.name().to_owned(),
+                        reason: "this route is not wired into the pipeline yet".to_owned(),
+                    });
+                }
+                let g = self.chat(conversation, Anchor::Plain, options.seed, on_text, &mut trace, "answer")?;
+                (g.text, Evidence::None)
+            }
+        };
+        let text = self.post_passes(text, conversation, options.seed, &mut trace)?;
+        Ok(Answer {
+            text,
+            route: Some(decision.route),
+            evidence,
+            trace: trace.into_steps(),
+        })
+    }
+
+    fn chat(
+        &mut self,
+        conversation: &Conversation,
+        anchor: Anchor,
+        seed: u64,
+        on_text: &mut dyn FnMut(&str),
+        trace: &mut Trace,
+        purpose: &str,
+    ) -> Result<Generation> {
+        let start = Instant::now();
+        let g = chat::generate(
+            self.llm.as_mut(),
+            conversation,
+            anchor,
+            self.config.chat_max_tokens,
+            seed,
+            on_text,
+        )?;
+        trace.record(calculator::generate_event(purpose, &g), start.elapsed());
+        Ok(g)
+    }
+
+    fn calculator(
+        &mut self,
+        question: &str,
+        seed: u64,
+        trace: &mut Trace,
+    ) -> Result<(String, Evidence)> {
+        // A question that is itself a formula needs no translation.
+        if let Some(formula) = formula_of(question) {
+            let start = Instant::now();
+            let result = self.sandbox.eval(&formula);
+            let (outcome, ok) = match &result {
+                Ok(v) => (calculator::display_value(v), true),
+                Err(e) => (e.to_string(), false),
+            };
+            trace.record(
+                Event::Program {
+                    program: formula.clone(),
+                    outcome: outcome.clone(),
+                    ok,
+                },
+                start.elapsed(),
+            );
+            if ok {
+                let text = format!("The answer is {outcome}.");
+                let evidence = Evidence::Program {
+                    program: formula,
+                    value: outcome,
+                    votes: 1,
+                    samples: 1,
+                };
+                return Ok((text, evidence));
+            }
+        }
+        let outcome = calculator::answer(
+            self.llm.as_mut(),
+            &self.sandbox,
+            &self.bank,
+            question,
+            &self.config.calculator,
+            seed,
+            trace,
+        )?;
+        match outcome {
+            CalcOutcome::Answer {
+                value,
+                program,
+                votes,
+                samples,
+            } => Ok((
+                format!("The answer is {value}."),
+                Evidence::Program {
+                    program,
+                    value,
+                    votes,
+                    samples,
+                },
+            )),
+            CalcOutcome::GiveUp { reason } => {
+                trace.note(Event::Fallback {
+                    from: "calculator".to_owned(),
+                    reason: format!("{reason}; reasoning step by step with the arithmetic check"),
+                });
+                let cot = math_cot::answer(
+                    self.llm.as_mut(),
+                    &self.sandbox,
+                    &self.bank,
+                    question,
+                    self.config.cot_examples,
+                    seed,
+                    trace,
+                )?;
+                let mut text = cot.reasoning.clone();
+                if let Some(corrected) = &cot.report.corrected_answer {
+                    text = format!("{text}\nChecked arithmetic: the calculations give {corrected}, so the answer is {corrected}.");
+                } else if text.is_empty() {
+                    text = "I could not work this out reliably.".to_owned();
+                }
+                Ok((
+                    text,
+                    Evidence::Arithmetic {
+                        equations: cot.report.equations,
+                        corrected_answer: cot.report.corrected_answer,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// Self-correction artifacts are repaired; a persona break (only with a
+    /// system prompt) is regenerated once with the persona anchor, then
+    /// repaired by dropping the offending sentences.
+    fn post_passes(&mut self, mut text: String, conversation: &Conversation, seed: u64, trace: &mut Trace) -> Result<String> {
+        let pass = PostPass::SelfCorrection;
+        let start = Instant::now();
+        let verdict = pass.check(&text);
+        let action = match (&verdict, pass.default_policy()) {
+            (PassVerdict::Clean, _) => "keep".to_owned(),
+            (_, OnFail::Repair) => {
+                text = pass.repair(&text).unwrap_or(text);
+                "repair: kept the corrected final part".to_owned()
+            }
+            _ => "keep and flag".to_owned(),
+        };
+        trace.record(post_event(pass, &verdict, action), start.elapsed());
+
+        if conversation.system().is_some() {
+            let pass = PostPass::PersonaBreak;
+            let verdict = pass.check(&text);
+            if verdict.is_clean() {
+                trace.note(post_event(pass, &verdict, "keep".to_owned()));
+            } else {
+                trace.note(post_event(pass, &verdict, "regenerate with the persona anchor".to_owned()));
+                let g = self.chat(conversation, Anchor::Persona, seed.wrapping_add(1), &mut |_| {}, trace, "persona retry")?;
+                let again = pass.check(&g.text);
+                if again.is_clean() {
+                    trace.note(post_event(pass, &again, "keep the regenerated answer".to_owned()));
+                    text = g.text;
+                } else if let Some(repaired) = pass.repair(&g.text) {
+                    trace.note(post_event(pass, &again, "repair: dropped the sentences out of persona".to_owned()));
+                    text = repaired;
+                } else {
+                    trace.note(post_event(pass, &again, "keep and flag".to_owned()));
+                    text = g.text;
+                }
+            }
+        }
+        Ok(text)
+    }
+}
+
+fn post_event(pass: PostPass, verdict: &PassVerdict, action: String) -> Event {
+    Event::PostPass {
+        name: pass.name().to_owned(),
+        verdict: match verdict {
+            PassVerdict::Clean => "clean".to_owned(),
+            PassVerdict::Found { matched, at } => format!("found {matched:?} at byte {at}"),
+        },
+        action,
+    }
+}
+
+/// The bank compiled into the binary (lines that fail to parse are a build
+/// defect caught by the tests).
+pub fn load_bank() -> Vec<Example> {
+    BANK.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// The question as a program, when it is a formula: `What is 12*7?` →
+/// `12*7`, `((3 + 4) * -2) =` → `((3 + 4) * -2)`.
+pub fn formula_of(question: &str) -> Option<String> {
+    if !router::is_formula(question) {
+        return None;
+    }
+    let lower = question.trim().to_lowercase();
+    let body = ["what is", "what's", "calculate", "compute", "evaluate"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower);
+    let body = body.trim().trim_end_matches('?').trim().trim_end_matches('=').trim();
+    let body = body.replace('×', "*").replace('÷', "/").replace('^', "**");
+    (!body.is_empty()).then_some(body)
+}

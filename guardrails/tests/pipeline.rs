@@ -1,0 +1,119 @@
+//! The pipeline end to end with a scripted model: routing, the calculator
+//! vote, every fallback, post-passes and the trace.
+
+use flinch_guardrails::trace::Event;
+use flinch_guardrails::{AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, RouteChoice, RouteKind, ScriptedLlm};
+use flinch_sandbox::{Limits, ModuleCache, Sandbox};
+
+fn pipeline(replies: &[&str]) -> Pipeline {
+    let sandbox = Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap();
+    Pipeline::new(Box::new(ScriptedLlm::new(replies.iter().copied())), sandbox, PipelineConfig::default())
+}
+
+const BOOKS: &str = "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
+
+#[test]
+fn calculator_votes_on_program_values() {
+    let good = "# 5 books at $20, 3 at $30, 2 at $45\ntotal = 5*20 + 3*30 + 2*45";
+    let mut p = pipeline(&[good, "total = 5*20 + 3*30", good, "total = (5*20 + 3*30 + 2*45", good]);
+    let a = p.answer(&Conversation::question(BOOKS), &AnswerOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(a.route, Some(RouteKind::Calculator));
+    assert_eq!(a.text, "The answer is 280.");
+    match &a.evidence {
+        Evidence::Program { program, value, votes, samples } => {
+            assert_eq!(program, good);
+            assert_eq!((value.as_str(), *votes, *samples), ("280", 3, 5));
+        }
+        other => panic!("program evidence expected, got {other:?}"),
+    }
+    let vote = a.trace.iter().find_map(|s| match &s.event {
+        Event::Vote { tally, winner } => Some((tally.clone(), winner.clone())),
+        _ => None,
+    });
+    assert_eq!(vote, Some((vec![("280".to_owned(), 3), ("190".to_owned(), 1)], Some("280".to_owned()))));
+    let errors = a
+        .trace
+        .iter()
+        .filter(|s| matches!(&s.event, Event::Program { ok: false, .. }))
+        .count();
+    assert_eq!(errors, 1);
+}
+
+#[test]
+fn calculator_falls_back_to_checked_reasoning_when_no_program_runs() {
+    let bad = "total = five times twenty";
+    let reasoning = "He spends 5×20 + 3×30 + 2×45 = 280 dollars. The answer is 245.";
+    let mut p = pipeline(&[bad, bad, bad, bad, bad, reasoning]);
+    let a = p.answer(&Conversation::question(BOOKS), &AnswerOptions::default(), &mut |_| {}).unwrap();
+    assert!(a.text.ends_with("so the answer is 280."), "{}", a.text);
+    assert!(matches!(&a.evidence, Evidence::Arithmetic { corrected_answer: Some(c), .. } if c == "280"));
+    assert!(a.trace.iter().any(|s| matches!(&s.event, Event::Fallback { from, .. } if from == "calculator")));
+}
+
+#[test]
+fn a_formula_is_computed_without_the_model() {
+    let mut p = pipeline(&[]);
+    let a = p
+        .answer(&Conversation::question("((-3 + 4) * (2 - 9)) ="), &AnswerOptions::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(a.text, "The answer is -7.");
+}
+
+#[test]
+fn persona_break_is_regenerated_with_the_anchor() {
+    let mut c = Conversation::with_system("You are Captain Flint, a pirate of the Caribbean.");
+    c.push_user("Do you like the sea?");
+    let mut p = pipeline(&[
+        "As an AI language model, I don't have feelings about the sea.",
+        "Arr, the sea be my only home!",
+    ]);
+    let a = p.answer(&c, &AnswerOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(a.route, Some(RouteKind::Chat));
+    assert_eq!(a.text, "Arr, the sea be my only home!");
+    let actions: Vec<String> = a
+        .trace
+        .iter()
+        .filter_map(|s| match &s.event {
+            Event::PostPass { name, action, .. } if name == "persona_break" => Some(action.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(actions, vec!["regenerate with the persona anchor", "keep the regenerated answer"]);
+}
+
+#[test]
+fn persona_break_that_persists_is_repaired() {
+    let mut c = Conversation::with_system("You are Captain Flint, a pirate.");
+    c.push_user("Do you like the sea?");
+    let mut p = pipeline(&[
+        "As an AI, I have no opinion.",
+        "Arr, I love it. As an AI language model I cannot swim.",
+    ]);
+    let a = p.answer(&c, &AnswerOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(a.text, "Arr, I love it.");
+}
+
+#[test]
+fn self_correction_artifacts_are_stripped() {
+    let mut p = pipeline(&["Paris is the capital of Spain. Wait, let me recheck. Corrected Answer: Paris is the capital of France."]);
+    let a = p
+        .answer(&Conversation::question("What is the capital of France?"), &AnswerOptions::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(a.text, "Paris is the capital of France.");
+}
+
+#[test]
+fn raw_mode_skips_every_guardrail() {
+    let text = "The answer is 245. Wait, let me recheck.";
+    let mut p = pipeline(&[text]);
+    let opts = AnswerOptions { route: RouteChoice::Raw, seed: 0 };
+    let a = p.answer(&Conversation::question(BOOKS), &opts, &mut |_| {}).unwrap();
+    assert_eq!((a.text.as_str(), a.route), (text, None));
+}
+
+#[test]
+fn an_empty_conversation_is_a_clear_error() {
+    let mut p = pipeline(&[]);
+    let e = p.answer(&Conversation::default(), &AnswerOptions::default(), &mut |_| {}).unwrap_err();
+    assert_eq!(e.to_string(), "invalid conversation: there is no user message");
+}
