@@ -18,7 +18,7 @@ use regex::Regex;
 
 use super::language;
 use super::punkt;
-use super::requirement::{Relation, Requirement, CONSTRAINED_RESPONSE_OPTIONS};
+use super::requirement::{CONSTRAINED_RESPONSE_OPTIONS, Relation, Requirement};
 use super::text::{
     count_words, excerpt, first_difference_ci, location, non_blank_lines, py_islower, py_isupper,
     strip, tail, word_at,
@@ -92,7 +92,11 @@ impl Requirement {
                 relation,
                 count,
             } => {
-                let found = response.to_lowercase().chars().filter(|c| c == letter).count();
+                let found = response
+                    .to_lowercase()
+                    .chars()
+                    .filter(|c| c == letter)
+                    .count();
                 Verdict::check(relation.holds(found, *count), || Failure::LetterCount {
                     letter: *letter,
                     found,
@@ -113,7 +117,9 @@ impl Requirement {
                 *relation,
                 *n,
             ),
-            R::NumberParagraphs { relation, count: n } => divider_paragraphs(response, *relation, *n),
+            R::NumberParagraphs { relation, count: n } => {
+                divider_paragraphs(response, *relation, *n)
+            }
             R::NumberWords { relation, count: n } => {
                 count(Unit::Words, count_words(response), *relation, *n)
             }
@@ -159,7 +165,12 @@ impl Requirement {
                 splitter,
                 relation,
                 count: n,
-            } => count(Unit::Sections, count_sections(response, splitter), *relation, *n),
+            } => count(
+                Unit::Sections,
+                count_sections(response, splitter),
+                *relation,
+                *n,
+            ),
             R::JsonFormat => match serde_json::from_str::<serde_json::Value>(json_body(response)) {
                 Ok(_) => Verdict::Pass,
                 Err(e) => Verdict::fail(Failure::NotJson {
@@ -170,9 +181,12 @@ impl Requirement {
             R::TwoResponses => two_responses(response),
             R::RepeatPrompt { prompt_to_repeat } => repeat_prompt(response, prompt_to_repeat),
             R::EndPhrase { phrase } => end_phrase(response, phrase),
-            R::CapitalWordFrequency { relation, count: n } => {
-                count(Unit::CapitalWords, count_capital_words(response), *relation, *n)
-            }
+            R::CapitalWordFrequency { relation, count: n } => count(
+                Unit::CapitalWords,
+                count_capital_words(response),
+                *relation,
+                *n,
+            ),
             R::EnglishCapital => english_case(response, LetterCase::Upper),
             R::EnglishLowercase => english_case(response, LetterCase::Lower),
             R::NoComma => match response.find(',') {
@@ -183,10 +197,15 @@ impl Requirement {
                 }),
             },
             R::Quotation => quotation(response),
-            R::WordsPerSentence { relation, count: n } => words_per_sentence(response, *relation, *n),
-            R::NumberLines { relation, count: n } => {
-                count(Unit::Lines, non_blank_lines(response).count(), *relation, *n)
+            R::WordsPerSentence { relation, count: n } => {
+                words_per_sentence(response, *relation, *n)
             }
+            R::NumberLines { relation, count: n } => count(
+                Unit::Lines,
+                non_blank_lines(response).count(),
+                *relation,
+                *n,
+            ),
         }
     }
 }
@@ -236,7 +255,12 @@ fn divider_paragraphs(response: &str, relation: Relation, n: usize) -> Verdict {
 }
 
 /// IFEval `ParagraphFirstWordCheck`: paragraphs split on `\n\n`.
-fn nth_paragraph_first_word(response: &str, paragraphs: usize, nth: usize, first_word: &str) -> Verdict {
+fn nth_paragraph_first_word(
+    response: &str,
+    paragraphs: usize,
+    nth: usize,
+    first_word: &str,
+) -> Verdict {
     let parts: Vec<&str> = response.split("\n\n").collect();
     let found = parts.iter().filter(|p| !strip(p).is_empty()).count();
     let count_failure = || Failure::Count {
@@ -366,9 +390,11 @@ fn repeat_prompt(response: &str, prompt: &str) -> Verdict {
 fn end_phrase(response: &str, phrase: &str) -> Verdict {
     let body = strip(response).trim_matches('"');
     let wanted = strip(phrase).to_lowercase();
-    Verdict::check(body.to_lowercase().ends_with(&wanted), || Failure::WrongEnding {
-        expected: strip(phrase).to_string(),
-        found: tail(body, phrase.chars().count().max(20)),
+    Verdict::check(body.to_lowercase().ends_with(&wanted), || {
+        Failure::WrongEnding {
+            expected: strip(phrase).to_string(),
+            found: tail(body, phrase.chars().count().max(20)),
+        }
     })
 }
 

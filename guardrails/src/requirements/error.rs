@@ -39,7 +39,9 @@ pub enum RequirementError {
     },
 
     /// A field has the right type but a value the instruction does not accept.
-    #[error("IFEval instruction `{instruction}`: kwargs field `{field}` = {value} is invalid: {reason}")]
+    #[error(
+        "IFEval instruction `{instruction}`: kwargs field `{field}` = {value} is invalid: {reason}"
+    )]
     BadValue {
         instruction: String,
         field: &'static str,

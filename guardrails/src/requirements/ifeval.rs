@@ -4,7 +4,7 @@
 //! reads them, except that where Python would draw a random value (a missing,
 //! null, negative or out-of-range argument) this is a typed error naming the field.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::error::{RequirementError, Result};
 use super::requirement::{Language, Relation, Requirement, RequirementKind};
@@ -200,7 +200,9 @@ impl Requirement {
             },
             K::LetterFrequency => {
                 let v = a.get("letter")?;
-                let s = v.as_str().ok_or_else(|| a.wrong_type("letter", "a string", v))?;
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| a.wrong_type("letter", "a string", v))?;
                 let mut lower = s.chars().flat_map(char::to_lowercase);
                 let letter = match (s.chars().count(), lower.next(), lower.next()) {
                     (1, Some(c), None) => c,
@@ -214,9 +216,15 @@ impl Requirement {
             }
             K::ResponseLanguage => {
                 let v = a.get("language")?;
-                let code = v.as_str().ok_or_else(|| a.wrong_type("language", "a string", v))?;
+                let code = v
+                    .as_str()
+                    .ok_or_else(|| a.wrong_type("language", "a string", v))?;
                 let language = Language::from_code(code).ok_or_else(|| {
-                    a.bad_value("language", v, "not one of IFEval's 30 ISO 639-1 language codes")
+                    a.bad_value(
+                        "language",
+                        v,
+                        "not one of IFEval's 30 ISO 639-1 language codes",
+                    )
                 })?;
                 R::ResponseLanguage { language }
             }
@@ -323,7 +331,9 @@ impl Requirement {
                 letter,
                 relation,
                 count,
-            } => json!({ "letter": letter.to_string(), "let_frequency": count, "let_relation": rel(relation)? }),
+            } => {
+                json!({ "letter": letter.to_string(), "let_frequency": count, "let_relation": rel(relation)? })
+            }
             R::ResponseLanguage { language } => json!({ "language": language.code() }),
             R::NumberSentences { relation, count } => {
                 json!({ "num_sentences": count, "relation": rel(relation)? })
@@ -339,7 +349,9 @@ impl Requirement {
                 paragraphs,
                 nth,
                 first_word,
-            } => json!({ "num_paragraphs": paragraphs, "nth_paragraph": nth, "first_word": first_word }),
+            } => {
+                json!({ "num_paragraphs": paragraphs, "nth_paragraph": nth, "first_word": first_word })
+            }
             R::NumberPlaceholders { relation, count } => {
                 only(relation, Relation::AtLeast)?;
                 json!({ "num_placeholders": count })

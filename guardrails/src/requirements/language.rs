@@ -4,7 +4,8 @@
 //! IFEval calls Python's `langdetect` (unseeded, so not even deterministic). flinch
 //! uses `whatlang` (trigram and script based, deterministic). It knows 29 of IFEval's
 //! 30 languages; Swahili, which it lacks, is recognised by the share of Swahili
-//! function words in a Latin-script text. Like IFEval (which counts a
+//! function words in a Latin-script text, and English likewise (whatlang misreads short
+//! English texts as French, Danish, …). Like IFEval (which counts a
 //! `LangDetectException` as followed), a text with nothing to identify (no letters)
 //! is not held against the response: [`detect`] returns `None` and callers pass it.
 
@@ -24,30 +25,49 @@ const SWAHILI_WORDS: &[&str] = &[
 /// Minimum share of Swahili function words for a text to be called Swahili.
 const SWAHILI_SHARE: f64 = 0.15;
 
+/// English function words that are not words of other Latin-script languages; a
+/// Latin-script text where they make up at least [`ENGLISH_SHARE`] of the words is
+/// taken as English (whatlang's trigrams misread short English texts).
+const ENGLISH_WORDS: &[&str] = &[
+    "the", "and", "is", "are", "was", "were", "you", "your", "he", "she", "it", "its", "we",
+    "they", "this", "that", "with", "for", "of", "to", "be", "will", "have", "has", "not", "my",
+    "i", "at", "what", "which", "there", "their", "from", "by", "an", "our", "his", "her", "can",
+    "do", "does", "did", "would", "should", "could", "about", "all", "if", "or", "but", "so",
+    "who", "how", "when", "where", "why", "yes", "no", "thanks", "please", "hello", "now",
+];
+
+/// Minimum share of English function words for a text to be called English.
+const ENGLISH_SHARE: f64 = 0.2;
+
 /// ISO 639-1 code of the dominant language of `text` (ISO 639-3 for languages
 /// without a two-letter code in the map), or `None` if there is nothing to identify.
 pub(crate) fn detect(text: &str) -> Option<String> {
-    if is_swahili(text) {
+    if latin_share(text, SWAHILI_WORDS) >= SWAHILI_SHARE {
         return Some(Language::Swahili.code().to_string());
+    }
+    if latin_share(text, ENGLISH_WORDS) >= ENGLISH_SHARE {
+        return Some(Language::English.code().to_string());
     }
     let lang = whatlang::detect_lang(text)?;
     Some(iso639_1(lang).map_or_else(|| lang.code().to_string(), str::to_string))
 }
 
-fn is_swahili(text: &str) -> bool {
+/// Share of the words of an ASCII-letter text that are in `list` (0 for other texts).
+fn latin_share(text: &str, list: &[&str]) -> f64 {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    if words.is_empty() || !words.iter().all(|w| w.chars().all(|c| c.is_ascii_alphabetic())) {
-        return false;
+    if words.is_empty()
+        || !words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return 0.0;
     }
-    let hits = words
-        .iter()
-        .filter(|w| SWAHILI_WORDS.contains(&w.as_str()))
-        .count();
-    hits as f64 / words.len() as f64 >= SWAHILI_SHARE
+    let hits = words.iter().filter(|w| list.contains(&w.as_str())).count();
+    hits as f64 / words.len() as f64
 }
 
 fn iso639_1(lang: whatlang::Lang) -> Option<&'static str> {
@@ -127,7 +147,8 @@ mod tests {
             Some("hi")
         );
         assert_eq!(
-            detect("Der schnelle braune Fuchs springt über den faulen Hund am Flussufer.").as_deref(),
+            detect("Der schnelle braune Fuchs springt über den faulen Hund am Flussufer.")
+                .as_deref(),
             Some("de")
         );
     }
@@ -139,7 +160,16 @@ mod tests {
                 .as_deref(),
             Some("sw")
         );
-        assert!(!is_swahili("I went to the market and bought a few things for dinner."));
+        assert!(
+            latin_share(
+                "I went to the market and bought a few things for dinner.",
+                SWAHILI_WORDS
+            ) < SWAHILI_SHARE
+        );
+        assert_eq!(
+            detect("See you soon. Bring snacks and drinks!").as_deref(),
+            Some("en")
+        );
     }
 
     #[test]

@@ -21,8 +21,10 @@ mod treebank;
 mod verdict;
 
 pub use error::{RequirementError, Result};
-pub use loose::{check_all, loose_variants, Mode};
-pub use requirement::{Language, Relation, Requirement, RequirementKind, CONSTRAINED_RESPONSE_OPTIONS};
+pub use loose::{Mode, check_all, loose_variants};
+pub use requirement::{
+    CONSTRAINED_RESPONSE_OPTIONS, Language, Relation, Requirement, RequirementKind,
+};
 pub use verdict::{Failure, LetterCase, Location, MissingQuote, Unit, Verdict};
 
 /// The measures the verifiers are built on, for traces and reports.

@@ -90,7 +90,21 @@ fn is_non_word(c: char) -> bool {
 fn cannot_start_word(c: char) -> bool {
     matches!(
         c,
-        '(' | '"' | '`' | '{' | '[' | ':' | ';' | '&' | '#' | '*' | '@' | ')' | '}' | ']' | '-' | ','
+        '(' | '"'
+            | '`'
+            | '{'
+            | '['
+            | ':'
+            | ';'
+            | '&'
+            | '#'
+            | '*'
+            | '@'
+            | ')'
+            | '}'
+            | ']'
+            | '-'
+            | ','
     )
 }
 
@@ -98,7 +112,16 @@ fn cannot_start_word(c: char) -> bool {
 fn is_realign_char(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | ')' | ']' | '}' | '\u{2018}' | '\u{2019}' | '\u{201c}' | '\u{201d}' | '\u{ab}' | '\u{bb}'
+        '"' | '\''
+            | ')'
+            | ']'
+            | '}'
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201c}'
+            | '\u{201d}'
+            | '\u{ab}'
+            | '\u{bb}'
     )
 }
 
@@ -123,7 +146,9 @@ fn multi_char_at(chars: &[char], j: usize) -> Option<usize> {
         (Some('.'), Some(w)) if w.is_whitespace() => {
             // (?:\.\s){2,}\.  with backtracking
             let mut pairs = 0;
-            while at(j + 2 * pairs) == Some('.') && at(j + 2 * pairs + 1).is_some_and(char::is_whitespace) {
+            while at(j + 2 * pairs) == Some('.')
+                && at(j + 2 * pairs + 1).is_some_and(char::is_whitespace)
+            {
                 pairs += 1;
             }
             if pairs >= 2 && at(j + 2 * pairs) == Some('.') {
@@ -306,7 +331,10 @@ fn second_pass(toks: &mut [Token], i: usize, params: &Params) {
     let next_typ = tok2.type_no_sentperiod().to_string();
     let is_initial = tok1.is_initial();
 
-    if params.collocations.contains(&(typ.clone(), next_typ.clone())) {
+    if params
+        .collocations
+        .contains(&(typ.clone(), next_typ.clone()))
+    {
         tok1.sentbreak = false;
         tok1.abbr = true;
         return;
@@ -378,7 +406,9 @@ fn candidates(text: &str) -> Vec<Candidate> {
             continue;
         }
         let end = pos + c.len_utf8();
-        let Some(&(_, next)) = chars.get(k + 1) else { continue };
+        let Some(&(_, next)) = chars.get(k + 1) else {
+            continue;
+        };
         if is_non_word(next) {
             out.push(Candidate {
                 start: pos,
@@ -391,7 +421,9 @@ fn candidates(text: &str) -> Vec<Candidate> {
             while chars.get(m).is_some_and(|&(_, d)| d.is_whitespace()) {
                 m += 1;
             }
-            let Some(&(tok_start, _)) = chars.get(m) else { continue };
+            let Some(&(tok_start, _)) = chars.get(m) else {
+                continue;
+            };
             while chars.get(m).is_some_and(|&(_, d)| !d.is_whitespace()) {
                 m += 1;
             }
@@ -429,7 +461,11 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
         let prev_start = prev.map_or(0, |(_, s)| s.0);
         let before = &text[prev_stop..cand.start];
         let idx = last_whitespace_index(before);
-        let word_start = if idx != 0 { prev_stop + idx + 1 } else { prev_start };
+        let word_start = if idx != 0 {
+            prev_stop + idx + 1
+        } else {
+            prev_start
+        };
         let word = (word_start, cand.start);
         if let Some((p, pslice)) = prev {
             if pslice.1 <= word.0 {
@@ -467,7 +503,11 @@ fn realign(text: &str, slices: &[(usize, usize)]) -> Vec<(usize, usize)> {
             }
             continue;
         };
-        let s2_text = if s2_start < s2_stop { &text[s2_start..s2_stop] } else { "" };
+        let s2_text = if s2_start < s2_stop {
+            &text[s2_start..s2_stop]
+        } else {
+            ""
+        };
         match realignment_match(s2_text) {
             Some((closing_len, match_len)) => {
                 out.push((s1.0, s2_start + closing_len));
@@ -520,7 +560,10 @@ mod tests {
     use super::*;
 
     fn sentences(text: &str) -> Vec<&str> {
-        sentence_spans(text).into_iter().map(|(a, b)| &text[a..b]).collect()
+        sentence_spans(text)
+            .into_iter()
+            .map(|(a, b)| &text[a..b])
+            .collect()
     }
 
     #[test]
@@ -564,7 +607,10 @@ mod tests {
 
     #[test]
     fn repeated_marks_make_one_boundary() {
-        assert_eq!(sentences("Very bad acting!!! I promise."), vec!["Very bad acting!!!", "I promise."]);
+        assert_eq!(
+            sentences("Very bad acting!!! I promise."),
+            vec!["Very bad acting!!!", "I promise."]
+        );
     }
 
     #[test]
@@ -578,7 +624,9 @@ mod tests {
     fn word_tokens_split_punctuation_but_not_periods() {
         assert_eq!(
             word_tokenize_line("Hello, (world) e.g. end... -- x?"),
-            vec!["Hello", ",", "(", "world", ")", "e.g.", "end", "...", "--", "x", "?"]
+            vec![
+                "Hello", ",", "(", "world", ")", "e.g.", "end", "...", "--", "x", "?"
+            ]
         );
     }
 }

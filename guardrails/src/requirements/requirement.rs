@@ -123,8 +123,11 @@ languages! {
 }
 
 /// The three answers IFEval's `detectable_format:constrained_response` accepts.
-pub const CONSTRAINED_RESPONSE_OPTIONS: [&str; 3] =
-    ["My answer is yes.", "My answer is no.", "My answer is maybe."];
+pub const CONSTRAINED_RESPONSE_OPTIONS: [&str; 3] = [
+    "My answer is yes.",
+    "My answer is no.",
+    "My answer is maybe.",
+];
 
 /// One checkable requirement on a response.
 ///
@@ -437,10 +440,7 @@ impl Requirement {
             ),
             R::ConstrainedResponse => format!(
                 "Answer with one of: {}.",
-                quoted_list(
-                    &CONSTRAINED_RESPONSE_OPTIONS.map(String::from),
-                    "or"
-                )
+                quoted_list(&CONSTRAINED_RESPONSE_OPTIONS.map(String::from), "or")
             ),
             R::NumberHighlightedSections { relation, count } => format!(
                 "Highlight {} with markdown, i.e. *highlighted section*.",
@@ -553,7 +553,10 @@ mod tests {
             .collect();
         assert_eq!(ifeval.len(), 25);
         for id in ifeval {
-            assert_eq!(RequirementKind::from_ifeval_id(id).unwrap().ifeval_id(), Some(id));
+            assert_eq!(
+                RequirementKind::from_ifeval_id(id).unwrap().ifeval_id(),
+                Some(id)
+            );
         }
         assert_eq!(RequirementKind::NumberLines.name(), "flinch:number_lines");
     }
@@ -601,7 +604,10 @@ mod tests {
             count: 300,
         };
         let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(json, r#"{"type":"number_words","relation":"at_least","count":300}"#);
+        assert_eq!(
+            json,
+            r#"{"type":"number_words","relation":"at_least","count":300}"#
+        );
         assert_eq!(serde_json::from_str::<Requirement>(&json).unwrap(), r);
         let lang = Requirement::ResponseLanguage {
             language: Language::Korean,

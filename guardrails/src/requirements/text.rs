@@ -18,7 +18,11 @@ pub(crate) fn count_words(text: &str) -> usize {
 /// Line and word number of byte offset `byte` in `text`.
 pub(crate) fn location(text: &str, byte: usize) -> Location {
     let byte = byte.min(text.len());
-    let line = text.as_bytes()[..byte].iter().filter(|&&b| b == b'\n').count() + 1;
+    let line = text.as_bytes()[..byte]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
     // The word containing or following `byte`: words that end at or before it come first.
     let word = WORD.find_iter(text).take_while(|m| m.end() <= byte).count() + 1;
     Location { line, word }

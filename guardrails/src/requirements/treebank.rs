@@ -88,13 +88,17 @@ fn split_opening_single_quotes(text: &str) -> String {
         if after_word || !before_word {
             continue;
         }
-        let rest: String = chars[i + 1..].iter().take(3).collect::<String>().to_lowercase();
-        let contraction = ["re", "ve", "ll", "m", "t", "s", "d", "n"].iter().any(|suffix| {
-            rest.starts_with(suffix)
-                && !chars
-                    .get(i + 1 + suffix.len())
-                    .is_some_and(|&d| is_word(d))
-        });
+        let rest: String = chars[i + 1..]
+            .iter()
+            .take(3)
+            .collect::<String>()
+            .to_lowercase();
+        let contraction = ["re", "ve", "ll", "m", "t", "s", "d", "n"]
+            .iter()
+            .any(|suffix| {
+                rest.starts_with(suffix)
+                    && !chars.get(i + 1 + suffix.len()).is_some_and(|&d| is_word(d))
+            });
         if !contraction {
             out.push(' ');
         }
@@ -113,7 +117,11 @@ fn tokenize_sentence(sentence: &str) -> Vec<String> {
     text = format!(" {text} ");
     text = apply(text, &rules.ending);
     for r in &rules.contractions {
-        let with = if r.captures_len() == 4 { " $1 $2 $3" } else { " $1 $2 " };
+        let with = if r.captures_len() == 4 {
+            " $1 $2 $3"
+        } else {
+            " $1 $2 "
+        };
         text = r.replace_all(&text, with).into_owned();
     }
     text.split_whitespace().map(str::to_string).collect()
@@ -145,8 +153,17 @@ mod tests {
 
     #[test]
     fn contractions_are_split() {
-        assert_eq!(word_tokenize("I DON'T know, she can't."), vec!["I", "DO", "N'T", "know", ",", "she", "ca", "n't", "."]);
-        assert_eq!(word_tokenize("JOHN'S cannot"), vec!["JOHN", "'S", "can", "not"]);
-        assert_eq!(word_tokenize("'Hello' he said"), vec!["'", "Hello", "'", "he", "said"]);
+        assert_eq!(
+            word_tokenize("I DON'T know, she can't."),
+            vec!["I", "DO", "N'T", "know", ",", "she", "ca", "n't", "."]
+        );
+        assert_eq!(
+            word_tokenize("JOHN'S cannot"),
+            vec!["JOHN", "'S", "can", "not"]
+        );
+        assert_eq!(
+            word_tokenize("'Hello' he said"),
+            vec!["'", "Hello", "'", "he", "said"]
+        );
     }
 }

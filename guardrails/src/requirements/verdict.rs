@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::requirement::{plural, Language, Relation};
+use super::requirement::{Language, Relation, plural};
 
 /// The outcome of checking one requirement against one response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -378,7 +378,10 @@ mod tests {
             occurrences: 2,
             first: Location { line: 1, word: 12 },
         };
-        assert_eq!(f.to_string(), "forbidden word `sea` at word 12 (line 1) (2 occurrences)");
+        assert_eq!(
+            f.to_string(),
+            "forbidden word `sea` at word 12 (line 1) (2 occurrences)"
+        );
     }
 
     #[test]
@@ -391,7 +394,10 @@ mod tests {
             serde_json::to_string(&v).unwrap(),
             r#"{"verdict":"fail","failure":{"kind":"empty_part","unit":"paragraphs","index":2}}"#
         );
-        assert_eq!(serde_json::to_string(&Verdict::Pass).unwrap(), r#"{"verdict":"pass"}"#);
+        assert_eq!(
+            serde_json::to_string(&Verdict::Pass).unwrap(),
+            r#"{"verdict":"pass"}"#
+        );
         assert_eq!(v.to_string(), "fail: Paragraph 2 is empty");
     }
 }
