@@ -393,7 +393,7 @@ fn end_phrase(response: &str, phrase: &str) -> Verdict {
     Verdict::check(body.to_lowercase().ends_with(&wanted), || {
         Failure::WrongEnding {
             expected: strip(phrase).to_string(),
-            found: tail(body, phrase.chars().count().max(20)),
+            found: tail(body, phrase.chars().count() + 10),
         }
     })
 }
