@@ -14,6 +14,7 @@ mod error;
 mod ifeval;
 mod language;
 mod loose;
+mod parse;
 mod punkt;
 mod requirement;
 mod text;
@@ -22,6 +23,7 @@ mod verdict;
 
 pub use error::{RequirementError, Result};
 pub use loose::{Mode, check_all, loose_variants};
+pub use parse::{is_constrained, parse_requirements};
 pub use requirement::{
     CONSTRAINED_RESPONSE_OPTIONS, Language, Relation, Requirement, RequirementKind,
 };
