@@ -8,6 +8,9 @@
 //!   failed and where; [`check_all`] applies IFEval's strict or loose [`Mode`].
 //! - [`Requirement::from_ifeval`] / [`Requirement::to_ifeval`] convert IFEval rows.
 //! - [`Requirement::describe`] gives a short imperative sentence for prompts.
+//! - [`parse_requirements`] finds requirements in a natural-language request;
+//!   [`is_constrained`] is the router's signal.
+//! - [`Requirement::repair`] is the deterministic, meaning-preserving repair policy.
 
 mod check;
 mod error;
@@ -16,6 +19,7 @@ mod language;
 mod loose;
 mod parse;
 mod punkt;
+mod repair;
 mod requirement;
 mod text;
 mod treebank;
@@ -24,6 +28,7 @@ mod verdict;
 pub use error::{RequirementError, Result};
 pub use loose::{Mode, check_all, loose_variants};
 pub use parse::{is_constrained, parse_requirements};
+pub use repair::{Repair, RepairAction};
 pub use requirement::{
     CONSTRAINED_RESPONSE_OPTIONS, Language, Relation, Requirement, RequirementKind,
 };
