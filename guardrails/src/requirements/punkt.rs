@@ -467,10 +467,10 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             prev_start
         };
         let word = (word_start, cand.start);
-        if let Some((p, pslice)) = prev {
-            if pslice.1 <= word.0 {
-                contexts.push((p, context_of(p, pslice)));
-            }
+        if let Some((p, pslice)) = prev
+            && pslice.1 <= word.0
+        {
+            contexts.push((p, context_of(p, pslice)));
         }
         prev = Some((cand, word));
     }

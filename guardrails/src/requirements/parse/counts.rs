@@ -210,19 +210,18 @@ fn placeholders(text: &str, out: &mut Vec<Found>) {
         }
     }
     let lower = text.to_lowercase();
-    if !numbered {
-        if let Some(at) = lower.find("placeholder") {
-            if lower.contains("bracket") || text.contains('[') {
-                push(
-                    out,
-                    at,
-                    Requirement::NumberPlaceholders {
-                        relation: Relation::AtLeast,
-                        count: 1,
-                    },
-                );
-            }
-        }
+    if !numbered
+        && let Some(at) = lower.find("placeholder")
+        && (lower.contains("bracket") || text.contains('['))
+    {
+        push(
+            out,
+            at,
+            Requirement::NumberPlaceholders {
+                relation: Relation::AtLeast,
+                count: 1,
+            },
+        );
     }
 }
 
@@ -376,17 +375,15 @@ fn capital_words(text: &str, out: &mut Vec<Found>) {
             }
         }
     }
-    if !at_least_found {
-        if let Some(m) = SOME_CAPITAL_WORDS.find(text) {
-            push(
-                out,
-                m.start(),
-                Requirement::CapitalWordFrequency {
-                    relation: Relation::AtLeast,
-                    count: 1,
-                },
-            );
-        }
+    if !at_least_found && let Some(m) = SOME_CAPITAL_WORDS.find(text) {
+        push(
+            out,
+            m.start(),
+            Requirement::CapitalWordFrequency {
+                relation: Relation::AtLeast,
+                count: 1,
+            },
+        );
     }
 }
 

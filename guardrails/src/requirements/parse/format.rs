@@ -119,27 +119,25 @@ fn language(text: &str, case: bool, out: &mut Vec<Found>) {
         if !LANGUAGE_CUE.is_match(sentence) || sentence.to_lowercase().contains("translat") {
             continue;
         }
-        if let Some(m) = LANGUAGE_NAME.find(sentence) {
-            if let Some(language) = Language::from_name(m.as_str()) {
-                push(
-                    out,
-                    at + m.start(),
-                    Requirement::ResponseLanguage { language },
-                );
-                return;
-            }
-        }
-    }
-    if !case {
-        if let Some(m) = ENGLISH.find(text) {
+        if let Some(m) = LANGUAGE_NAME.find(sentence)
+            && let Some(language) = Language::from_name(m.as_str())
+        {
             push(
                 out,
-                m.start(),
-                Requirement::ResponseLanguage {
-                    language: Language::English,
-                },
+                at + m.start(),
+                Requirement::ResponseLanguage { language },
             );
+            return;
         }
+    }
+    if !case && let Some(m) = ENGLISH.find(text) {
+        push(
+            out,
+            m.start(),
+            Requirement::ResponseLanguage {
+                language: Language::English,
+            },
+        );
     }
 }
 

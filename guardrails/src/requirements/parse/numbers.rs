@@ -89,10 +89,10 @@ pub(super) fn relations(caps: &Captures<'_>, bare: Relation) -> Vec<(Relation, u
         .name("m")
         .or_else(|| caps.name("m2"))
         .and_then(|m| number(m.as_str()));
-    if let Some(m) = upper {
-        if m > n {
-            return vec![(Relation::AtLeast, n), (Relation::AtMost, m)];
-        }
+    if let Some(m) = upper
+        && m > n
+    {
+        return vec![(Relation::AtLeast, n), (Relation::AtMost, m)];
     }
     let post = caps
         .name("post")
