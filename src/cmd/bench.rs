@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{bench_sandbox, bench_solver, bench_speed};
+use super::{bench_replay, bench_report, bench_run, bench_sandbox, bench_solver, bench_speed};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -14,6 +14,12 @@ pub enum BenchCommand {
     Sandbox(bench_sandbox::SandboxArgs),
     /// Z3 time per script (p50/p99) over the solver test scripts.
     Solver(bench_solver::SolverArgs),
+    /// Run a benchmark suite raw and guarded, writing a replayable tape.
+    Run(bench_run::RunArgs),
+    /// Render tapes as a Markdown report with a chart.
+    Report(bench_report::ReportArgs),
+    /// Re-score a tape without running the model.
+    Replay(bench_replay::ReplayArgs),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -21,5 +27,8 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Speed(a) => bench_speed::run(a),
         BenchCommand::Sandbox(a) => bench_sandbox::run(a),
         BenchCommand::Solver(a) => bench_solver::run(a),
+        BenchCommand::Run(a) => bench_run::run(a),
+        BenchCommand::Report(a) => bench_report::run(a),
+        BenchCommand::Replay(a) => bench_replay::run(a),
     }
 }

@@ -2,6 +2,9 @@
 
 pub mod ask;
 pub mod bench;
+pub mod bench_replay;
+pub mod bench_report;
+pub mod bench_run;
 pub mod bench_sandbox;
 pub mod bench_solver;
 pub mod bench_speed;
