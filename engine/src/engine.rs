@@ -304,6 +304,42 @@ impl Engine {
         Ok(out)
     }
 
+    /// The logits of the token after `tokens` (a fresh cache; the
+    /// generation cache is untouched).
+    pub fn next_logits(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
+        if tokens.is_empty() {
+            return Err(Error::EmptyPrompt);
+        }
+        if tokens.len() >= self.info.context_length {
+            return Err(Error::PromptTooLong {
+                tokens: tokens.len(),
+                context: self.info.context_length,
+            });
+        }
+        if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= self.info.vocab_size) {
+            return Err(Error::TokenOutOfRange {
+                id: bad,
+                vocab: self.info.vocab_size,
+            });
+        }
+        let mut cache = self.model.new_cache();
+        let mut logits = Vec::new();
+        let chunks: Vec<&[u32]> = tokens.chunks(MAX_CHUNK).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let mut steps = [Step {
+                cache: &mut cache,
+                tokens: chunk,
+                logits: if i + 1 == chunks.len() {
+                    Logits::All(&mut logits)
+                } else {
+                    Logits::Skip
+                },
+            }];
+            self.model.forward(&mut steps, &self.pool);
+        }
+        Ok(logits)
+    }
+
     /// Forget the cached prefix (the next generation prefills from scratch).
     pub fn clear_cache(&mut self) {
         self.resident.clear();

@@ -219,3 +219,48 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod kquant_tests {
+    use super::*;
+    use crate::quant::blocks::{BlockQ8K, quantize_row_q8k};
+    use candle_core::quantized::k_quants as ck;
+
+    fn check<B: ck::GgmlType, M: Copy>(
+        mine: fn(&[M], &[BlockQ8K]) -> f32,
+        deq: fn(&[M], &mut [f32]),
+    ) {
+        let k = 2048;
+        let w: Vec<f32> = (0..k)
+            .map(|i| ((i as f32 * 0.37).sin() * 1.7 + (i % 7) as f32 * 0.1))
+            .collect();
+        let mut wb = vec![B::zeros(); k / 256];
+        B::from_float(&w, &mut wb);
+        let wm: &[M] = unsafe { std::slice::from_raw_parts(wb.as_ptr() as *const M, wb.len()) };
+        let x: Vec<f32> = (0..k)
+            .map(|i| ((i as f32 * 1.13).cos() * 3.0) * if i % 97 == 0 { 40.0 } else { 1.0 })
+            .collect();
+        let mut xb = vec![BlockQ8K::ZERO; k / 256];
+        quantize_row_q8k(&x, &mut xb);
+        let mut wf = vec![0f32; k];
+        deq(wm, &mut wf);
+        let exact: f64 = (0..k)
+            .map(|i| wf[i] as f64 * (xb[i / 256].d as f64 * xb[i / 256].qs[i % 256] as f64))
+            .sum();
+        let got = mine(wm, &xb) as f64;
+        assert!(
+            (got - exact).abs() < 1e-4 * exact.abs().max(1.0),
+            "{got} vs {exact}"
+        );
+    }
+
+    #[test]
+    fn q6k_dot_equals_dequantized_dot() {
+        check::<ck::BlockQ6K, BlockQ6K>(dot_q6k, dequantize_q6k);
+    }
+
+    #[test]
+    fn q4k_dot_equals_dequantized_dot() {
+        check::<ck::BlockQ4K, BlockQ4K>(dot_q4k, dequantize_q4k);
+    }
+}
