@@ -12,7 +12,7 @@ use crate::requirements::{Relation, Requirement};
 /// `QUANT <up to two filler words> UNIT TAIL`, with the filler in group `gap`.
 fn quant_unit(unit: &str) -> Regex {
     re(&format!(
-        r"(?i)\b{QUANT}(?P<gap>[\s-]+(?:[a-z]+[\s-]+){{0,2}}?)(?P<unit>{unit})\b{TAIL}"
+        r"(?i)\b{QUANT}(?P<gap>[ \t-]+(?:[a-z]+[ \t-]+){{0,2}}?)(?P<unit>{unit})\b{TAIL}"
     ))
 }
 
@@ -108,10 +108,41 @@ fn gap(caps: &Captures<'_>) -> String {
         .map_or(String::new(), |m| m.as_str().to_lowercase())
 }
 
+/// Whether the words between a number and its unit show they do not belong together
+/// ("Paragraph 2 with the word", "5 to 10 such capitalized words").
+fn foreign_gap(caps: &Captures<'_>) -> bool {
+    const FOREIGN: &[&str] = &[
+        "with",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "that",
+        "and",
+        "or",
+        "for",
+        "by",
+        "on",
+        "at",
+        "is",
+        "be",
+        "such",
+        "capital",
+        "capitalized",
+        "capitalised",
+        "caps",
+    ];
+    gap(caps)
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .any(|w| FOREIGN.contains(&w))
+}
+
 pub(super) fn find(text: &str, out: &mut Vec<Found>) {
     words_per_sentence(text, out);
     for caps in SENTENCES.captures_iter(text) {
-        if gap(&caps).contains("word") {
+        if gap(&caps).contains("word") || foreign_gap(&caps) {
             continue;
         }
         let at = caps.get(0).map_or(0, |m| m.start());
@@ -127,6 +158,7 @@ pub(super) fn find(text: &str, out: &mut Vec<Found>) {
             || trailing.starts_with("per sentence")
             || trailing.starts_with("each")
             || gap(&caps).contains("letter")
+            || foreign_gap(&caps)
         {
             continue;
         }
@@ -136,6 +168,12 @@ pub(super) fn find(text: &str, out: &mut Vec<Found>) {
         }
     }
     for caps in UNIT_FIRST.captures_iter(text) {
+        if caps
+            .get(0)
+            .is_some_and(|m| m.as_str().to_lowercase().contains("capital"))
+        {
+            continue;
+        }
         let at = caps.get(0).map_or(0, |m| m.start());
         let unit = caps["unit"].to_lowercase();
         for (relation, count) in relations(&caps, Relation::Exactly) {
@@ -157,6 +195,7 @@ pub(super) fn find(text: &str, out: &mut Vec<Found>) {
             .iter()
             .any(|w| g.contains(w))
             || trailing.starts_with("break")
+            || foreign_gap(&caps)
         {
             continue;
         }
@@ -166,6 +205,9 @@ pub(super) fn find(text: &str, out: &mut Vec<Found>) {
         }
     }
     for caps in BULLETS.captures_iter(text) {
+        if foreign_gap(&caps) {
+            continue;
+        }
         let at = caps.get(0).map_or(0, |m| m.start());
         for (relation, count) in relations(&caps, Relation::Exactly) {
             push(out, at, Requirement::NumberBulletLists { relation, count });
@@ -203,6 +245,9 @@ fn words_per_sentence(text: &str, out: &mut Vec<Found>) {
 fn placeholders(text: &str, out: &mut Vec<Found>) {
     let mut numbered = false;
     for caps in PLACEHOLDERS.captures_iter(text) {
+        if foreign_gap(&caps) {
+            continue;
+        }
         let at = caps.get(0).map_or(0, |m| m.start());
         for (relation, count) in relations(&caps, Relation::AtLeast) {
             numbered = true;
@@ -267,6 +312,7 @@ fn paragraphs(text: &str, out: &mut Vec<Found>) {
     for caps in PARTS.captures_iter(text) {
         let unit = caps["unit"].to_lowercase();
         if (has_splitter && unit.starts_with("section"))
+            || foreign_gap(&caps)
             || NOT_PARAGRAPH_CONTEXT.is_match(after(text, &caps))
             || before(text, &caps, 30).to_lowercase().contains("highlight")
             || before(text, &caps, 30).to_lowercase().contains("italic")

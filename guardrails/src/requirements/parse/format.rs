@@ -13,7 +13,9 @@ static LOWERCASE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\blower\s*-?\s*case|\blowercases?\b|\bno\s+capital(?:s\b|\s+letters|i[sz]ations?)|\bwithout\s+(?:using\s+)?any\s+capital|\bnot\s+(?:contain\s+)?any\s+capital\s+letters|\bnot\s+a\s+single\s+letter[^.]{0,40}?capitali[sz]ed",
     )
 });
-static NEGATED_LOWERCASE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:no|not|without)\s+$"));
+/// A negation earlier in the same sentence ("not a single word should contain lowercase").
+static NEGATED_LOWERCASE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(?:no|not|without)\b[^.!?\n]{0,80}$"));
 static CAPITAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\ball\s+(?:capital\s+letters|caps\b|uppercase|upper\s+case)|\bcapitali[sz]e\s+all\b|\bonly\s+use\s+capital\s+letters|\ball\s+letters[^.]{0,40}?capitali[sz]ed",
