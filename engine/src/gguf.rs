@@ -5,8 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use memmap2::Mmap;
 
 use crate::error::{Error, Result};
 use crate::quant::GgmlType;
@@ -102,7 +106,7 @@ pub struct TensorInfo {
 /// on demand with [`Gguf::read_tensor`].
 pub struct Gguf {
     path: PathBuf,
-    file: File,
+    map: Arc<Mmap>,
     file_len: u64,
     pub version: u32,
     metadata: BTreeMap<String, Value>,
@@ -434,9 +438,24 @@ impl Gguf {
             );
         }
         drop(r);
+        // SAFETY: the file is mapped read-only. Like llama.cpp, we rely on
+        // model files not being modified while a model is loaded.
+        let map = unsafe { Mmap::map(&file) }.map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if (map.len() as u64) < file_len {
+            return Err(Error::Truncated {
+                path: path.to_path_buf(),
+                what: "the file (it shrank while being read)".into(),
+                offset: 0,
+                needed: file_len,
+                file_len: map.len() as u64,
+            });
+        }
         Ok(Self {
             path: path.to_path_buf(),
-            file,
+            map: Arc::new(map),
             file_len,
             version,
             metadata,
@@ -586,29 +605,37 @@ impl Gguf {
         self.tensors.values()
     }
 
-    /// Read the raw bytes of a tensor into `out` (which must be exactly
-    /// `info.n_bytes` long).
-    pub fn read_tensor_into(&self, info: &TensorInfo, out: &mut [u8]) -> Result<()> {
-        debug_assert_eq!(out.len() as u64, info.n_bytes);
-        let io = |source| Error::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let mut f = &self.file;
-        f.seek(SeekFrom::Start(info.offset)).map_err(io)?;
-        f.read_exact(out).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                Error::Truncated {
-                    path: self.path.clone(),
-                    what: format!("tensor `{}`", info.name),
-                    offset: info.offset,
-                    needed: info.n_bytes,
-                    file_len: self.file_len,
-                }
-            } else {
-                io(e)
+    /// The raw bytes of a tensor (mapped, not copied).
+    pub fn tensor_bytes(&self, info: &TensorInfo) -> &[u8] {
+        let start = info.offset as usize;
+        &self.map[start..start + info.n_bytes as usize]
+    }
+
+    /// A tensor's data as a slice of its block type, mapped in place when
+    /// the data is aligned for `T`, copied otherwise.
+    pub(crate) fn blocks<T: Copy>(&self, info: &TensorInfo) -> Blocks<T> {
+        let size = std::mem::size_of::<T>();
+        let len = info.n_bytes as usize / size;
+        let offset = info.offset as usize;
+        let ptr = self.map[offset..].as_ptr();
+        if (ptr as usize).is_multiple_of(std::mem::align_of::<T>()) {
+            Blocks::Mapped {
+                map: Arc::clone(&self.map),
+                offset,
+                len,
+                _t: PhantomData,
             }
-        })
+        } else {
+            let bytes = self.tensor_bytes(info);
+            let v = (0..len)
+                // SAFETY: T is a plain-old-data block type; read_unaligned
+                // copes with any address.
+                .map(|i| unsafe {
+                    std::ptr::read_unaligned(bytes.as_ptr().add(i * size) as *const T)
+                })
+                .collect();
+            Blocks::Owned(v)
+        }
     }
 
     /// Check the dimensions of a tensor (innermost first, as GGUF stores them).
@@ -622,5 +649,42 @@ impl Gguf {
             });
         }
         Ok(())
+    }
+}
+
+/// Blocks of a tensor: a view into the mapped file, or an owned vector
+/// (converted or unaligned data).
+pub(crate) enum Blocks<T> {
+    Owned(Vec<T>),
+    Mapped {
+        map: Arc<Mmap>,
+        offset: usize,
+        len: usize,
+        _t: PhantomData<T>,
+    },
+}
+
+impl<T> std::ops::Deref for Blocks<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Blocks::Owned(v) => v,
+            // SAFETY: the range was checked against the file length when the
+            // directory was parsed, the address is aligned for T (checked in
+            // `Gguf::blocks`), T is plain old data, and the map lives as long
+            // as this view.
+            Blocks::Mapped {
+                map, offset, len, ..
+            } => unsafe { std::slice::from_raw_parts(map.as_ptr().add(*offset) as *const T, *len) },
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Blocks<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Blocks::Owned(v) => write!(f, "Owned({} blocks)", v.len()),
+            Blocks::Mapped { len, .. } => write!(f, "Mapped({len} blocks)"),
+        }
     }
 }

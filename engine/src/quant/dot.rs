@@ -1,77 +1,114 @@
 //! Dot products of one quantized weight row with quantized activations.
 //!
-//! Q8_0 × Q8_0 has hand-written AVX2 kernels, including one that reuses a
-//! loaded weight block for four activation rows (prefill and batched decode).
-//! Q4_K and Q6_K rows use candle's kernels (same block layout, `repr(C)`).
+//! Q8_0 and Q5_0 weights (× Q8_0 activations) have hand-written AVX2
+//! kernels, including ones that reuse a loaded weight block for four
+//! activation rows (prefill and batched decode). Q4_K and Q6_K rows use
+//! candle's kernels (same block layout, `repr(C)`). Activation block scales
+//! come as f32, converted once per row instead of once per product.
 
 use candle_core::quantized::k_quants as ck;
 
-use super::blocks::{BlockQ4K, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K};
+use super::blocks::{BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K, q5_0_to_q8_0};
 
 const _: () = assert!(std::mem::size_of::<ck::BlockQ4K>() == std::mem::size_of::<BlockQ4K>());
 const _: () = assert!(std::mem::size_of::<ck::BlockQ6K>() == std::mem::size_of::<BlockQ6K>());
 const _: () = assert!(std::mem::size_of::<ck::BlockQ8K>() == std::mem::size_of::<BlockQ8K>());
 const _: () = assert!(std::mem::align_of::<ck::BlockQ8K>() == std::mem::align_of::<BlockQ8K>());
 
-/// Σ w·a over one row.
-pub fn dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0]) -> f32 {
-    debug_assert_eq!(w.len(), a.len());
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
-    {
+/// Whether the AVX2 kernels are compiled in.
+const SIMD: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+));
+
+/// Σ w·a over one row; `ad` are the activation block scales as f32.
+pub fn dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0], ad: &[f32]) -> f32 {
+    assert!(w.len() == a.len() && a.len() == ad.len());
+    if SIMD {
         // SAFETY: AVX2 and FMA are enabled at compile time; lengths are equal.
-        unsafe { avx2::dot_q8_0(w, a) }
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
+        return unsafe { avx2::dot_q8_0(w, a, ad) };
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    )))]
-    {
-        scalar_dot_q8_0(w, a)
-    }
+    scalar_dot(w.len(), |b| w[b].d.to_f32(), |b| w[b].qs, a, ad)
 }
 
 /// Four dot products of one weight row with four activation rows.
-pub fn dot_q8_0_x4(w: &[BlockQ8_0], a: [&[BlockQ8_0]; 4]) -> [f32; 4] {
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    ))]
-    {
+pub fn dot_q8_0_x4(w: &[BlockQ8_0], a: [&[BlockQ8_0]; 4], ad: [&[f32]; 4]) -> [f32; 4] {
+    if SIMD {
         // SAFETY: AVX2 and FMA are enabled at compile time; lengths are checked inside.
-        unsafe { avx2::dot_q8_0_x4(w, a) }
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
+        return unsafe { avx2::dot_q8_0_x4(w, a, ad) };
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "fma"
-    )))]
-    {
-        a.map(|a| scalar_dot_q8_0(w, a))
-    }
+    std::array::from_fn(|r| dot_q8_0(w, a[r], ad[r]))
 }
 
-pub fn scalar_dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0]) -> f32 {
-    w.iter()
-        .zip(a)
-        .map(|(w, a)| {
-            let s: i32 =
-                w.qs.iter()
-                    .zip(&a.qs)
-                    .map(|(&x, &y)| x as i32 * y as i32)
-                    .sum();
-            s as f32 * w.d.to_f32() * a.d.to_f32()
+/// Σ w·a over one row of Q5_0 weights.
+pub fn dot_q5_0(w: &[BlockQ5_0], a: &[BlockQ8_0], ad: &[f32]) -> f32 {
+    assert!(w.len() == a.len() && a.len() == ad.len());
+    if SIMD {
+        // SAFETY: AVX2 and FMA are enabled at compile time; lengths are equal.
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
+        return unsafe { avx2::dot_q5_0(w, a, ad) };
+    }
+    scalar_dot(
+        w.len(),
+        |b| w[b].d.to_f32(),
+        |b| q5_0_to_q8_0(&w[b]).qs,
+        a,
+        ad,
+    )
+}
+
+/// Four dot products of one Q5_0 weight row with four activation rows.
+pub fn dot_q5_0_x4(w: &[BlockQ5_0], a: [&[BlockQ8_0]; 4], ad: [&[f32]; 4]) -> [f32; 4] {
+    if SIMD {
+        // SAFETY: AVX2 and FMA are enabled at compile time; lengths are checked inside.
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
+        return unsafe { avx2::dot_q5_0_x4(w, a, ad) };
+    }
+    std::array::from_fn(|r| dot_q5_0(w, a[r], ad[r]))
+}
+
+/// Portable dot product over blocks of 32 signed weights.
+fn scalar_dot(
+    n: usize,
+    wd: impl Fn(usize) -> f32,
+    wq: impl Fn(usize) -> [i8; 32],
+    a: &[BlockQ8_0],
+    ad: &[f32],
+) -> f32 {
+    (0..n)
+        .map(|b| {
+            let q = wq(b);
+            let s: i32 = q
+                .iter()
+                .zip(&a[b].qs)
+                .map(|(&x, &y)| x as i32 * y as i32)
+                .sum();
+            s as f32 * wd(b) * ad[b]
         })
         .sum()
 }
 
 pub fn dot_q4k(w: &[BlockQ4K], a: &[BlockQ8K]) -> f32 {
-    debug_assert_eq!(w.len(), a.len());
+    assert_eq!(w.len(), a.len());
     // SAFETY: identical repr(C) layouts (sizes and alignment asserted above).
     let (w, a) = unsafe {
         (
@@ -83,7 +120,7 @@ pub fn dot_q4k(w: &[BlockQ4K], a: &[BlockQ8K]) -> f32 {
 }
 
 pub fn dot_q6k(w: &[BlockQ6K], a: &[BlockQ8K]) -> f32 {
-    debug_assert_eq!(w.len(), a.len());
+    assert_eq!(w.len(), a.len());
     // SAFETY: identical repr(C) layouts (sizes and alignment asserted above).
     let (w, a) = unsafe {
         (
@@ -116,7 +153,7 @@ pub fn dequantize_q6k(w: &[BlockQ6K], out: &mut [f32]) {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::BlockQ8_0;
+    use super::{BlockQ5_0, BlockQ8_0};
 
     #[inline(always)]
     unsafe fn hsum(v: __m256) -> f32 {
@@ -130,8 +167,8 @@ mod avx2 {
         }
     }
 
-    /// Products of |w| (unsigned) with sign-adjusted a, summed to 8 i32 lanes
-    /// and converted to f32.
+    /// Products of |w| (unsigned) with sign-adjusted a, summed to 8 i32
+    /// lanes and converted to f32.
     #[inline(always)]
     unsafe fn block_dot(abs_w: __m256i, w: __m256i, a: __m256i) -> __m256 {
         unsafe {
@@ -142,46 +179,108 @@ mod avx2 {
         }
     }
 
-    pub unsafe fn dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0]) -> f32 {
+    #[inline(always)]
+    unsafe fn load_q8(b: &BlockQ8_0) -> __m256i {
+        unsafe { _mm256_loadu_si256(b.qs.as_ptr() as *const __m256i) }
+    }
+
+    /// The 32 weights of a Q5_0 block as signed bytes (q - 16), unpacked as
+    /// ggml does: nibbles, then the fifth bits spread to one byte each.
+    #[inline(always)]
+    unsafe fn load_q5(b: &BlockQ5_0) -> __m256i {
+        unsafe {
+            let tmp = _mm_loadu_si128(b.qs.as_ptr() as *const __m128i);
+            let nibbles = _mm256_and_si256(
+                _mm256_set1_epi8(0x0F),
+                _mm256_set_m128i(_mm_srli_epi16(tmp, 4), tmp),
+            );
+            let qh = i32::from_le_bytes(b.qh);
+            let spread = _mm256_shuffle_epi8(
+                _mm256_set1_epi32(qh),
+                _mm256_set_epi64x(
+                    0x0303030303030303,
+                    0x0202020202020202,
+                    0x0101010101010101,
+                    0,
+                ),
+            );
+            let bit_set = _mm256_cmpeq_epi8(
+                _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)),
+                _mm256_set1_epi64x(-1),
+            );
+            // Without the fifth bit, q - 16 is the nibble with the top bits set.
+            _mm256_or_si256(
+                nibbles,
+                _mm256_andnot_si256(bit_set, _mm256_set1_epi8(0xF0u8 as i8)),
+            )
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn dot1<W>(
+        w: &[W],
+        a: &[BlockQ8_0],
+        ad: &[f32],
+        load: impl Fn(&W) -> (__m256i, f32),
+    ) -> f32 {
         unsafe {
             let mut acc = _mm256_setzero_ps();
-            for (w, a) in w.iter().zip(a) {
-                let wv = _mm256_loadu_si256(w.qs.as_ptr() as *const __m256i);
-                let av = _mm256_loadu_si256(a.qs.as_ptr() as *const __m256i);
-                let d = _mm256_set1_ps(w.d.to_f32() * a.d.to_f32());
-                let p = block_dot(_mm256_sign_epi8(wv, wv), wv, av);
-                acc = _mm256_fmadd_ps(d, p, acc);
+            for b in 0..w.len() {
+                let (wv, dw) = load(w.get_unchecked(b));
+                let av = load_q8(a.get_unchecked(b));
+                let d = _mm256_set1_ps(dw * *ad.get_unchecked(b));
+                acc = _mm256_fmadd_ps(d, block_dot(_mm256_sign_epi8(wv, wv), wv, av), acc);
             }
             hsum(acc)
         }
     }
 
-    pub unsafe fn dot_q8_0_x4(w: &[BlockQ8_0], a: [&[BlockQ8_0]; 4]) -> [f32; 4] {
+    #[inline(always)]
+    unsafe fn dot4<W>(
+        w: &[W],
+        a: [&[BlockQ8_0]; 4],
+        ad: [&[f32]; 4],
+        load: impl Fn(&W) -> (__m256i, f32),
+    ) -> [f32; 4] {
         let n = w.len();
-        assert!(a.iter().all(|a| a.len() == n));
+        assert!(a.iter().all(|a| a.len() == n) && ad.iter().all(|d| d.len() == n));
         unsafe {
             let mut acc = [_mm256_setzero_ps(); 4];
             for b in 0..n {
-                let wb = w.get_unchecked(b);
-                let wv = _mm256_loadu_si256(wb.qs.as_ptr() as *const __m256i);
+                let (wv, dw) = load(w.get_unchecked(b));
                 let aw = _mm256_sign_epi8(wv, wv);
-                let dw = wb.d.to_f32();
                 for r in 0..4 {
-                    let ab = a[r].get_unchecked(b);
-                    let av = _mm256_loadu_si256(ab.qs.as_ptr() as *const __m256i);
-                    let d = _mm256_set1_ps(dw * ab.d.to_f32());
+                    let av = load_q8(a[r].get_unchecked(b));
+                    let d = _mm256_set1_ps(dw * *ad[r].get_unchecked(b));
                     acc[r] = _mm256_fmadd_ps(d, block_dot(aw, wv, av), acc[r]);
                 }
             }
             [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])]
         }
     }
+
+    pub unsafe fn dot_q8_0(w: &[BlockQ8_0], a: &[BlockQ8_0], ad: &[f32]) -> f32 {
+        unsafe { dot1(w, a, ad, |b| (load_q8(b), b.d.to_f32())) }
+    }
+
+    pub unsafe fn dot_q8_0_x4(w: &[BlockQ8_0], a: [&[BlockQ8_0]; 4], ad: [&[f32]; 4]) -> [f32; 4] {
+        unsafe { dot4(w, a, ad, |b| (load_q8(b), b.d.to_f32())) }
+    }
+
+    pub unsafe fn dot_q5_0(w: &[BlockQ5_0], a: &[BlockQ8_0], ad: &[f32]) -> f32 {
+        unsafe { dot1(w, a, ad, |b| (load_q5(b), b.d.to_f32())) }
+    }
+
+    pub unsafe fn dot_q5_0_x4(w: &[BlockQ5_0], a: [&[BlockQ8_0]; 4], ad: [&[f32]; 4]) -> [f32; 4] {
+        unsafe { dot4(w, a, ad, |b| (load_q5(b), b.d.to_f32())) }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quant::blocks::quantize_row_q8_0;
+    use crate::quant::blocks::{quantize_row_q8_0, quantize_row_q8k};
+    use half::f16;
 
     fn row(seed: u32, n: usize) -> Vec<f32> {
         (0..n)
@@ -189,27 +288,38 @@ mod tests {
             .collect()
     }
 
+    fn act(seed: u32, k: usize) -> (Vec<BlockQ8_0>, Vec<f32>) {
+        let mut a = vec![BlockQ8_0::ZERO; k / 32];
+        quantize_row_q8_0(&row(seed, k), &mut a);
+        let d = a.iter().map(|b| b.d.to_f32()).collect();
+        (a, d)
+    }
+
+    fn close(a: f32, b: f32) -> bool {
+        (a - b).abs() <= 1e-4 * a.abs().max(1.0)
+    }
+
     #[test]
     fn q8_0_kernels_agree_with_scalar() {
         let k = 640;
-        let mut w = vec![BlockQ8_0::ZERO; k / 32];
-        quantize_row_q8_0(&row(1, k), &mut w);
-        let acts: Vec<Vec<BlockQ8_0>> = (0..4)
-            .map(|s| {
-                let mut a = vec![BlockQ8_0::ZERO; k / 32];
-                quantize_row_q8_0(&row(10 + s, k), &mut a);
-                a
-            })
+        let (w, _) = act(1, k);
+        let acts: Vec<_> = (0..4).map(|s| act(10 + s, k)).collect();
+        let expect: Vec<f32> = acts
+            .iter()
+            .map(|(a, d)| scalar_dot(w.len(), |b| w[b].d.to_f32(), |b| w[b].qs, a, d))
             .collect();
-        let expect: Vec<f32> = acts.iter().map(|a| scalar_dot_q8_0(&w, a)).collect();
-        for (a, e) in acts.iter().zip(&expect) {
-            let got = dot_q8_0(&w, a);
-            assert!((got - e).abs() <= 1e-3 * e.abs().max(1.0), "{got} vs {e}");
+        for ((a, d), e) in acts.iter().zip(&expect) {
+            assert!(close(dot_q8_0(&w, a, d), *e));
         }
-        let x4 = dot_q8_0_x4(&w, [&acts[0], &acts[1], &acts[2], &acts[3]]);
-        for (g, e) in x4.iter().zip(&expect) {
-            assert!((g - e).abs() <= 1e-3 * e.abs().max(1.0), "{g} vs {e}");
-        }
+        let x4 = dot_q8_0_x4(
+            &w,
+            std::array::from_fn(|r| &acts[r].0[..]),
+            std::array::from_fn(|r| &acts[r].1[..]),
+        );
+        assert!(
+            x4.iter().zip(&expect).all(|(g, e)| close(*g, *e)),
+            "{x4:?} vs {expect:?}"
+        );
         // And the quantized dot is close to the float one.
         let f: f32 = row(1, k).iter().zip(row(10, k)).map(|(a, b)| a * b).sum();
         assert!(
@@ -218,27 +328,46 @@ mod tests {
             expect[0]
         );
     }
-}
 
-#[cfg(test)]
-mod kquant_tests {
-    use super::*;
-    use crate::quant::blocks::{BlockQ8K, quantize_row_q8k};
-    use candle_core::quantized::k_quants as ck;
+    #[test]
+    fn q5_0_kernels_agree_with_the_exact_conversion() {
+        let k = 640;
+        let w: Vec<BlockQ5_0> = (0..k / 32)
+            .map(|i| BlockQ5_0 {
+                d: f16::from_f32(0.01 * (i + 1) as f32),
+                qh: (i as u32 * 2_654_435_761).to_le_bytes(),
+                qs: std::array::from_fn(|j| ((i * 31 + j * 17) % 256) as u8),
+            })
+            .collect();
+        let w8: Vec<BlockQ8_0> = w.iter().map(q5_0_to_q8_0).collect();
+        let acts: Vec<_> = (0..4).map(|s| act(20 + s, k)).collect();
+        for (a, d) in &acts {
+            assert!(close(dot_q5_0(&w, a, d), dot_q8_0(&w8, a, d)));
+        }
+        let x4 = dot_q5_0_x4(
+            &w,
+            std::array::from_fn(|r| &acts[r].0[..]),
+            std::array::from_fn(|r| &acts[r].1[..]),
+        );
+        for (g, (a, d)) in x4.iter().zip(&acts) {
+            assert!(close(*g, dot_q8_0(&w8, a, d)));
+        }
+    }
 
-    fn check<B: ck::GgmlType, M: Copy>(
+    fn check_kquant<B: ck::GgmlType, M: Copy>(
         mine: fn(&[M], &[BlockQ8K]) -> f32,
         deq: fn(&[M], &mut [f32]),
     ) {
         let k = 2048;
         let w: Vec<f32> = (0..k)
-            .map(|i| ((i as f32 * 0.37).sin() * 1.7 + (i % 7) as f32 * 0.1))
+            .map(|i| (i as f32 * 0.37).sin() * 1.7 + (i % 7) as f32 * 0.1)
             .collect();
         let mut wb = vec![B::zeros(); k / 256];
         B::from_float(&w, &mut wb);
+        // SAFETY: the candle and flinch block types have identical layouts.
         let wm: &[M] = unsafe { std::slice::from_raw_parts(wb.as_ptr() as *const M, wb.len()) };
         let x: Vec<f32> = (0..k)
-            .map(|i| ((i as f32 * 1.13).cos() * 3.0) * if i % 97 == 0 { 40.0 } else { 1.0 })
+            .map(|i| (i as f32 * 1.13).cos() * 3.0 * if i % 97 == 0 { 40.0 } else { 1.0 })
             .collect();
         let mut xb = vec![BlockQ8K::ZERO; k / 256];
         quantize_row_q8k(&x, &mut xb);
@@ -256,11 +385,11 @@ mod kquant_tests {
 
     #[test]
     fn q6k_dot_equals_dequantized_dot() {
-        check::<ck::BlockQ6K, BlockQ6K>(dot_q6k, dequantize_q6k);
+        check_kquant::<ck::BlockQ6K, BlockQ6K>(dot_q6k, dequantize_q6k);
     }
 
     #[test]
     fn q4k_dot_equals_dequantized_dot() {
-        check::<ck::BlockQ4K, BlockQ4K>(dot_q4k, dequantize_q4k);
+        check_kquant::<ck::BlockQ4K, BlockQ4K>(dot_q4k, dequantize_q4k);
     }
 }

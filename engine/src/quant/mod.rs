@@ -1,9 +1,9 @@
 //! Quantized weight matrices and the matrix products of the forward pass.
 //!
-//! Weights are kept in one of three formats the kernels compute with
-//! directly (Q8_0, Q4_K, Q6_K) or as f32. Every other GGUF type is converted
-//! at load time: Q4_0 and Q5_0 to Q8_0 exactly (their values are small
-//! integers times the block scale), the rest through f32 to Q8_0.
+//! Weights in a format the kernels compute with directly (Q8_0, Q5_0, Q4_K,
+//! Q6_K, F32) stay in the memory-mapped file, not copied. Every other GGUF
+//! type is converted at load time: Q4_0 to Q8_0 exactly (its values are
+//! small integers times the block scale), the rest through f32 to Q8_0.
 
 pub mod blocks;
 pub mod dot;
@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use candle_core::quantized::GgmlDType;
 
 use crate::error::{Error, Result};
-use crate::gguf::{Gguf, TensorInfo};
+use crate::gguf::{Blocks, Gguf, TensorInfo};
 use crate::pool::{SyncPtr, ThreadPool};
 use blocks::{BlockQ4_0, BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K, QK8_0};
 
@@ -111,12 +111,13 @@ impl GgmlType {
 }
 
 /// The stored weights of a matrix, row-major (`rows` rows of `cols`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 enum Weights {
-    Q8_0(Vec<BlockQ8_0>),
-    Q4K(Vec<BlockQ4K>),
-    Q6K(Vec<BlockQ6K>),
-    F32(Vec<f32>),
+    Q8_0(Blocks<BlockQ8_0>),
+    Q5_0(Blocks<BlockQ5_0>),
+    Q4K(Blocks<BlockQ4K>),
+    Q6K(Blocks<BlockQ6K>),
+    F32(Blocks<f32>),
 }
 
 /// Which activation quantization a weight format's kernel needs.
@@ -128,7 +129,7 @@ enum ActKind {
 }
 
 /// A weight matrix `W` of `rows × cols`; products compute `x · Wᵀ`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct QMatrix {
     pub rows: usize,
     pub cols: usize,
@@ -141,7 +142,7 @@ pub struct Input<'a> {
     x: &'a [f32],
     m: usize,
     k: usize,
-    q8_0: Option<Vec<BlockQ8_0>>,
+    q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>)>,
     q8k: Option<Vec<BlockQ8K>>,
 }
 
@@ -171,7 +172,8 @@ impl<'a> Input<'a> {
                         blocks::quantize_row_q8_0(&x[i * k..(i + 1) * k], dst);
                     }
                 });
-                self.q8_0 = Some(out);
+                let scales = out.iter().map(|b| b.d.to_f32()).collect();
+                self.q8_0 = Some((out, scales));
             }
             ActKind::Q8K if self.q8k.is_none() => {
                 let kb = k / QK_K;
@@ -210,17 +212,14 @@ impl QMatrix {
             ggml_type: info.ggml_type.name(),
         };
         let w = match info.ggml_type {
-            GgmlType::Q8_0 => Weights::Q8_0(read_blocks(gguf, info)?),
-            GgmlType::Q4K => Weights::Q4K(read_blocks(gguf, info)?),
-            GgmlType::Q6K => Weights::Q6K(read_blocks(gguf, info)?),
-            GgmlType::F32 => Weights::F32(read_blocks(gguf, info)?),
-            GgmlType::Q5_0 => {
-                let b: Vec<BlockQ5_0> = read_blocks(gguf, info)?;
-                Weights::Q8_0(b.iter().map(blocks::q5_0_to_q8_0).collect())
-            }
+            GgmlType::Q8_0 => Weights::Q8_0(gguf.blocks(info)),
+            GgmlType::Q5_0 => Weights::Q5_0(gguf.blocks(info)),
+            GgmlType::Q4K => Weights::Q4K(gguf.blocks(info)),
+            GgmlType::Q6K => Weights::Q6K(gguf.blocks(info)),
+            GgmlType::F32 => Weights::F32(gguf.blocks(info)),
             GgmlType::Q4_0 => {
-                let b: Vec<BlockQ4_0> = read_blocks(gguf, info)?;
-                Weights::Q8_0(b.iter().map(blocks::q4_0_to_q8_0).collect())
+                let b: Blocks<BlockQ4_0> = gguf.blocks(info);
+                Weights::Q8_0(Blocks::Owned(b.iter().map(blocks::q4_0_to_q8_0).collect()))
             }
             t => {
                 let dtype = t.candle().ok_or_else(unsupported)?;
@@ -229,8 +228,7 @@ impl QMatrix {
                 }
                 let (_, block_bytes) = t.block().ok_or_else(unsupported)?;
                 let row_bytes = cols / t.block().map_or(1, |b| b.0) * block_bytes;
-                let mut raw = vec![0u8; info.n_bytes as usize];
-                gguf.read_tensor_into(info, &mut raw)?;
+                let raw = gguf.tensor_bytes(info);
                 let kb = cols / QK8_0;
                 let mut out = vec![BlockQ8_0::ZERO; rows * kb];
                 const CHUNK: usize = 256;
@@ -251,7 +249,7 @@ impl QMatrix {
                         );
                     }
                 }
-                Weights::Q8_0(out)
+                Weights::Q8_0(Blocks::Owned(out))
             }
         };
         Ok(Self { rows, cols, w })
@@ -261,15 +259,13 @@ impl QMatrix {
     pub fn load_vector(gguf: &Gguf, name: &str, len: usize) -> Result<Vec<f32>> {
         let info = gguf.tensor(name)?;
         gguf.expect_dims(info, &[len])?;
-        match info.ggml_type {
-            GgmlType::F32 => read_blocks(gguf, info),
-            _ => Ok(Self::from_info(gguf, info, 1, len)?.row(0)),
-        }
+        Ok(Self::from_info(gguf, info, 1, len)?.row(0))
     }
 
     pub fn format(&self) -> &'static str {
         match self.w {
             Weights::Q8_0(_) => "Q8_0",
+            Weights::Q5_0(_) => "Q5_0",
             Weights::Q4K(_) => "Q4_K",
             Weights::Q6K(_) => "Q6_K",
             Weights::F32(_) => "F32",
@@ -278,16 +274,17 @@ impl QMatrix {
 
     pub fn n_bytes(&self) -> usize {
         match &self.w {
-            Weights::Q8_0(b) => std::mem::size_of_val(b.as_slice()),
-            Weights::Q4K(b) => std::mem::size_of_val(b.as_slice()),
-            Weights::Q6K(b) => std::mem::size_of_val(b.as_slice()),
-            Weights::F32(b) => std::mem::size_of_val(b.as_slice()),
+            Weights::Q8_0(b) => std::mem::size_of_val(&b[..]),
+            Weights::Q5_0(b) => std::mem::size_of_val(&b[..]),
+            Weights::Q4K(b) => std::mem::size_of_val(&b[..]),
+            Weights::Q6K(b) => std::mem::size_of_val(&b[..]),
+            Weights::F32(b) => std::mem::size_of_val(&b[..]),
         }
     }
 
     fn act_kind(&self) -> ActKind {
         match self.w {
-            Weights::Q8_0(_) => ActKind::Q8_0,
+            Weights::Q8_0(_) | Weights::Q5_0(_) => ActKind::Q8_0,
             Weights::Q4K(_) | Weights::Q6K(_) => ActKind::Q8K,
             Weights::F32(_) => ActKind::F32,
         }
@@ -306,6 +303,14 @@ impl QMatrix {
             Weights::Q8_0(b) => {
                 let kb = k / QK8_0;
                 blocks::dequantize_q8_0(&b[r * kb..(r + 1) * kb], out)
+            }
+            Weights::Q5_0(b) => {
+                let kb = k / QK8_0;
+                let q8: Vec<BlockQ8_0> = b[r * kb..(r + 1) * kb]
+                    .iter()
+                    .map(blocks::q5_0_to_q8_0)
+                    .collect();
+                blocks::dequantize_q8_0(&q8, out)
             }
             Weights::Q4K(b) => {
                 let kb = k / QK_K;
@@ -373,27 +378,8 @@ impl QMatrix {
     ) {
         let (m, k) = (input.m, input.k);
         match &self.w {
-            Weights::Q8_0(w) => {
-                let kb = k / QK8_0;
-                let a = input.q8_0.as_deref().unwrap_or_default();
-                let act = |i: usize| &a[i * kb..(i + 1) * kb];
-                let mut i = 0;
-                while i + 4 <= m {
-                    for r in rows.clone() {
-                        let wr = &w[r * kb..(r + 1) * kb];
-                        let d = dot::dot_q8_0_x4(wr, [act(i), act(i + 1), act(i + 2), act(i + 3)]);
-                        for (j, v) in d.into_iter().enumerate() {
-                            put(i + j, r, v);
-                        }
-                    }
-                    i += 4;
-                }
-                for i in i..m {
-                    for r in rows.clone() {
-                        put(i, r, dot::dot_q8_0(&w[r * kb..(r + 1) * kb], act(i)));
-                    }
-                }
-            }
+            Weights::Q8_0(w) => tile_32(w, input, rows, put, dot::dot_q8_0, dot::dot_q8_0_x4),
+            Weights::Q5_0(w) => tile_32(w, input, rows, put, dot::dot_q5_0, dot::dot_q5_0_x4),
             Weights::Q4K(w) => {
                 let kb = k / QK_K;
                 let a = input.q8k.as_deref().unwrap_or_default();
@@ -432,14 +418,45 @@ impl QMatrix {
     }
 }
 
-/// Read a tensor's bytes straight into a vector of its block type.
-fn read_blocks<T: Copy>(gguf: &Gguf, info: &TensorInfo) -> Result<Vec<T>> {
-    let size = std::mem::size_of::<T>();
-    let n = info.n_bytes as usize / size;
-    // SAFETY: T is a plain-old-data block type (integers, f16, f32 arrays):
-    // all-zero and any other byte pattern are valid values.
-    let mut v: Vec<T> = vec![unsafe { std::mem::zeroed::<T>() }; n];
-    let bytes = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, n * size) };
-    gguf.read_tensor_into(info, bytes)?;
-    Ok(v)
+type Dot1<W> = fn(&[W], &[BlockQ8_0], &[f32]) -> f32;
+type Dot4<W> = fn(&[W], [&[BlockQ8_0]; 4], [&[f32]; 4]) -> [f32; 4];
+
+/// Dot products of weight rows `rows` (32-element blocks) with every input
+/// row, four input rows at a time.
+#[inline]
+fn tile_32<W>(
+    w: &[W],
+    input: &Input<'_>,
+    rows: std::ops::Range<usize>,
+    put: &dyn Fn(usize, usize, f32),
+    dot1: Dot1<W>,
+    dot4: Dot4<W>,
+) {
+    let (m, kb) = (input.m, input.k / QK8_0);
+    let (a, ad) = input
+        .q8_0
+        .as_ref()
+        .map_or((&[][..], &[][..]), |(a, d)| (&a[..], &d[..]));
+    let act = |i: usize| (&a[i * kb..(i + 1) * kb], &ad[i * kb..(i + 1) * kb]);
+    let mut i = 0;
+    while i + 4 <= m {
+        let acts: [_; 4] = std::array::from_fn(|j| act(i + j));
+        for r in rows.clone() {
+            let d = dot4(
+                &w[r * kb..(r + 1) * kb],
+                acts.map(|x| x.0),
+                acts.map(|x| x.1),
+            );
+            for (j, v) in d.into_iter().enumerate() {
+                put(i + j, r, v);
+            }
+        }
+        i += 4;
+    }
+    for i in i..m {
+        let (ai, di) = act(i);
+        for r in rows.clone() {
+            put(i, r, dot1(&w[r * kb..(r + 1) * kb], ai, di));
+        }
+    }
 }
