@@ -227,11 +227,16 @@ fn propositional_inference_patterns() {
         Entailment::True
     );
     assert_eq!(
-        truth("if snows then school\nif floods then road\neither snows or floods\n\
-               ask either school or road"),
+        truth(
+            "if snows then school\nif floods then road\neither snows or floods\n\
+               ask either school or road"
+        ),
         Entailment::True
     );
-    assert_eq!(truth("if oven then warm\nwarm\nask oven"), Entailment::Unknown);
+    assert_eq!(
+        truth("if oven then warm\nwarm\nask oven"),
+        Entailment::Unknown
+    );
     assert_eq!(
         truth("if both a and b then c\na\nb\nask c"),
         Entailment::True
@@ -278,7 +283,10 @@ fn bad_lines_have_exact_messages() {
         error("items a b c\nask at 9"),
         "line 2: position 9 is outside 1..3: there are 3 items"
     );
-    assert_eq!(error("items a b a\nask at 1"), "line 1: item `a` is listed twice");
+    assert_eq!(
+        error("items a b a\nask at 1"),
+        "line 1: item `a` is listed twice"
+    );
     assert_eq!(
         error("items a b\nitems c d\nask at 1"),
         "line 2: a second `items` line (the first is line 1); list all items on one line"
@@ -308,8 +316,12 @@ fn bad_lines_have_exact_messages() {
 
 #[test]
 fn facts_errors_are_typed_with_lines() {
-    let e = solve_facts(&SmtSolver::default(), "left_of a\nask at 1", &FactsLimits::default())
-        .unwrap_err();
+    let e = solve_facts(
+        &SmtSolver::default(),
+        "left_of a\nask at 1",
+        &FactsLimits::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), "facts");
     assert_eq!(e.line(), Some(1));
     assert!(matches!(e, SolverError::Facts(_)));

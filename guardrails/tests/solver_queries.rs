@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use flinch_guardrails::solver::facts::{Answer, FactsLimits, Pick, solve_facts};
 use flinch_guardrails::solver::{
-    Ambiguity, Asked, Claim, Entailment, SmtSolver, SolverError, Uniqueness, Value, Values,
-    Verdict,
+    Ambiguity, Asked, Claim, Entailment, SmtSolver, SolverError, Uniqueness, Value, Values, Verdict,
 };
 
 fn repo() -> PathBuf {
@@ -14,7 +13,9 @@ fn repo() -> PathBuf {
 }
 
 fn data(sub: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/solver").join(sub)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/solver")
+        .join(sub)
 }
 
 /// Checks one script against its `; expect:` header; returns a failure text.
@@ -58,7 +59,11 @@ fn check_expectation(solver: &SmtSolver, name: &str, text: &str) -> Option<Strin
         ["option", want] => {
             let checked = solver.check(text).unwrap();
             let mut entailed = Vec::new();
-            for c in checked.constants.iter().filter(|c| c.name.starts_with("option_")) {
+            for c in checked
+                .constants
+                .iter()
+                .filter(|c| c.name.starts_with("option_"))
+            {
                 let r = solver.entails(text, Claim::Constant(&c.name)).unwrap();
                 if r.result == Entailment::True {
                     entailed.push(c.name.trim_start_matches("option_").to_string());
@@ -79,7 +84,10 @@ fn puzzle_scripts_give_their_expected_answers() {
     let solver = SmtSolver::default();
     let mut failures = Vec::new();
     let mut count = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(data("puzzles")).unwrap().flatten().collect();
+    let mut entries: Vec<_> = std::fs::read_dir(data("puzzles"))
+        .unwrap()
+        .flatten()
+        .collect();
     entries.sort_by_key(|e| e.path());
     for entry in entries {
         let path = entry.path();
@@ -108,7 +116,9 @@ fn examples(text: &str, marker: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(start) = rest.find(marker) {
         let after = &rest[start + marker.len()..];
-        let Some(end) = after.find("\nEND\n") else { break };
+        let Some(end) = after.find("\nEND\n") else {
+            break;
+        };
         out.push(after[..end].trim_start_matches('\n').to_string() + "\n");
         rest = &after[end..];
     }
@@ -145,7 +155,9 @@ fn smtlib_prompt_examples_solve_to_their_answers() {
     let ex = examples(&prompt("logic-smtlib.txt"), "SMT-LIB:\n");
     assert_eq!(ex.len(), 5);
     // 1. counting: Mia has 2 sisters.
-    let r = solver.find_values(&ex[0], &Asked::FromScript, Uniqueness::Check).unwrap();
+    let r = solver
+        .find_values(&ex[0], &Asked::FromScript, Uniqueness::Check)
+        .unwrap();
     match r.result {
         Values::Unique(m) => assert_eq!(m.get("answer"), Some(&Value::Int(2))),
         other => panic!("{other:?}"),
@@ -157,12 +169,23 @@ fn smtlib_prompt_examples_solve_to_their_answers() {
         ("option_c", Entailment::False),
         ("option_d", Entailment::False),
     ] {
-        assert_eq!(solver.entails(&ex[1], Claim::Constant(opt)).unwrap().result, want, "{opt}");
+        assert_eq!(
+            solver.entails(&ex[1], Claim::Constant(opt)).unwrap().result,
+            want,
+            "{opt}"
+        );
     }
     // 3. liars: Cid does not tell the truth. 4. rules: Sam is not green. 5. modus tollens.
-    for (i, want) in [(2, Entailment::False), (3, Entailment::False), (4, Entailment::True)] {
+    for (i, want) in [
+        (2, Entailment::False),
+        (3, Entailment::False),
+        (4, Entailment::True),
+    ] {
         assert_eq!(
-            solver.entails(&ex[i], Claim::Constant("claim")).unwrap().result,
+            solver
+                .entails(&ex[i], Claim::Constant("claim"))
+                .unwrap()
+                .result,
             want,
             "example {}",
             i + 1
@@ -177,11 +200,23 @@ fn facts_prompt_examples_solve_to_their_answers() {
     assert_eq!(ex.len(), 5);
     let limits = FactsLimits::default();
     let solve = |t: &str| solve_facts(&solver, t, &limits).unwrap();
-    assert_eq!(solve(&ex[0]).answers[0].answer, Answer::Number(Pick::Unique(2)));
+    assert_eq!(
+        solve(&ex[0]).answers[0].answer,
+        Answer::Number(Pick::Unique(2))
+    );
     assert_eq!(solve(&ex[1]).chosen_option(), Some("B"));
-    assert_eq!(solve(&ex[2]).answers[0].answer, Answer::Truth(Entailment::False));
-    assert_eq!(solve(&ex[3]).answers[0].answer, Answer::Truth(Entailment::False));
-    assert_eq!(solve(&ex[4]).answers[0].answer, Answer::Truth(Entailment::True));
+    assert_eq!(
+        solve(&ex[2]).answers[0].answer,
+        Answer::Truth(Entailment::False)
+    );
+    assert_eq!(
+        solve(&ex[3]).answers[0].answer,
+        Answer::Truth(Entailment::False)
+    );
+    assert_eq!(
+        solve(&ex[4]).answers[0].answer,
+        Answer::Truth(Entailment::True)
+    );
 }
 
 /// The repair prompts show a real error: the broken example produces exactly
@@ -190,25 +225,54 @@ fn facts_prompt_examples_solve_to_their_answers() {
 fn repair_prompt_examples_show_real_errors() {
     let solver = SmtSolver::default();
     let text = prompt("logic-smtlib-repair.txt");
-    let broken = text.split("Script:\n").nth(1).unwrap().split("Error: ").next().unwrap();
-    let shown = text.split("Error: ").nth(1).unwrap().lines().next().unwrap();
+    let broken = text
+        .split("Script:\n")
+        .nth(1)
+        .unwrap()
+        .split("Error: ")
+        .next()
+        .unwrap();
+    let shown = text
+        .split("Error: ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
     let err = solver.solve(broken).unwrap_err();
     assert_eq!(err.to_string(), shown);
     let fixed = examples(&text, "Fixed script:\n");
-    let r = solver.find_values(&fixed[0], &Asked::FromScript, Uniqueness::Check).unwrap();
+    let r = solver
+        .find_values(&fixed[0], &Asked::FromScript, Uniqueness::Check)
+        .unwrap();
     match r.result {
         Values::Unique(m) => assert_eq!(m.get("answer"), Some(&Value::Int(10))),
         other => panic!("{other:?}"),
     }
 
     let text = prompt("logic-facts-repair.txt");
-    let broken = text.split("Facts:\n").nth(1).unwrap().split("Error: ").next().unwrap();
-    let shown = text.split("Error: ").nth(1).unwrap().lines().next().unwrap();
+    let broken = text
+        .split("Facts:\n")
+        .nth(1)
+        .unwrap()
+        .split("Error: ")
+        .next()
+        .unwrap();
+    let shown = text
+        .split("Error: ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
     let err = solve_facts(&solver, broken, &FactsLimits::default()).unwrap_err();
     assert_eq!(err.to_string(), shown);
     let fixed = examples(&text, "Fixed facts:\n");
     let out = solve_facts(&solver, &fixed[0], &FactsLimits::default()).unwrap();
-    assert_eq!(out.answers[0].answer, Answer::Item(Pick::Unique("tin_cup".into())));
+    assert_eq!(
+        out.answers[0].answer,
+        Answer::Item(Pick::Unique("glass_cup".into()))
+    );
 }
 
 // ---- the query API -----------------------------------------------------------
@@ -217,7 +281,11 @@ fn repair_prompt_examples_show_real_errors() {
 fn values_skip_uniqueness_returns_the_first_model() {
     let s = SmtSolver::default();
     let r = s
-        .find_values("(declare-const x Int)\n(assert (> x 5))", &Asked::FromScript, Uniqueness::Skip)
+        .find_values(
+            "(declare-const x Int)\n(assert (> x 5))",
+            &Asked::FromScript,
+            Uniqueness::Skip,
+        )
         .unwrap();
     match r.result {
         Values::Found(m) => match m.get("x") {
@@ -231,12 +299,15 @@ fn values_skip_uniqueness_returns_the_first_model() {
 #[test]
 fn uniqueness_is_only_over_the_asked_constants() {
     let s = SmtSolver::default();
-    let script = "(declare-const x Int)\n(declare-const y Int)\n(assert (= x 4))\n(assert (> y x))\n";
+    let script =
+        "(declare-const x Int)\n(declare-const y Int)\n(assert (= x 4))\n(assert (> y x))\n";
     let r = s
         .find_values(script, &Asked::Names(vec!["x".into()]), Uniqueness::Check)
         .unwrap();
     assert!(matches!(r.result, Values::Unique(ref m) if m.get("x") == Some(&Value::Int(4))));
-    let r = s.find_values(script, &Asked::FromScript, Uniqueness::Check).unwrap();
+    let r = s
+        .find_values(script, &Asked::FromScript, Uniqueness::Check)
+        .unwrap();
     match r.result {
         Values::Ambiguous {
             first,
@@ -307,13 +378,25 @@ fn value_query_misuse_is_typed() {
 fn entailment_with_a_term_claim() {
     let s = SmtSolver::default();
     let premises = "(declare-const x Int)\n(assert (> x 5))\n";
-    assert_eq!(s.entails(premises, Claim::Term("(> x 3)")).unwrap().result, Entailment::True);
-    assert_eq!(s.entails(premises, Claim::Term("(< x 3)")).unwrap().result, Entailment::False);
-    assert_eq!(s.entails(premises, Claim::Term("(> x 9)")).unwrap().result, Entailment::Unknown);
     assert_eq!(
-        s.entails("(declare-const x Int)\n(assert (> x 5))\n(assert (< x 5))", Claim::Term("(> x 9)"))
-            .unwrap()
-            .result,
+        s.entails(premises, Claim::Term("(> x 3)")).unwrap().result,
+        Entailment::True
+    );
+    assert_eq!(
+        s.entails(premises, Claim::Term("(< x 3)")).unwrap().result,
+        Entailment::False
+    );
+    assert_eq!(
+        s.entails(premises, Claim::Term("(> x 9)")).unwrap().result,
+        Entailment::Unknown
+    );
+    assert_eq!(
+        s.entails(
+            "(declare-const x Int)\n(assert (> x 5))\n(assert (< x 5))",
+            Claim::Term("(> x 9)")
+        )
+        .unwrap()
+        .result,
         Entailment::Contradictory
     );
 }
@@ -323,7 +406,10 @@ fn entailment_misuse_is_typed() {
     let s = SmtSolver::default();
     let premises = "(declare-const x Int)\n(assert (> x 5))\n";
     let e = s.entails(premises, Claim::Constant("x")).unwrap_err();
-    assert_eq!(e.to_string(), "the claim `x` has sort Int; a claim must be Bool");
+    assert_eq!(
+        e.to_string(),
+        "the claim `x` has sort Int; a claim must be Bool"
+    );
     let e = s.entails(premises, Claim::Constant("claim")).unwrap_err();
     assert_eq!(
         e.to_string(),

@@ -104,7 +104,11 @@ pub fn run(args: SolverArgs) -> anyhow::Result<ExitCode> {
         );
         println!("  Z3 time per script (parse + solve): {}", z3.line());
         println!("  whole call (checks, thread, model):  {}", call.line());
-        let verdict = if z3.p50 <= TARGET_P50_MS { "met" } else { "NOT met" };
+        let verdict = if z3.p50 <= TARGET_P50_MS {
+            "met"
+        } else {
+            "NOT met"
+        };
         println!("  target p50 <= {TARGET_P50_MS} ms: {verdict}");
         let parts: Vec<String> = statuses.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  outcomes: {}", parts.join(", "));
@@ -123,7 +127,10 @@ fn load(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("could not read {}", path.display()))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         out.push((name, text));
     }
     out.sort();

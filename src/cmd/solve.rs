@@ -34,7 +34,7 @@ pub struct SolveArgs {
     pub timeout_ms: u64,
     /// Z3 memory cap in MiB [default: 512].
     #[arg(long, value_name = "MIB", default_value_t = limits::DEFAULT_MEMORY_MIB,
-          value_parser = clap::value_parser!(u32).range(16..=65_536))]
+          value_parser = clap::value_parser!(u32).range(64..=65_536))]
     pub memory_mib: u32,
     /// The SMT-LIB2 script, or `-` to read standard input.
     #[arg(value_name = "FILE|-")]
@@ -51,7 +51,10 @@ pub fn run(args: SolveArgs) -> anyhow::Result<ExitCode> {
     match solver.solve(&script) {
         Ok(timed) => {
             if args.json {
-                println!("{}", verdict_json(&timed.result, &timed.timings, args.timeout_ms));
+                println!(
+                    "{}",
+                    verdict_json(&timed.result, &timed.timings, args.timeout_ms)
+                );
             } else {
                 print_verdict(&timed.result, args.timeout_ms);
             }

@@ -71,6 +71,13 @@ pub enum SolverError {
         limit: u64,
     },
 
+    /// Calls of `define-fun` functions that would expand, while Z3 reads the
+    /// script, to more than [`super::SolverLimits::max_expansion`] terms.
+    #[error(
+        "line {line}: calls of define-fun functions expand to more than {limit} terms; write the terms out or use fewer nested helper functions"
+    )]
+    ExpansionTooLarge { line: usize, limit: u64 },
+
     /// A `push`/`pop` count above [`super::SolverLimits::max_scopes`].
     #[error("line {line}: `({command} {count})` is more than the limit of {limit} scopes")]
     TooManyScopes {
@@ -164,7 +171,9 @@ pub enum FactsError {
     KeywordAsName { line: usize, word: String },
 
     /// A name in an ordering statement that the `items` line does not list.
-    #[error("line {line}: `{name}` is not one of the items ({items}); use a name from the `items` line")]
+    #[error(
+        "line {line}: `{name}` is not one of the items ({items}); use a name from the `items` line"
+    )]
     UnknownItem {
         line: usize,
         name: String,
@@ -176,7 +185,9 @@ pub enum FactsError {
     DuplicateItem { line: usize, name: String },
 
     /// A second `items` line.
-    #[error("line {line}: a second `items` line (the first is line {first}); list all items on one line")]
+    #[error(
+        "line {line}: a second `items` line (the first is line {first}); list all items on one line"
+    )]
     SecondItems { line: usize, first: usize },
 
     /// A position outside `1..=count`.
@@ -200,7 +211,9 @@ pub enum FactsError {
     NoQuestion,
 
     /// The program is larger than the facts limits.
-    #[error("the facts are {lines} lines / {bytes} bytes, more than the limit of {max_lines} lines / {max_bytes} bytes")]
+    #[error(
+        "the facts are {lines} lines / {bytes} bytes, more than the limit of {max_lines} lines / {max_bytes} bytes"
+    )]
     TooLarge {
         lines: usize,
         bytes: usize,
@@ -229,6 +242,7 @@ impl SolverError {
             SolverError::Malformed { .. } => "malformed",
             SolverError::IndexTooLarge { .. } => "index-too-large",
             SolverError::TooManyScopes { .. } => "too-many-scopes",
+            SolverError::ExpansionTooLarge { .. } => "expansion-too-large",
             SolverError::GetValueTerm { .. } => "get-value-term",
             SolverError::ReservedName { .. } => "reserved-name",
             SolverError::Parse { .. } => "parse",
@@ -258,6 +272,7 @@ impl SolverError {
             | SolverError::Malformed { line, .. }
             | SolverError::IndexTooLarge { line, .. }
             | SolverError::TooManyScopes { line, .. }
+            | SolverError::ExpansionTooLarge { line, .. }
             | SolverError::GetValueTerm { line, .. }
             | SolverError::ReservedName { line, .. }
             | SolverError::Parse { line, .. } => Some(*line),

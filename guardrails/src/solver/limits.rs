@@ -5,10 +5,10 @@ use std::time::Duration;
 
 /// Default Z3 time budget per call (all checks of one call together).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2_000);
-/// Default extra time the watchdog grants Z3 to honour the timeout (and then an
-/// interrupt) before the call returns [`super::Verdict::Timeout`] without it.
+/// Default time the watchdog grants Z3, once interrupted at the timeout, to
+/// stop before the call returns [`super::Verdict::Timeout`] without it.
 pub const DEFAULT_WATCHDOG_GRACE: Duration = Duration::from_millis(500);
-/// Default cap on Z3's memory, in MiB (Z3's process-wide `memory_max_size`).
+/// Default cap on Z3's memory, in MiB: past it Z3 answers unknown (memory).
 pub const DEFAULT_MEMORY_MIB: u32 = 512;
 /// Default largest script accepted, in bytes.
 pub const DEFAULT_MAX_SCRIPT_BYTES: usize = 64 * 1024;
@@ -19,6 +19,8 @@ pub const DEFAULT_MAX_DEPTH: usize = 64;
 pub const DEFAULT_MAX_INDEX: u64 = 1_024;
 /// Default largest argument of `push` / `pop`.
 pub const DEFAULT_MAX_SCOPES: u64 = 16;
+/// Default largest size of a term once `define-fun` calls are expanded.
+pub const DEFAULT_MAX_EXPANSION: u64 = 1_000_000;
 /// Default stack size of the thread Z3 runs on, in bytes.
 pub const DEFAULT_STACK_BYTES: usize = 64 * 1024 * 1024;
 
@@ -29,11 +31,13 @@ pub struct SolverLimits {
     /// Z3 time budget of one call; past it the verdict is
     /// [`super::Verdict::Timeout`].
     pub timeout: Duration,
-    /// How long past `timeout` the watchdog waits (once before interrupting
-    /// Z3, once after) before giving up on the Z3 thread.
+    /// How long the watchdog waits after interrupting Z3 at `timeout` before
+    /// giving up on the Z3 thread (which is then left to finish alone).
     pub watchdog_grace: Duration,
-    /// Z3 memory cap in MiB. Z3 counts its allocations process-wide, so
-    /// concurrent calls share this cap.
+    /// Z3 memory cap in MiB: Z3's solver stops with unknown (memory) past it
+    /// (`memory_high_watermark`), and Z3 refuses to allocate past twice it
+    /// (`memory_max_size`). Z3 counts its allocations process-wide, so
+    /// concurrent calls share the cap.
     pub memory_mib: u32,
     /// Largest script accepted, in bytes.
     pub max_script_bytes: usize,
@@ -43,6 +47,9 @@ pub struct SolverLimits {
     pub max_index: u64,
     /// Largest argument of `push` / `pop`.
     pub max_scopes: u64,
+    /// Largest size of a term once `define-fun` calls are expanded (Z3
+    /// expands them while reading, where running out of memory is fatal).
+    pub max_expansion: u64,
     /// Stack size of the thread Z3 runs on, in bytes.
     pub stack_bytes: usize,
 }
@@ -57,6 +64,7 @@ impl Default for SolverLimits {
             max_depth: DEFAULT_MAX_DEPTH,
             max_index: DEFAULT_MAX_INDEX,
             max_scopes: DEFAULT_MAX_SCOPES,
+            max_expansion: DEFAULT_MAX_EXPANSION,
             stack_bytes: DEFAULT_STACK_BYTES,
         }
     }

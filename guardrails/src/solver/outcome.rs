@@ -298,7 +298,10 @@ mod tests {
             Value::from_z3("123456789012345678901234567890"),
             Value::Text("123456789012345678901234567890".into())
         );
-        assert_eq!(Value::from_z3("(/ 1.0 2.0)"), Value::Text("(/ 1.0 2.0)".into()));
+        assert_eq!(
+            Value::from_z3("(/ 1.0 2.0)"),
+            Value::Text("(/ 1.0 2.0)".into())
+        );
         assert_eq!(Value::from_z3("#x0a"), Value::Text("#x0a".into()));
         assert_eq!(Value::Int(-7).to_string(), "(- 7)");
     }

@@ -4,6 +4,8 @@
 //! limits. The result records the declared constants and the `get-value`
 //! names, and the text handed to Z3.
 
+use std::collections::HashMap;
+
 use super::error::{Result, SolverError};
 use super::limits::SolverLimits;
 use super::sexpr::{AtomKind, SExpr, read_all};
@@ -97,6 +99,8 @@ pub fn check_script(src: &str, limits: &SolverLimits) -> Result<CheckedScript> {
         lines: src.lines().count().max(1),
     };
     let mut blank: Vec<std::ops::Range<usize>> = Vec::new();
+    // Expanded body size of each define-fun with parameters.
+    let mut macros: HashMap<String, u64> = HashMap::new();
     for form in &forms {
         let Some(items) = form.items() else {
             return Err(SolverError::NotACommand {
@@ -128,7 +132,8 @@ pub fn check_script(src: &str, limits: &SolverLimits) -> Result<CheckedScript> {
                 let [name, sort] = args else {
                     return Err(malformed("(declare-const <name> <sort>)"));
                 };
-                let name = declared_name(name, line).ok_or(malformed("(declare-const <name> <sort>)"))??;
+                let name = declared_name(name, line)
+                    .ok_or(malformed("(declare-const <name> <sort>)"))??;
                 record_constant(&mut out, name, &src[sort.span()], line);
             }
             "declare-fun" => {
@@ -144,25 +149,34 @@ pub fn check_script(src: &str, limits: &SolverLimits) -> Result<CheckedScript> {
                 }
             }
             "define-fun" => {
-                let [name, _params, _sort, _body] = args else {
-                    return Err(malformed("(define-fun <name> ((<arg> <sort>) ...) <sort> <term>)"));
+                let [name, params, _sort, body] = args else {
+                    return Err(malformed(
+                        "(define-fun <name> ((<arg> <sort>) ...) <sort> <term>)",
+                    ));
                 };
-                declared_name(name, line)
-                    .ok_or(malformed("(define-fun <name> ((<arg> <sort>) ...) <sort> <term>)"))??;
+                let name = declared_name(name, line).ok_or(malformed(
+                    "(define-fun <name> ((<arg> <sort>) ...) <sort> <term>)",
+                ))??;
+                let size = expansion(body, &macros, line, limits)?;
+                if params.items().is_some_and(|p| !p.is_empty()) {
+                    macros.insert(name, size.max(1));
+                }
             }
             "declare-sort" => {
                 let (Some(name), true) = (args.first(), args.len() <= 2) else {
                     return Err(malformed("(declare-sort <name> <arity>)"));
                 };
-                let name = declared_name(name, line).ok_or(malformed("(declare-sort <name> <arity>)"))??;
+                let name = declared_name(name, line)
+                    .ok_or(malformed("(declare-sort <name> <arity>)"))??;
                 if !out.uninterpreted_sorts.iter().any(|s| s == &name) {
                     out.uninterpreted_sorts.push(name);
                 }
             }
             "assert" => {
-                if args.len() != 1 {
+                let [term] = args else {
                     return Err(malformed("(assert <term>) with exactly one term"));
-                }
+                };
+                expansion(term, &macros, line, limits)?;
             }
             "check-sat" | "get-model" => {
                 if !args.is_empty() {
@@ -282,6 +296,43 @@ fn check_indices(e: &SExpr, limits: &SolverLimits) -> Result<()> {
     items.iter().try_for_each(|i| check_indices(i, limits))
 }
 
+/// The size of `term` once Z3 has expanded every call of a `define-fun`
+/// with parameters (Z3 expands them while reading, where running out of
+/// memory ends the process). A call counts as its body's size times the size
+/// of its arguments, an over-estimate that is exact on chains such as
+/// `f1(x) = f0(f0(x))`, `f2(x) = f1(f1(x))` … which double at each level.
+fn expansion(
+    term: &SExpr,
+    macros: &HashMap<String, u64>,
+    line: usize,
+    limits: &SolverLimits,
+) -> Result<u64> {
+    fn size(e: &SExpr, macros: &HashMap<String, u64>) -> u64 {
+        let Some(items) = e.items() else {
+            return 1;
+        };
+        let total = items
+            .iter()
+            .fold(0u64, |acc, i| acc.saturating_add(size(i, macros)));
+        match items
+            .first()
+            .and_then(SExpr::symbol)
+            .and_then(|h| macros.get(h))
+        {
+            Some(body) => body.saturating_mul(total),
+            None => total,
+        }
+    }
+    let n = size(term, macros);
+    if n > limits.max_expansion {
+        return Err(SolverError::ExpansionTooLarge {
+            line,
+            limit: limits.max_expansion,
+        });
+    }
+    Ok(n)
+}
+
 /// `src` with the given byte ranges replaced by spaces (line breaks kept).
 fn blank_out(src: &str, ranges: &[std::ops::Range<usize>]) -> String {
     if ranges.is_empty() {
@@ -361,7 +412,11 @@ mod tests {
         let src = "(declare-const x Int)\n(declare-fun p () Bool)\n(declare-fun f (Int) Int)\n\
                    (assert (> x 0))\n(check-sat)\n(get-value (x))\n";
         let s = check(src).unwrap();
-        let names: Vec<_> = s.constants.iter().map(|c| (c.name.as_str(), c.sort.as_str())).collect();
+        let names: Vec<_> = s
+            .constants
+            .iter()
+            .map(|c| (c.name.as_str(), c.sort.as_str()))
+            .collect();
         assert_eq!(names, [("x", "Int"), ("p", "Bool")]);
         assert_eq!(s.asked, ["x"]);
         assert_eq!(s.commands, 6);
@@ -401,7 +456,9 @@ mod tests {
     fn limits_are_checked_before_z3() {
         let limits = SolverLimits::default();
         assert_eq!(
-            check("(declare-const x (_ BitVec 100000))").unwrap_err().to_string(),
+            check("(declare-const x (_ BitVec 100000))")
+                .unwrap_err()
+                .to_string(),
             "line 1: index 100000 of `(_ BitVec ...)` is larger than the limit of 1024"
         );
         assert_eq!(
@@ -413,7 +470,30 @@ mod tests {
             check(&big).unwrap_err().to_string(),
             "the script is 65537 bytes, more than the limit of 65536 bytes"
         );
-        assert_eq!(check("  ; nothing\n").unwrap_err(), SolverError::EmptyScript);
+        assert_eq!(
+            check("  ; nothing\n").unwrap_err(),
+            SolverError::EmptyScript
+        );
+    }
+
+    #[test]
+    fn exponential_define_fun_chains_are_refused() {
+        let mut src = "(define-fun f0 ((x Int)) Int (+ x 1))\n".to_string();
+        for i in 1..=12 {
+            src += &format!(
+                "(define-fun f{i} ((x Int)) Int (f{j} (f{j} x)))\n",
+                j = i - 1
+            );
+        }
+        assert_eq!(
+            check(&src).unwrap_err().to_string(),
+            "line 4: calls of define-fun functions expand to more than 1000000 terms; \
+             write the terms out or use fewer nested helper functions"
+        );
+        // Helpers used the ordinary way are fine.
+        let ok = "(define-fun in ((x Int)) Bool (and (<= 1 x) (<= x 5)))\n\
+                  (declare-const a Int)\n(declare-const b Int)\n(assert (and (in a) (in b)))\n";
+        assert!(check(ok).is_ok());
     }
 
     #[test]
@@ -427,7 +507,9 @@ mod tests {
             "line 1: expected a command in parentheses such as (assert ...), found `x`"
         );
         assert_eq!(
-            check("(declare-const x Int)\n(get-value ((+ x 1)))").unwrap_err().to_string(),
+            check("(declare-const x Int)\n(get-value ((+ x 1)))")
+                .unwrap_err()
+                .to_string(),
             "line 2: get-value can only ask for declared constants, found `(+ x 1)`; declare a \
              constant, assert it equal to the term and ask for the constant"
         );
@@ -436,7 +518,9 @@ mod tests {
             "`y` is not a constant declared by the script (declare it with declare-const)"
         );
         assert_eq!(
-            check("(declare-const |flinch claim| Bool)").unwrap_err().to_string(),
+            check("(declare-const |flinch claim| Bool)")
+                .unwrap_err()
+                .to_string(),
             "line 1: the name `flinch claim` is reserved by flinch; choose another name"
         );
     }
@@ -447,12 +531,16 @@ mod tests {
         assert!(check_claim_term("(> x 3)", &l).is_ok());
         assert!(check_claim_term("p", &l).is_ok());
         assert_eq!(
-            check_claim_term("x) (assert false", &l).unwrap_err().to_string(),
+            check_claim_term("x) (assert false", &l)
+                .unwrap_err()
+                .to_string(),
             "the claim must be exactly one SMT-LIB2 term such as (> x 3), found text that does not \
              read as a term (line 1: `)` has no matching `(`)"
         );
         assert_eq!(
-            check_claim_term("(> x 3) (< x 9)", &l).unwrap_err().to_string(),
+            check_claim_term("(> x 3) (< x 9)", &l)
+                .unwrap_err()
+                .to_string(),
             "the claim must be exactly one SMT-LIB2 term such as (> x 3), found 2 terms"
         );
     }

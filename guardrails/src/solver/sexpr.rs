@@ -264,10 +264,7 @@ mod tests {
         let deep = format!("{}{}", "(".repeat(100_000), ")".repeat(100_000));
         assert_eq!(
             read_all(&deep, 64),
-            Err(SolverError::TooDeep {
-                line: 1,
-                limit: 64
-            })
+            Err(SolverError::TooDeep { line: 1, limit: 64 })
         );
         let ok = format!("{}{}", "(".repeat(64), ")".repeat(64));
         assert_eq!(read_all(&ok, 64).unwrap().len(), 1);

@@ -90,7 +90,10 @@ impl SmtSolver {
                 .constant(name)
                 .ok_or_else(|| SolverError::UnknownConstant { name: name.clone() })?;
             if uniqueness == Uniqueness::Check
-                && checked.uninterpreted_sorts.iter().any(|s| *s == constant.sort)
+                && checked
+                    .uninterpreted_sorts
+                    .iter()
+                    .any(|s| *s == constant.sort)
             {
                 return Err(SolverError::UniquenessUnsupported {
                     name: name.clone(),
@@ -121,9 +124,7 @@ impl SmtSolver {
             },
             (Some(Verdict::Sat(first)), second) => Values::UniquenessGaveUp {
                 first,
-                reason: second
-                    .and_then(|v| v.gave_up())
-                    .unwrap_or(GaveUp::Timeout),
+                reason: second.and_then(|v| v.gave_up()).unwrap_or(GaveUp::Timeout),
             },
             (Some(Verdict::Unsat), _) => Values::NoSolution,
             (Some(other), _) => Values::GaveUp(other.gave_up().unwrap_or(GaveUp::Timeout)),
@@ -139,11 +140,12 @@ impl SmtSolver {
         let checked = check_script(premises, &self.limits)?;
         let (text, claim_name) = match claim {
             Claim::Constant(name) => {
-                let constant = checked
-                    .constant(name)
-                    .ok_or_else(|| SolverError::UnknownConstant {
-                        name: name.to_string(),
-                    })?;
+                let constant =
+                    checked
+                        .constant(name)
+                        .ok_or_else(|| SolverError::UnknownConstant {
+                            name: name.to_string(),
+                        })?;
                 if constant.sort != "Bool" {
                     return Err(SolverError::ClaimNotBool {
                         name: name.to_string(),

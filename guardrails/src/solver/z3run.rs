@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use z3::ast::{Ast, Bool};
-use z3::{Config, Context, Params, SatResult};
+use z3::{Context, Params, SatResult};
 use z3_sys::ErrorCode;
 
 use super::error::{Result, SolverError};
@@ -78,23 +78,100 @@ impl Drop for SlotGuard<'_> {
     }
 }
 
+const MIB: u64 = 1024 * 1024;
+/// Z3 memory a call needs before it reads the script: two contexts (the
+/// bindings' per-thread one and the call's own, about 17 MB each) and a
+/// small solver.
+const CALL_HEADROOM: u64 = 48 * MIB;
+
 /// Runs `req` under `limits`; never blocks longer than
-/// `timeout + 2 * watchdog_grace` (plus thread start-up).
+/// `timeout + watchdog_grace` (plus thread start-up).
+///
+/// Z3 runs the `smt` tactic as its solver: it starts in about a millisecond,
+/// where Z3's default combined solver spends tens of milliseconds setting up
+/// its preprocessing tactics, and it stops more promptly when interrupted
+/// (the combined solver's nlsat can ignore an interrupt for many seconds).
+/// Its nonlinear real procedure (nlsat) is switched off for the same reason;
+/// such problems are answered unknown.
 pub(crate) fn run(req: Request, limits: &SolverLimits) -> Result<Response> {
-    // Z3's memory cap is a process-wide parameter.
-    z3::set_global_param("memory_max_size", &limits.memory_mib.to_string());
+    // Z3's memory limits are process-wide parameters. The watermark (in
+    // bytes) is checked by the solver, which then answers unknown ("memout");
+    // the hard cap (in MB) makes allocations fail, for the parts of Z3 that
+    // do not look at the watermark (bit-blasting, say). Z3's SMT-LIB reader
+    // ends the process when an allocation fails; the allowlist check keeps
+    // what it has to read small, and `CALL_HEADROOM` keeps memory free for it.
+    let cap = u64::from(limits.memory_mib) * MIB;
+    z3::set_global_param("memory_high_watermark", &cap.to_string());
+    z3::set_global_param(
+        "memory_max_size",
+        &(2 * u64::from(limits.memory_mib)).to_string(),
+    );
     let worker_limits = limits.clone();
     supervise(limits, move |shared| {
-        let mut cfg = Config::new();
-        cfg.set_model_generation(true);
-        cfg.set_timeout_msec(millis(worker_limits.timeout));
-        z3::with_z3_config(&cfg, || solve_in_context(&req, &worker_limits, shared))
+        let started = Instant::now();
+        // Z3 cannot even make a context when its memory is used up (by a
+        // thread an earlier call had to leave behind, say); the bindings
+        // would panic on that, so check first.
+        let out_of_memory = || Response {
+            verdicts: vec![memory_limit(&worker_limits)],
+            free_blocked: Vec::new(),
+            parse: Duration::ZERO,
+            solve: Duration::ZERO,
+        };
+        // Memory held by a thread an earlier call left behind is freed when
+        // that thread ends: wait for it, within this call's own budget.
+        let cap = u64::from(worker_limits.memory_mib) * MIB;
+        loop {
+            // SAFETY: reads Z3's global allocation counter.
+            let used = unsafe { z3_sys::Z3_get_estimated_alloc_size() };
+            if used.saturating_add(CALL_HEADROOM) <= cap {
+                break;
+            }
+            if started.elapsed() >= worker_limits.timeout || is_interrupted(shared) {
+                return Ok(out_of_memory());
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        // The bindings' own per-thread context, made now so that a failure
+        // is not mistaken for a bug.
+        if catch_unwind(|| {
+            let _ = Context::thread_local();
+        })
+        .is_err()
+        {
+            return Ok(out_of_memory());
+        }
+        let Some(ctx) = new_context() else {
+            return Ok(out_of_memory());
+        };
+        z3::with_z3_context(&ctx, || attempt(&req, &worker_limits, shared, started))
     })
 }
 
-/// Runs `body` on a fresh thread with a watchdog: past `timeout + grace` it
-/// interrupts the Z3 context in the slot, and past another `grace` it leaves
-/// the thread behind and answers [`Verdict::Timeout`]. A panic in `body` is
+/// A fresh Z3 context with model generation and no error handler (errors
+/// are read with `Z3_get_error_code`; Z3's default handler would exit).
+fn new_context() -> Option<Context> {
+    // SAFETY: plain Z3 C API calls; the config is deleted after the context
+    // is made (Z3 copies it), the context is owned by the returned `Context`.
+    unsafe {
+        let cfg = z3_sys::Z3_mk_config()?;
+        z3_sys::Z3_set_param_value(cfg, c"model".as_ptr(), c"true".as_ptr());
+        let ctx = z3_sys::Z3_mk_context_rc(cfg);
+        z3_sys::Z3_del_config(cfg);
+        let ctx = ctx?;
+        z3_sys::Z3_set_error_handler(ctx, None);
+        Some(Context::from_raw(ctx))
+    }
+}
+
+fn is_interrupted(shared: &Shared) -> bool {
+    shared.lock().map(|s| s.interrupted).unwrap_or(true)
+}
+
+/// Runs `body` on a fresh thread with a watchdog: past `timeout` it
+/// interrupts the Z3 context in the slot (Z3 then stops and answers unknown,
+/// read as [`Verdict::Timeout`]), and past another `grace` it leaves the
+/// thread behind and answers [`Verdict::Timeout`] itself. A panic in `body` is
 /// caught and returned as [`SolverError::Panic`].
 fn supervise<F>(limits: &SolverLimits, body: F) -> Result<Response>
 where
@@ -124,7 +201,7 @@ where
             message: e.to_string(),
         });
     }
-    match rx.recv_timeout(limits.timeout + limits.watchdog_grace) {
+    match rx.recv_timeout(limits.timeout) {
         Ok(r) => return r,
         Err(RecvTimeoutError::Disconnected) => return Err(lost_thread()),
         Err(RecvTimeoutError::Timeout) => {}
@@ -161,24 +238,31 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
-}
-
-/// The body of the Z3 thread, inside the call's own context.
-fn solve_in_context(req: &Request, limits: &SolverLimits, shared: &Shared) -> Result<Response> {
+/// The plan, inside the call's own context; the time budget counts from
+/// `started`.
+fn attempt(
+    req: &Request,
+    limits: &SolverLimits,
+    shared: &Shared,
+    started: Instant,
+) -> Result<Response> {
     let ctx = Context::thread_local();
     let raw = ctx.get_z3_context();
     if let Ok(mut slot) = shared.lock() {
         slot.ctx = Some(raw);
     }
     let _guard = SlotGuard(shared);
-    let interrupted = || shared.lock().map(|s| s.interrupted).unwrap_or(true);
+    let interrupted = || is_interrupted(shared);
 
-    let started = Instant::now();
-    let solver = z3::Solver::new();
+    let parse_start = Instant::now();
+    let solver = z3::Tactic::new("smt").solver();
+    // No nlsat: on hard nonlinear real problems it ignores interrupts for
+    // minutes. Such problems are answered unknown instead.
+    let mut params = Params::new();
+    params.set_bool("arith.nl.nra", false);
+    solver.set_params(&params);
     solver.from_string(req.text.as_str());
-    let parse = started.elapsed();
+    let parse = parse_start.elapsed();
     if let Some((code, message)) = z3_error(raw) {
         if interrupted() {
             return Ok(timeout_response(parse));
@@ -190,16 +274,11 @@ fn solve_in_context(req: &Request, limits: &SolverLimits, shared: &Shared) -> Re
     let mut free_blocked = Vec::new();
     let solve_start = Instant::now();
     let check = |assumptions: &[Bool]| -> Result<(Verdict, Option<z3::Model>)> {
-        let elapsed = started.elapsed();
-        if elapsed >= limits.timeout || interrupted() {
+        // The watchdog interrupts Z3 at the deadline (cheaper than Z3's own
+        // timer, which starts a timer per check).
+        if started.elapsed() >= limits.timeout || interrupted() {
             return Ok((Verdict::Timeout, None));
         }
-        let mut params = Params::new();
-        params.set_u32(
-            "timeout",
-            u32::try_from(millis(limits.timeout - elapsed)).unwrap_or(u32::MAX),
-        );
-        solver.set_params(&params);
         let result = if assumptions.is_empty() {
             solver.check()
         } else {
@@ -226,7 +305,10 @@ fn solve_in_context(req: &Request, limits: &SolverLimits, shared: &Shared) -> Re
                     code: "NoModel".to_string(),
                     message: "Z3 answered sat without a model".to_string(),
                 })?;
-                Ok((Verdict::Sat(read_model(raw, &model, &req.constants)), Some(model)))
+                Ok((
+                    Verdict::Sat(read_model(raw, &model, &req.constants)),
+                    Some(model),
+                ))
             }
         }
     };
@@ -322,30 +404,31 @@ fn z3_error(ctx: z3_sys::Z3_context) -> Option<(ErrorCode, String)> {
 }
 
 /// Turns Z3's parser message into a typed error. Z3 writes
-/// `(error "line 1 column 36: unknown constant = (Int)")`, one per error; the
-/// first one is reported.
+/// `(error "line 1 column 36: unknown constant = (Int)")`, one per error,
+/// sometimes over several lines; the first error is reported, its lines
+/// joined with spaces.
 pub(crate) fn parse_error(code: ErrorCode, message: String) -> SolverError {
-    for raw_line in message.lines() {
-        let l = raw_line.trim();
-        let l = l
-            .strip_prefix("(error \"")
-            .and_then(|r| r.strip_suffix("\")"))
-            .unwrap_or(l);
-        if let Some(rest) = l.strip_prefix("line ")
-            && let Some((line, rest)) = rest.split_once(" column ")
-            && let Some((column, msg)) = rest.split_once(':')
-            && let (Ok(line), Ok(column)) = (line.trim().parse(), column.trim().parse())
-        {
-            return SolverError::Parse {
-                line,
-                column,
-                message: msg.trim().to_string(),
-            };
-        }
+    let text = message.trim();
+    let first = match text.strip_prefix("(error \"") {
+        Some(rest) => rest.split("\")\n(error \"").next().unwrap_or(rest),
+        None => text,
+    };
+    let first = first.strip_suffix("\")").unwrap_or(first);
+    let flat = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(rest) = flat.strip_prefix("line ")
+        && let Some((line, rest)) = rest.split_once(" column ")
+        && let Some((column, msg)) = rest.split_once(':')
+        && let (Ok(line), Ok(column)) = (line.trim().parse(), column.trim().parse())
+    {
+        return SolverError::Parse {
+            line,
+            column,
+            message: msg.trim().to_string(),
+        };
     }
     SolverError::Z3 {
         code: format!("{code:?}"),
-        message: message.trim().to_string(),
+        message: flat,
     }
 }
 
@@ -405,6 +488,14 @@ mod tests {
                 message: "unknown constant = (Int)".into()
             }
         );
+        let e = parse_error(
+            ErrorCode::ParserError,
+            "(error \"line 4 column 17: unknown constant f (Int Int) \ndeclared: (declare-fun f (Int) Int) \")\n(error \"line 9 column 1: later\")".to_string(),
+        );
+        assert_eq!(
+            e.to_string(),
+            "line 4 column 17: unknown constant f (Int Int) declared: (declare-fun f (Int) Int)"
+        );
         let e = parse_error(ErrorCode::Exception, "something odd".to_string());
         assert_eq!(e.to_string(), "Z3 error (Exception): something odd");
     }
@@ -419,7 +510,8 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_z3_thread_becomes_a_typed_error() {
-        let r = supervise(&quick_limits(), |_| panic!("bindings exploded"));
+        // Default limits: printing the panic (and a backtrace) can be slow.
+        let r = supervise(&SolverLimits::default(), |_| panic!("bindings exploded"));
         assert_eq!(
             r.unwrap_err().to_string(),
             "the Z3 bindings failed: bindings exploded"
@@ -436,7 +528,7 @@ mod tests {
         .unwrap();
         let waited = started.elapsed();
         assert_eq!(r.verdicts, vec![Verdict::Timeout]);
-        assert!(waited >= Duration::from_millis(200), "{waited:?}");
+        assert!(waited >= Duration::from_millis(150), "{waited:?}");
         assert!(waited < Duration::from_millis(1_000), "{waited:?}");
     }
 
@@ -453,6 +545,9 @@ mod tests {
             classify_unknown("(incomplete quantifiers)", &l, false),
             Verdict::Unknown(UnknownReason::Incomplete("(incomplete quantifiers)".into()))
         );
-        assert_eq!(classify_unknown("(incomplete quantifiers)", &l, true), Verdict::Timeout);
+        assert_eq!(
+            classify_unknown("(incomplete quantifiers)", &l, true),
+            Verdict::Timeout
+        );
     }
 }

@@ -50,7 +50,6 @@ pub struct Compiled {
 enum Property {
     Truthful(bool),
     Gender(Gender),
-    Pred(String),
 }
 
 fn special_property(word: &str) -> Option<Property> {
@@ -217,7 +216,7 @@ impl Emitter {
             Some(Property::Truthful(false)) => format!("(not (truthful {x}))"),
             Some(Property::Gender(Gender::Boy)) => format!("(boy {x})"),
             Some(Property::Gender(Gender::Girl)) => format!("(girl {x})"),
-            Some(Property::Pred(_)) | None => {
+            None => {
                 let w = self.words.get(word).map_or(word, String::as_str);
                 format!("(p_{w} {x})")
             }
@@ -325,8 +324,9 @@ fn order_names(s: &Stmt, out: &mut Vec<String>) {
             out.push(a.clone());
             out.push(b.clone());
         }
-        Stmt::End(_, a)
-        | Stmt::Compare(Numeric::Position(a) | Numeric::FromEnd(a), _, _) => out.push(a.clone()),
+        Stmt::End(_, a) | Stmt::Compare(Numeric::Position(a) | Numeric::FromEnd(a), _, _) => {
+            out.push(a.clone())
+        }
         _ => {}
     }
 }
@@ -454,7 +454,10 @@ pub fn compile_program(program: &Program) -> Result<Compiled, FactsError> {
             ));
         }
         if items.len() >= 2 {
-            let all: Vec<String> = items.iter().map(|i| format!("(pos {})", entity(i))).collect();
+            let all: Vec<String> = items
+                .iter()
+                .map(|i| format!("(pos {})", entity(i)))
+                .collect();
             decl(format!("(assert (distinct {}))", all.join(" ")));
         }
     }
@@ -465,7 +468,10 @@ pub fn compile_program(program: &Program) -> Result<Compiled, FactsError> {
         decl("(assert (>= boys 0))".to_string());
         decl("(assert (>= girls 0))".to_string());
         for m in &uses.family {
-            decl(format!("(assert (= (boy {e}) (not (girl {e}))))", e = entity(m)));
+            decl(format!(
+                "(assert (= (boy {e}) (not (girl {e}))))",
+                e = entity(m)
+            ));
         }
         if !uses.family.is_empty() {
             let count = |g: &str| {
@@ -507,11 +513,7 @@ pub fn compile_program(program: &Program) -> Result<Compiled, FactsError> {
                     Query::At(k) => {
                         let mut term = "0".to_string();
                         for (i, item) in items.iter().enumerate().rev() {
-                            term = format!(
-                                "(ite (= (pos {}) {k}) {} {term})",
-                                entity(item),
-                                i + 1
-                            );
+                            term = format!("(ite (= (pos {}) {k}) {} {term})", entity(item), i + 1);
                         }
                         QuestionKind::Item {
                             term,

@@ -11,11 +11,54 @@ pub const MAX_NUMBER: i64 = 1_000_000;
 
 /// Words that cannot be names.
 pub const KEYWORDS: &[&str] = &[
-    "items", "ask", "option", "at", "not", "either", "or", "both", "and", "if", "then", "truthful",
-    "liar", "says", "lies", "tells", "is", "are", "left_of", "right_of", "before", "after",
-    "above", "below", "next_to", "leftmost", "rightmost", "first", "last", "top", "bottom",
-    "position", "from_left", "from_first", "from_right", "from_last", "sisters", "brothers",
-    "siblings", "sister", "brother", "boy", "girl", "every", "each", "all", "no", "the",
+    "items",
+    "ask",
+    "option",
+    "at",
+    "not",
+    "either",
+    "or",
+    "both",
+    "and",
+    "if",
+    "then",
+    "truthful",
+    "liar",
+    "says",
+    "lies",
+    "tells",
+    "is",
+    "are",
+    "left_of",
+    "right_of",
+    "before",
+    "after",
+    "above",
+    "below",
+    "next_to",
+    "leftmost",
+    "rightmost",
+    "first",
+    "last",
+    "top",
+    "bottom",
+    "position",
+    "from_left",
+    "from_first",
+    "from_right",
+    "from_last",
+    "sisters",
+    "brothers",
+    "siblings",
+    "sister",
+    "brother",
+    "boy",
+    "girl",
+    "every",
+    "each",
+    "all",
+    "no",
+    "the",
 ];
 
 const STATEMENT: &str = "a statement (such as `liar Bob`, `left_of Ann Bob`, `Max is a cat`)";
@@ -25,9 +68,27 @@ const NUMBER: &str = "a number";
 const COMPARISON: &str = "a comparison (=, !=, <, >, <=, >=)";
 
 const NUMBER_WORDS: &[&str] = &[
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +148,10 @@ fn tokenize(line: usize, text: &str) -> Result<Vec<Tok>, FactsError> {
             {
                 i += 1;
             }
-            let word: String = chars[start..i].iter().collect::<String>().to_ascii_lowercase();
+            let word: String = chars[start..i]
+                .iter()
+                .collect::<String>()
+                .to_ascii_lowercase();
             if word.bytes().all(|b| b.is_ascii_digit()) {
                 match word.parse::<i64>() {
                     Ok(n) if n <= MAX_NUMBER => toks.push(Tok::Num(n)),
@@ -163,14 +227,6 @@ impl Parser {
         }
     }
 
-    fn next(&mut self) -> Option<Tok> {
-        let t = self.toks.get(self.pos).cloned();
-        if t.is_some() {
-            self.pos += 1;
-        }
-        t
-    }
-
     fn eat(&mut self, word: &str) -> bool {
         if self.peek_word() == Some(word) {
             self.pos += 1;
@@ -213,10 +269,12 @@ impl Parser {
     fn name(&mut self) -> Result<String, FactsError> {
         self.eat("the");
         match self.peek() {
-            Some(Tok::Word(w)) if KEYWORDS.contains(&w.as_str()) => Err(FactsError::KeywordAsName {
-                line: self.line,
-                word: w.clone(),
-            }),
+            Some(Tok::Word(w)) if KEYWORDS.contains(&w.as_str()) => {
+                Err(FactsError::KeywordAsName {
+                    line: self.line,
+                    word: w.clone(),
+                })
+            }
             Some(Tok::Word(w)) => {
                 let w = w.clone();
                 self.pos += 1;
@@ -392,7 +450,11 @@ impl Parser {
             }
             "boy" | "girl" => {
                 self.pos += 1;
-                let g = if first == "boy" { Gender::Boy } else { Gender::Girl };
+                let g = if first == "boy" {
+                    Gender::Boy
+                } else {
+                    Gender::Girl
+                };
                 Ok(Stmt::Gender(g, self.name()?))
             }
             "next_to" => {
@@ -403,7 +465,11 @@ impl Parser {
             w if order_word(w).is_some() => {
                 self.pos += 1;
                 let a = self.name()?;
-                Ok(Stmt::Order(order_word(w).unwrap_or(Order::Before), a, self.name()?))
+                Ok(Stmt::Order(
+                    order_word(w).unwrap_or(Order::Before),
+                    a,
+                    self.name()?,
+                ))
             }
             w if end_word(w).is_some() => {
                 self.pos += 1;
@@ -566,7 +632,10 @@ mod tests {
                 object: s("shy")
             }
         );
-        assert_eq!(fact("Jompuses are not shy."), fact("every jompuses is not shy"));
+        assert_eq!(
+            fact("Jompuses are not shy."),
+            fact("every jompuses is not shy")
+        );
         assert_eq!(fact("Max is a yumpus"), Stmt::Is(s("max"), s("yumpus")));
         assert_eq!(
             fact("Max is not sour"),
@@ -638,11 +707,11 @@ mod tests {
             err("sisters David 3"),
             "line 1: expected a comparison (=, !=, <, >, <=, >=), found `3`"
         );
+        assert_eq!(err("if rain dry"), "line 1: expected `then`, found `dry`");
         assert_eq!(
-            err("if rain dry"),
-            "line 1: expected `then`, found `dry`"
+            err("liar first"),
+            "line 1: `first` is a keyword and cannot be used as a name"
         );
-        assert_eq!(err("liar first"), "line 1: `first` is a keyword and cannot be used as a name");
         assert_eq!(
             err("rain is wet today"),
             "line 1: expected the end of the line, found `today`"

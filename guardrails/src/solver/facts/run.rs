@@ -76,9 +76,10 @@ pub struct FactsOutcome {
 impl FactsOutcome {
     /// The label of the only option the facts entail, if exactly one does.
     pub fn chosen_option(&self) -> Option<&str> {
-        let mut entailed = self.answers.iter().filter(|a| {
-            a.label.is_some() && a.answer == Answer::Truth(Entailment::True)
-        });
+        let mut entailed = self
+            .answers
+            .iter()
+            .filter(|a| a.label.is_some() && a.answer == Answer::Truth(Entailment::True));
         match (entailed.next(), entailed.next()) {
             (Some(one), None) => one.label.as_deref(),
             _ => None,

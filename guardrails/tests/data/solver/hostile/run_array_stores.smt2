@@ -1,5 +1,5 @@
 ; hostile: a chain of 800 array stores
-; expect: verdict sat
+; expect: verdict sat|timeout
 (declare-const a0 (Array Int Int))
 (define-fun a1 () (Array Int Int) (store a0 1 7))
 (define-fun a2 () (Array Int Int) (store a1 2 14))

@@ -1,5 +1,5 @@
-; hostile: a nonlinear real system of high degree
-; expect: verdict sat|unsat|unknown|timeout
+; hostile: a nonlinear real system of high degree (Z3 nlsat ignored interrupts on it for 20+ s)
+; expect: verdict unknown
 (declare-const r0 Real)
 (declare-const r1 Real)
 (declare-const r2 Real)
