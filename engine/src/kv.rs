@@ -117,14 +117,6 @@ impl KvCache {
         &self.tokens
     }
 
-    /// Bytes held by the cache.
-    pub fn n_bytes(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| (l.k.len() + l.v.len()) * 2)
-            .sum()
-    }
-
     /// Whether the first `len` positions are all still stored where a query
     /// at position `len` would look: true unless a ring layer has overwritten
     /// part of the window before `len`.

@@ -93,7 +93,8 @@ impl Sampler {
     pub fn sample(&mut self, logits: &mut [f32], ids: Option<&[u32]>, history: &[u32]) -> Choice {
         let id_of = |j: usize| ids.map_or(j as u32, |ids| ids[j]);
         let lse = ops::log_sum_exp(logits);
-        let raw: Vec<f32> = logits.to_vec();
+        // The penalty changes logits in place; keep the raw ones for the logprob.
+        let raw: Option<Vec<f32>> = self.penalty.map(|_| logits.to_vec());
         if let Some(p) = self.penalty {
             let recent = &history[history.len().saturating_sub(p.last_n)..];
             let apply = |v: &mut f32| {
@@ -131,9 +132,10 @@ impl Sampler {
                 top_p,
             } => self.random(logits, temperature, top_k, top_p),
         };
+        let logit = raw.as_ref().map_or(logits[j], |r| r[j]);
         Choice {
             id: id_of(j),
-            logprob: (raw[j] - lse) as f64,
+            logprob: (logit - lse) as f64,
         }
     }
 

@@ -2,18 +2,19 @@
 //!
 //! Q8_0 and Q5_0 weights (× Q8_0 activations) have hand-written AVX2
 //! kernels, including ones that reuse a loaded weight block for four
-//! activation rows (prefill and batched decode). Q4_K and Q6_K rows use
-//! candle's kernels (same block layout, `repr(C)`). Activation block scales
+//! activation rows (prefill and batched decode). Q4_K and Q6_K are in
+//! `kquants`; candle's kernels (same block layout, `repr(C)`) serve as their
+//! test reference and for dequantizing rows. Activation block scales
 //! come as f32, converted once per row instead of once per product.
 
 use candle_core::quantized::k_quants as ck;
 
-use super::blocks::{BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K, q5_0_to_q8_0};
+use super::blocks::{BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, q5_0_to_q8_0};
+#[cfg(test)]
+use super::blocks::{BlockQ8K, QK_K};
 
 const _: () = assert!(std::mem::size_of::<ck::BlockQ4K>() == std::mem::size_of::<BlockQ4K>());
 const _: () = assert!(std::mem::size_of::<ck::BlockQ6K>() == std::mem::size_of::<BlockQ6K>());
-const _: () = assert!(std::mem::size_of::<ck::BlockQ8K>() == std::mem::size_of::<BlockQ8K>());
-const _: () = assert!(std::mem::align_of::<ck::BlockQ8K>() == std::mem::align_of::<BlockQ8K>());
 
 /// Whether the AVX2 kernels are compiled in.
 const SIMD: bool = cfg!(all(
@@ -107,6 +108,8 @@ fn scalar_dot(
         .sum()
 }
 
+/// Candle's Q4_K kernel: the reference the flinch kernels are tested against.
+#[cfg(test)]
 pub fn dot_q4k(w: &[BlockQ4K], a: &[BlockQ8K]) -> f32 {
     assert_eq!(w.len(), a.len());
     // SAFETY: identical repr(C) layouts (sizes and alignment asserted above).
@@ -119,6 +122,8 @@ pub fn dot_q4k(w: &[BlockQ4K], a: &[BlockQ8K]) -> f32 {
     <ck::BlockQ4K as ck::GgmlType>::vec_dot(w.len() * QK_K, w, a)
 }
 
+/// Candle's Q6_K kernel: the reference the flinch kernels are tested against.
+#[cfg(test)]
 pub fn dot_q6k(w: &[BlockQ6K], a: &[BlockQ8K]) -> f32 {
     assert_eq!(w.len(), a.len());
     // SAFETY: identical repr(C) layouts (sizes and alignment asserted above).

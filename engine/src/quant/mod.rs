@@ -7,6 +7,7 @@
 
 pub mod blocks;
 pub mod dot;
+pub mod kquants;
 
 use std::borrow::Cow;
 
@@ -262,16 +263,6 @@ impl QMatrix {
         Ok(Self::from_info(gguf, info, 1, len)?.row(0))
     }
 
-    pub fn format(&self) -> &'static str {
-        match self.w {
-            Weights::Q8_0(_) => "Q8_0",
-            Weights::Q5_0(_) => "Q5_0",
-            Weights::Q4K(_) => "Q4_K",
-            Weights::Q6K(_) => "Q6_K",
-            Weights::F32(_) => "F32",
-        }
-    }
-
     pub fn n_bytes(&self) -> usize {
         match &self.w {
             Weights::Q8_0(b) => std::mem::size_of_val(&b[..]),
@@ -380,32 +371,22 @@ impl QMatrix {
         match &self.w {
             Weights::Q8_0(w) => tile_32(w, input, rows, put, dot::dot_q8_0, dot::dot_q8_0_x4),
             Weights::Q5_0(w) => tile_32(w, input, rows, put, dot::dot_q5_0, dot::dot_q5_0_x4),
-            Weights::Q4K(w) => {
-                let kb = k / QK_K;
-                let a = input.q8k.as_deref().unwrap_or_default();
-                for i in 0..m {
-                    for r in rows.clone() {
-                        put(
-                            i,
-                            r,
-                            dot::dot_q4k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]),
-                        );
-                    }
-                }
-            }
-            Weights::Q6K(w) => {
-                let kb = k / QK_K;
-                let a = input.q8k.as_deref().unwrap_or_default();
-                for i in 0..m {
-                    for r in rows.clone() {
-                        put(
-                            i,
-                            r,
-                            dot::dot_q6k(&w[r * kb..(r + 1) * kb], &a[i * kb..(i + 1) * kb]),
-                        );
-                    }
-                }
-            }
+            Weights::Q4K(w) => tile_256(
+                w,
+                input,
+                rows,
+                put,
+                kquants::dot_q4k::<1>,
+                kquants::dot_q4k::<4>,
+            ),
+            Weights::Q6K(w) => tile_256(
+                w,
+                input,
+                rows,
+                put,
+                kquants::dot_q6k::<1>,
+                kquants::dot_q6k::<4>,
+            ),
             Weights::F32(w) => {
                 for i in 0..m {
                     let x = &input.x[i * k..(i + 1) * k];
@@ -414,6 +395,37 @@ impl QMatrix {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Dot products of weight rows `rows` (256-element K-quant blocks) with
+/// every input row, four input rows at a time.
+#[inline]
+fn tile_256<W>(
+    w: &[W],
+    input: &Input<'_>,
+    rows: std::ops::Range<usize>,
+    put: &dyn Fn(usize, usize, f32),
+    dot1: fn(&[W], [&[BlockQ8K]; 1]) -> [f32; 1],
+    dot4: fn(&[W], [&[BlockQ8K]; 4]) -> [f32; 4],
+) {
+    let (m, kb) = (input.m, input.k / QK_K);
+    let a = input.q8k.as_deref().unwrap_or_default();
+    let act = |i: usize| &a[i * kb..(i + 1) * kb];
+    let mut i = 0;
+    while i + 4 <= m {
+        let acts: [_; 4] = std::array::from_fn(|j| act(i + j));
+        for r in rows.clone() {
+            for (j, v) in dot4(&w[r * kb..(r + 1) * kb], acts).into_iter().enumerate() {
+                put(i + j, r, v);
+            }
+        }
+        i += 4;
+    }
+    for i in i..m {
+        for r in rows.clone() {
+            put(i, r, dot1(&w[r * kb..(r + 1) * kb], [act(i)])[0]);
         }
     }
 }

@@ -3,33 +3,31 @@
 //! token stands for and a UTF-8-safe streaming decoder.
 //!
 //! SentencePiece-style vocabularies (`tokenizer.ggml.model = "llama"`,
-//! Gemma) become a byte-fallback BPE whose merges are derived from the
-//! vocabulary and scores: every split of a normal token into two in-vocab
-//! pieces is a merge, ranked by the token's score. That reproduces
+//! Gemma) are a byte-fallback BPE whose merges are derived from the
+//! vocabulary and scores ([`spm`]): every split of a normal token into two
+//! normal pieces is a merge, ranked by the token's score, which reproduces
 //! SentencePiece's "merge the pair whose result scores highest". Control
-//! tokens are special added tokens; user-defined tokens (Gemma's runs of
-//! newlines, spaces, tabs, HTML tags) are added tokens matched in the raw
-//! text first, as the reference tokenizer does.
+//! and user-defined tokens (Gemma's runs of newlines, spaces, tabs, HTML
+//! tags) are matched in the raw text first, as the reference tokenizer does.
 //!
-//! GPT-2-style vocabularies (`"gpt2"`) are a byte-level BPE with the GGUF's
-//! merges and a pre-tokenizer chosen from `tokenizer.ggml.pre`.
+//! GPT-2-style vocabularies (`"gpt2"`) are a `tokenizers` byte-level BPE
+//! with the GGUF's merges and a pre-tokenizer chosen from
+//! `tokenizer.ggml.pre`; an explicit `tokenizer.json` is read with
+//! `tokenizers` too.
+
+mod spm;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use tokenizers::decoders::byte_fallback::ByteFallback;
-use tokenizers::decoders::fuse::Fuse;
-use tokenizers::decoders::sequence::Sequence as DecoderSequence;
-use tokenizers::decoders::strip::Strip;
 use tokenizers::models::bpe::BPE;
-use tokenizers::normalizers::{Prepend, Replace};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreSequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
 use tokenizers::{
-    AddedToken, DecoderWrapper, NormalizerWrapper, PreTokenizerWrapper, SplitDelimiterBehavior,
+    AddedToken, PreTokenizerWrapper, SplitDelimiterBehavior,
 };
 
 use crate::error::{Error, Result};
@@ -59,10 +57,18 @@ enum Style {
     ByteLevel,
 }
 
+/// The encoder behind a [`Tokenizer`].
+#[derive(Clone)]
+enum Encoder {
+    Spm(spm::Spm),
+    Hf(Box<tokenizers::Tokenizer>),
+}
+
 /// A tokenizer with the facts generation needs.
 #[derive(Clone)]
 pub struct Tokenizer {
-    inner: tokenizers::Tokenizer,
+    encoder: Encoder,
+    tokens: Vec<String>,
     style: Style,
     pieces: Vec<Vec<u8>>,
     kinds: Vec<TokenKind>,
@@ -130,57 +136,23 @@ impl Tokenizer {
         let eos_id = id("tokenizer.ggml.eos_token_id")?;
         let eot_id = id("tokenizer.ggml.eot_token_id")?;
         let unk = id("tokenizer.ggml.unknown_token_id")?;
-        let vocab: ahash::AHashMap<String, u32> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
-
-        let (mut inner, style, add_bos_default) = match model {
+        let (encoder, style, add_bos_default) = match model {
             "llama" => {
-                let scores = g.opt_f32_array("tokenizer.ggml.scores")?.ok_or_else(|| {
-                    err("a SentencePiece vocabulary needs tokenizer.ggml.scores".into())
-                })?;
+                let scores = g
+                    .opt_f32_array("tokenizer.ggml.scores")?
+                    .ok_or_else(|| err("a SentencePiece vocabulary needs tokenizer.ggml.scores".into()))?;
                 if scores.len() != n {
                     return Err(err(format!("{} scores for {n} tokens", scores.len())));
                 }
-                let add_space_prefix = g
-                    .opt_bool("tokenizer.ggml.add_space_prefix")?
-                    .unwrap_or(true);
-                let merges = derive_merges(tokens, &types, scores, &vocab);
-                let mut bpe = BPE::builder()
-                    .vocab_and_merges(vocab, merges)
-                    .byte_fallback(true)
-                    .fuse_unk(true);
-                if let Some(u) = unk {
-                    bpe = bpe.unk_token(tokens[u as usize].clone());
-                }
-                let bpe = bpe.build().map_err(|e| err(e.to_string()))?;
-                let mut t = tokenizers::Tokenizer::new(bpe);
-                let replace = Replace::new(" ", "▁").map_err(|e| err(e.to_string()))?;
-                let normalizer: NormalizerWrapper = if add_space_prefix {
-                    tokenizers::normalizers::Sequence::new(vec![
-                        Prepend::new("▁".into()).into(),
-                        replace.into(),
-                    ])
-                    .into()
-                } else {
-                    replace.into()
+                let add_space_prefix = g.opt_bool("tokenizer.ggml.add_space_prefix")?.unwrap_or(true);
+                let entry = |i: usize| match kinds[i] {
+                    TokenKind::Normal => spm::Entry::Normal,
+                    TokenKind::Byte => parse_byte_token(&tokens[i]).map_or(spm::Entry::Other, spm::Entry::Byte),
+                    TokenKind::Control | TokenKind::UserDefined => spm::Entry::Literal,
+                    TokenKind::Unused => spm::Entry::Other,
                 };
-                t.with_normalizer(Some(normalizer))
-                    .map_err(|e| err(e.to_string()))?;
-                let mut decoders: Vec<DecoderWrapper> = vec![
-                    Replace::new("▁", " ")
-                        .map_err(|e| err(e.to_string()))?
-                        .into(),
-                    ByteFallback::new().into(),
-                    Fuse::new().into(),
-                ];
-                if add_space_prefix {
-                    decoders.push(Strip::new(' ', 1, 0).into());
-                }
-                t.with_decoder(Some(DecoderSequence::new(decoders)));
-                (t, Style::SentencePiece { add_space_prefix }, true)
+                let enc = spm::Spm::new(tokens, entry, scores, unk, add_space_prefix);
+                (Encoder::Spm(enc), Style::SentencePiece { add_space_prefix }, true)
             }
             "gpt2" => {
                 let merges = g
@@ -194,6 +166,8 @@ impl Tokenizer {
                             .ok_or_else(|| err(format!("merge {m:?} is not two pieces")))
                     })
                     .collect::<Result<Vec<_>>>()?;
+                let vocab: ahash::AHashMap<String, u32> =
+                    tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
                 let bpe = BPE::builder()
                     .vocab_and_merges(vocab, merges)
                     .build()
@@ -206,7 +180,13 @@ impl Tokenizer {
                     ))
                 })?));
                 t.with_decoder(Some(tokenizers::decoders::byte_level::ByteLevel::default()));
-                (t, Style::ByteLevel, false)
+                // Control tokens are special; user-defined ones are matched in raw text.
+                let added: Vec<AddedToken> = (0..n)
+                    .filter(|&i| matches!(kinds[i], TokenKind::Control | TokenKind::UserDefined))
+                    .map(|i| AddedToken::from(tokens[i].clone(), kinds[i] == TokenKind::Control).normalized(false))
+                    .collect();
+                t.add_tokens(added).map_err(|e| err(e.to_string()))?;
+                (Encoder::Hf(Box::new(t)), Style::ByteLevel, false)
             }
             other => {
                 return Err(err(format!(
@@ -214,16 +194,6 @@ impl Tokenizer {
                 )));
             }
         };
-        // Control tokens are special; user-defined ones are matched in raw text.
-        let added: Vec<AddedToken> = (0..n)
-            .filter(|&i| matches!(kinds[i], TokenKind::Control | TokenKind::UserDefined))
-            .map(|i| {
-                AddedToken::from(tokens[i].clone(), kinds[i] == TokenKind::Control)
-                    .normalized(false)
-            })
-            .collect();
-        inner.add_tokens(added).map_err(|e| err(e.to_string()))?;
-
         let pieces = tokens
             .iter()
             .zip(&kinds)
@@ -231,9 +201,12 @@ impl Tokenizer {
             .collect();
         let mut eos: Vec<u32> = eos_id.into_iter().chain(eot_id).collect();
         // End-of-turn markers that chat models emit instead of EOS.
+        let by_text: ahash::AHashMap<&str, usize> = (0..n)
+            .filter(|&i| kinds[i] == TokenKind::Control)
+            .map(|i| (tokens[i].as_str(), i))
+            .collect();
         for marker in ["<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>"] {
-            if let Some(i) = tokens.iter().position(|t| t == marker)
-                && kinds[i] == TokenKind::Control
+            if let Some(&i) = by_text.get(marker)
                 && !eos.contains(&(i as u32))
             {
                 eos.push(i as u32);
@@ -244,7 +217,8 @@ impl Tokenizer {
             .unwrap_or(add_bos_default)
             && bos.is_some();
         Ok(Self {
-            inner,
+            encoder,
+            tokens: tokens.to_vec(),
             style,
             pieces,
             kinds,
@@ -288,24 +262,26 @@ impl Tokenizer {
                 self.pieces.len()
             )));
         }
-        self.inner = inner;
+        self.encoder = Encoder::Hf(Box::new(inner));
         Ok(self)
     }
 
     /// Token ids of `text`; control-token text (`<start_of_turn>`) becomes
     /// the control token. Adds BOS first when `add_bos` and the model has one.
     pub fn encode(&self, text: &str, add_bos: bool) -> Result<Vec<u32>> {
-        let enc = self
-            .inner
-            .encode_fast(text, false)
-            .map_err(|e| Error::Tokenize {
-                reason: e.to_string(),
-            })?;
-        let mut ids = Vec::with_capacity(enc.len() + 1);
+        let mut ids = Vec::with_capacity(text.len() / 3 + 2);
         if add_bos && let Some(b) = self.bos {
             ids.push(b);
         }
-        ids.extend_from_slice(enc.get_ids());
+        match &self.encoder {
+            Encoder::Spm(spm) => spm.encode(text, &mut ids),
+            Encoder::Hf(hf) => {
+                let enc = hf.encode_fast(text, false).map_err(|e| Error::Tokenize {
+                    reason: e.to_string(),
+                })?;
+                ids.extend_from_slice(enc.get_ids());
+            }
+        }
         Ok(ids)
     }
 
@@ -340,7 +316,10 @@ impl Tokenizer {
 
     /// The token's vocabulary string (e.g. `▁Paris`, `<0x0A>`, `<bos>`).
     pub fn token_str(&self, id: u32) -> Option<String> {
-        self.inner.id_to_token(id)
+        match &self.encoder {
+            Encoder::Hf(hf) => hf.id_to_token(id),
+            Encoder::Spm(_) => self.tokens.get(id as usize).cloned(),
+        }
     }
 
     pub fn vocab_size(&self) -> usize {
@@ -363,7 +342,10 @@ impl Tokenizer {
 
     /// The id of a control or user-defined token given by its text.
     pub fn special_id(&self, text: &str) -> Option<u32> {
-        self.inner.token_to_id(text)
+        match &self.encoder {
+            Encoder::Hf(hf) => hf.token_to_id(text),
+            Encoder::Spm(_) => self.tokens.iter().position(|t| t == text).map(|i| i as u32),
+        }
     }
 
     /// A decoder for streaming generated ids as text.
@@ -431,35 +413,6 @@ pub(crate) fn take_utf8(buf: &mut Vec<u8>, flush: bool) -> String {
     }
     buf.drain(..start);
     out
-}
-
-/// Merges of a SentencePiece vocabulary: every split of a normal token into
-/// two in-vocab pieces, best-scored result first.
-fn derive_merges(
-    tokens: &[String],
-    types: &[i64],
-    scores: &[f32],
-    vocab: &ahash::AHashMap<String, u32>,
-) -> Vec<(String, String)> {
-    let mut merges: Vec<(f32, u32, usize, String, String)> = Vec::new();
-    for (id, tok) in tokens.iter().enumerate() {
-        if types[id] != GGML_TYPE_NORMAL {
-            continue;
-        }
-        for (split, _) in tok.char_indices().skip(1) {
-            let (a, b) = tok.split_at(split);
-            let known = |p: &str| {
-                vocab
-                    .get(p)
-                    .is_some_and(|&i| types[i as usize] == GGML_TYPE_NORMAL)
-            };
-            if known(a) && known(b) {
-                merges.push((scores[id], id as u32, split, a.to_string(), b.to_string()));
-            }
-        }
-    }
-    merges.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-    merges.into_iter().map(|(_, _, _, a, b)| (a, b)).collect()
 }
 
 /// The pre-tokenizer of a byte-level BPE vocabulary, by llama.cpp's name.
