@@ -1,0 +1,294 @@
+//! The Markdown report of one or more tapes: raw vs guarded accuracy per
+//! suite and task with 95% intervals and the uplift, IFEval's four
+//! accuracies, error-class counts, judge ratings and seconds per item.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::classify::ErrorClass;
+use crate::stats::{BOOTSTRAP_SEED, DEFAULT_RESAMPLES, Estimate};
+use crate::summary::{ModeSummary, Row, SuiteSummary};
+use crate::tape::{Mode, Record};
+
+fn pct(e: &Estimate) -> String {
+    format!(
+        "{:.1}% [{:.1}, {:.1}]",
+        e.value * 100.0,
+        e.ci95[0] * 100.0,
+        e.ci95[1] * 100.0
+    )
+}
+
+fn accuracy(m: &Option<ModeSummary>) -> String {
+    match m {
+        Some(ModeSummary {
+            accuracy: Some(a),
+            ci95: Some(ci),
+            correct,
+            scored,
+            ..
+        }) => format!(
+            "{} ({correct}/{scored})",
+            pct(&Estimate {
+                value: *a,
+                ci95: *ci
+            })
+        ),
+        Some(_) => "unscored".to_owned(),
+        None => "–".to_owned(),
+    }
+}
+
+fn uplift(row: &Row) -> String {
+    match &row.uplift {
+        Some(u) => format!(
+            "{:+.1} pts [{:+.1}, {:+.1}]",
+            u.value * 100.0,
+            u.ci95[0] * 100.0,
+            u.ci95[1] * 100.0
+        ),
+        None => "–".to_owned(),
+    }
+}
+
+fn seconds(m: &Option<ModeSummary>) -> String {
+    m.as_ref()
+        .map_or("–".to_owned(), |m| format!("{:.1}", m.seconds_per_item))
+}
+
+fn tokens(m: &Option<ModeSummary>) -> String {
+    m.as_ref()
+        .map_or("–".to_owned(), |m| format!("{:.0}", m.tokens_per_item))
+}
+
+/// The accuracy table: a row per suite, then one per task.
+pub fn accuracy_table(summaries: &[SuiteSummary]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| suite | task | raw | guarded | uplift | raw s/item | guarded s/item | raw tokens/item | guarded tokens/item |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for s in summaries {
+        for row in std::iter::once(&s.overall).chain(&s.tasks) {
+            let task = row
+                .task
+                .as_deref()
+                .map_or("**all**".to_owned(), |t| format!("`{t}`"));
+            let suite = if row.task.is_none() {
+                format!("**{}**", row.suite)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {suite} | {task} | {} | {} | {} | {} | {} | {} | {} |",
+                accuracy(&row.raw),
+                accuracy(&row.guarded),
+                uplift(row),
+                seconds(&row.raw),
+                seconds(&row.guarded),
+                tokens(&row.raw),
+                tokens(&row.guarded),
+            );
+        }
+    }
+    out
+}
+
+/// The report of `summaries` built from `records`, read from `sources`.
+pub fn markdown(
+    summaries: &[SuiteSummary],
+    records: &[Record],
+    sources: &[String],
+    chart: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    let models: BTreeSet<&str> = records.iter().map(|r| r.model.as_str()).collect();
+    let seeds: BTreeSet<u64> = records.iter().map(|r| r.seed).collect();
+    let budgets: BTreeSet<usize> = records.iter().map(|r| r.max_tokens).collect();
+    let _ = writeln!(out, "# flinch benchmark report\n");
+    let _ = writeln!(
+        out,
+        "- tapes: {}",
+        sources
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "- model: {}",
+        models
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "- seed: {}; token budget per answer: {}",
+        seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        budgets
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "- accuracy intervals: Wilson 95%; uplift = guarded − raw on the items scored in both modes, paired bootstrap 95% ({DEFAULT_RESAMPLES} resamples, seed {BOOTSTRAP_SEED:#x})\n"
+    );
+    if let Some(chart) = chart {
+        let _ = writeln!(out, "![raw vs guarded]({chart})\n");
+    }
+
+    let _ = writeln!(out, "## Accuracy: raw vs guarded\n");
+    out.push_str(&accuracy_table(summaries));
+
+    let ifeval: Vec<(&SuiteSummary, Mode, &ModeSummary)> = summaries
+        .iter()
+        .flat_map(|s| {
+            [
+                (s, Mode::Raw, &s.overall.raw),
+                (s, Mode::Guarded, &s.overall.guarded),
+            ]
+        })
+        .filter_map(|(s, m, ms)| Some((s, m, ms.as_ref()?)))
+        .filter(|(_, _, ms)| ms.ifeval.is_some())
+        .collect();
+    if !ifeval.is_empty() {
+        let _ = writeln!(out, "\n## IFEval\n");
+        let _ = writeln!(
+            out,
+            "| mode | prompts | instructions | prompt strict | prompt loose | instruction strict | instruction loose |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        for (_, mode, ms) in ifeval {
+            let Some(i) = &ms.ifeval else { continue };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                mode.name(),
+                ms.n,
+                i.instructions,
+                pct(&i.prompt_strict),
+                pct(&i.prompt_loose),
+                pct(&i.instruction_strict),
+                pct(&i.instruction_loose)
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Error classes\n");
+    let _ = writeln!(
+        out,
+        "Primary class of every answer (a correct answer can only carry `persona_break` or `self_correction`).\n"
+    );
+    let classes: Vec<ErrorClass> = ErrorClass::ALL.to_vec();
+    let _ = writeln!(
+        out,
+        "| suite | mode | answers | {} |",
+        classes
+            .iter()
+            .map(|c| format!("`{}`", c.name()))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(out, "|---|---|---|{}", "---|".repeat(classes.len()));
+    for s in summaries {
+        for (mode, ms) in [
+            (Mode::Raw, &s.overall.raw),
+            (Mode::Guarded, &s.overall.guarded),
+        ] {
+            let Some(ms) = ms else { continue };
+            let counts: Vec<String> = classes
+                .iter()
+                .map(|c| ms.errors.get(c.name()).copied().unwrap_or(0).to_string())
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                s.overall.suite,
+                mode.name(),
+                ms.n,
+                counts.join(" | ")
+            );
+        }
+    }
+
+    let judged: Vec<(&SuiteSummary, Mode, &Estimate)> = summaries
+        .iter()
+        .flat_map(|s| {
+            [
+                (s, Mode::Raw, &s.overall.raw),
+                (s, Mode::Guarded, &s.overall.guarded),
+            ]
+        })
+        .filter_map(|(s, m, ms)| Some((s, m, ms.as_ref()?.judge.as_ref()?)))
+        .collect();
+    if !judged.is_empty() {
+        let judges: BTreeSet<&str> = records
+            .iter()
+            .filter_map(|r| Some(r.judge.as_ref()?.model.as_str()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n## Local judge (not GPT-4)\n\nRated by {} with MT-bench's single-answer judge prompts; a small local model's ratings, not comparable with published MT-bench scores.\n",
+            judges
+                .iter()
+                .map(|j| format!("`{j}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(out, "| suite | mode | mean rating (1–10) [95%] |");
+        let _ = writeln!(out, "|---|---|---|");
+        for (s, mode, e) in judged {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.2} [{:.2}, {:.2}] |",
+                s.overall.suite,
+                mode.name(),
+                e.value,
+                e.ci95[0],
+                e.ci95[1]
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::summarize;
+    use crate::tape::tests::record;
+
+    #[test]
+    fn the_table_shows_both_modes_the_uplift_and_error_counts() {
+        let mut records = Vec::new();
+        for i in 0..4 {
+            records.push(record(&i.to_string(), Mode::Raw, i < 1));
+            records.push(record(&i.to_string(), Mode::Guarded, i < 3));
+        }
+        let md = markdown(
+            &summarize(&records),
+            &records,
+            &["out/gsm8k.jsonl".to_owned()],
+            Some("chart.svg"),
+        );
+        assert!(md.contains("| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1/4) | 75.0% [30.1, 95.4] (3/4) | +50.0 pts ["), "{md}");
+        assert!(
+            md.contains("| gsm8k | raw | 4 | 0 | 0 | 0 | 0 | 0 | 0 | 3 |"),
+            "{md}"
+        );
+        assert!(md.contains("![raw vs guarded](chart.svg)"));
+        assert!(md.contains("- model: `m.gguf`"));
+        assert!(!md.contains("## IFEval"));
+    }
+}
