@@ -64,7 +64,10 @@ fn reference(e: &E) -> Result<i128, bool> {
 
 /// `PROPTEST_CASES` if set (for long runs), else the default for the suite.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 proptest! {

@@ -15,6 +15,7 @@
 //! a typed [`EvalError`]; a trap never takes the host down. The language is
 //! documented in `sandbox/README.md`.
 
+pub mod bench;
 mod error;
 mod limits;
 mod module;

@@ -61,7 +61,10 @@ fn assert_typed(r: &Result<flinch_sandbox::Value, EvalError>) {
 
 /// `PROPTEST_CASES` if set (for long runs), else the default for the suite.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 proptest! {
