@@ -243,7 +243,7 @@ impl<'a> Parser<'a> {
     fn unary(&mut self) -> Result<Expr, GuestError> {
         self.depth += 1;
         if self.depth > self.max_depth {
-            let pos = self.peek().map(|t| t.pos).unwrap_or_default();
+            let pos = self.peek()?.pos;
             return Err(GuestError::new(
                 ErrorKind::TooDeep,
                 format!(

@@ -296,3 +296,21 @@ fn assignments_are_reported_in_order() {
     assert_eq!(o.value.exact, "7/2");
     assert_eq!(o.value.decimal, "3.5");
 }
+
+/// Found by the boundary proptest: at the nesting limit, a lexer error in the
+/// next token was reported as `too_deep` at line 0, column 0.
+#[test]
+fn depth_limit_reports_the_next_tokens_own_error_with_its_position() {
+    let cfg = EvalConfig {
+        max_nesting: 1,
+        ..EvalConfig::default()
+    };
+    let e = evaluate("+1x", &cfg).unwrap_err();
+    assert_eq!((e.kind, e.line, e.column), (ErrorKind::Syntax, 1, 2));
+    assert_eq!(
+        e.message,
+        "invalid number literal: a number cannot be followed directly by 'x'"
+    );
+    let e = evaluate("+1", &cfg).unwrap_err();
+    assert_eq!((e.kind, e.line, e.column), (ErrorKind::TooDeep, 1, 2));
+}
