@@ -19,7 +19,9 @@ use crate::postpass::{OnFail, PassVerdict, PostPass};
 use crate::router::{self, Decision, RouteKind};
 use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
 use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
+use crate::routes::constrained::{self, Checked};
 use crate::routes::math_cot;
+use crate::requirements::parse_requirements;
 use crate::trace::{Event, Step, Trace};
 
 /// The bank of worked examples compiled into the binary.
@@ -33,6 +35,8 @@ pub struct PipelineConfig {
     pub chat_max_tokens: usize,
     /// Worked examples in the step-by-step fallback prompt.
     pub cot_examples: usize,
+    /// Drafts of the constrained route (the first and its revisions).
+    pub refine_passes: usize,
 }
 
 impl Default for PipelineConfig {
@@ -41,6 +45,7 @@ impl Default for PipelineConfig {
             calculator: CalculatorConfig::default(),
             chat_max_tokens: DEFAULT_CHAT_TOKENS,
             cot_examples: calculator::DEFAULT_EXAMPLES,
+            refine_passes: constrained::DEFAULT_PASSES,
         }
     }
 }
@@ -77,6 +82,13 @@ pub enum Evidence {
         value: String,
         votes: usize,
         samples: usize,
+    },
+    /// The requirements of the request and their verdicts on the answer.
+    Verdicts {
+        verdicts: Vec<Checked>,
+        /// Which draft was returned, of how many.
+        draft: usize,
+        drafts: usize,
     },
     /// Calculations found in the model's reasoning, each recomputed.
     Arithmetic {
@@ -140,12 +152,13 @@ impl Pipeline {
                 trace: trace.into_steps(),
             });
         }
+        let requirements = parse_requirements(&question);
         let decision = match options.route {
             RouteChoice::Force(route) => Decision {
                 route,
                 reason: "chosen by the caller".to_owned(),
             },
-            _ => router::route(&question, 0),
+            _ => router::route(&question, requirements.len()),
         };
         trace.note(Event::Route {
             route: decision.route.name().to_owned(),
@@ -153,8 +166,31 @@ impl Pipeline {
         });
         let (text, evidence) = match decision.route {
             RouteKind::Calculator => self.calculator(&question, options.seed, &mut trace)?,
+            RouteKind::Constrained if !requirements.is_empty() => {
+                let c = constrained::answer(
+                    self.llm.as_mut(),
+                    &question,
+                    &requirements,
+                    self.config.refine_passes,
+                    options.seed,
+                    &mut trace,
+                )?;
+                (
+                    c.text,
+                    Evidence::Verdicts {
+                        verdicts: c.verdicts,
+                        draft: c.draft,
+                        drafts: c.drafts,
+                    },
+                )
+            }
             RouteKind::Chat | RouteKind::Logic | RouteKind::Constrained => {
-                if decision.route != RouteKind::Chat {
+                if decision.route == RouteKind::Constrained {
+                    trace.note(Event::Fallback {
+                        from: "constrained".to_owned(),
+                        reason: "no structural requirement was found in the question".to_owned(),
+                    });
+                } else if decision.route != RouteKind::Chat {
                     trace.note(Event::Fallback {
                         from: decision.route.name().to_owned(),
                         reason: "this route is not wired into the pipeline yet".to_owned(),

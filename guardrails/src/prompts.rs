@@ -46,6 +46,10 @@ prompts! {
     ChatCompletion => "chat-completion.txt" ["preamble", "transcript"],
     /// The stronger system prompt used after a persona break.
     PersonaAnchor => "persona-anchor.txt" ["persona"],
+    /// First draft of the constrained route.
+    ConstrainedDraft => "constrained-draft.txt" ["request", "rules"],
+    /// A revision naming the failed requirements.
+    ConstrainedRefine => "constrained-refine.txt" ["request", "rules", "draft", "problems"],
     /// One worked example of step-by-step math reasoning.
     MathCotExample => "math-cot-example.txt" ["question", "reasoning", "answer"],
     /// Step-by-step math reasoning for a base model (the calculator's fallback).

@@ -89,6 +89,12 @@ pub fn print_answer(answer: &Answer, with_trace: bool) {
                 println!("    {line}");
             }
         }
+        Evidence::Verdicts { verdicts, draft, drafts } => {
+            println!("\nevidence: draft {draft} of {drafts}, checked against every requirement:");
+            for v in verdicts {
+                println!("    [{}] {}: {}", if v.pass { "pass" } else { "FAIL" }, v.requirement, v.verdict);
+            }
+        }
         Evidence::Arithmetic { equations, corrected_answer } => {
             if !equations.is_empty() {
                 println!("\nevidence: the calculations above, recomputed in the sandbox:");

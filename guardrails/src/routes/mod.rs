@@ -3,3 +3,4 @@
 pub mod calculator;
 pub mod chat;
 pub mod math_cot;
+pub mod constrained;
