@@ -22,7 +22,7 @@ Examples:
 The language (Python-style exact arithmetic) is described in sandbox/README.md.
 The compiled sandbox module is cached in $FLINCH_HOME/cache (default ~/.cache/flinch/cache).")]
 pub struct CalcArgs {
-    /// The program; several words are joined with spaces. Read from stdin when absent.
+    /// The program; several words are joined with spaces (put flags before it). Read from stdin when absent.
     #[arg(
         value_name = "EXPR",
         allow_hyphen_values = true,
@@ -35,10 +35,10 @@ pub struct CalcArgs {
     /// Also print every `name = value` the program assigned, in order.
     #[arg(long)]
     pub assignments: bool,
-    /// Fuel units for the evaluation [default: 200000000].
+    /// Fuel units for the evaluation.
     #[arg(long, value_name = "UNITS", default_value_t = flinch_sandbox::DEFAULT_FUEL)]
     pub fuel: u64,
-    /// Wall-clock deadline in milliseconds [default: 1000].
+    /// Wall-clock deadline in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = flinch_sandbox::DEFAULT_DEADLINE.as_millis() as u64)]
     pub deadline_ms: u64,
     /// Do not read or write the compiled-module cache (compile in this process).
