@@ -113,9 +113,14 @@ pub enum SolverError {
     #[error("the Z3 bindings failed: {message}")]
     Panic { message: String },
 
-    /// The thread Z3 runs on could not be started.
-    #[error("could not start the Z3 thread: {message}")]
-    Thread { message: String },
+    /// The process Z3 runs in could not be started or stopped answering.
+    #[error("could not run Z3: {message}")]
+    Spawn { message: String },
+
+    /// The Z3 worker process died on this script (not of running out of
+    /// memory, which is a verdict).
+    #[error("Z3 crashed on this script: {what}")]
+    Crashed { what: String },
 
     /// A query names a constant the script does not declare.
     #[error("`{name}` is not a constant declared by the script (declare it with declare-const)")]
@@ -248,7 +253,8 @@ impl SolverError {
             SolverError::Parse { .. } => "parse",
             SolverError::Z3 { .. } => "z3",
             SolverError::Panic { .. } => "panic",
-            SolverError::Thread { .. } => "thread",
+            SolverError::Spawn { .. } => "spawn",
+            SolverError::Crashed { .. } => "crashed",
             SolverError::UnknownConstant { .. } => "unknown-constant",
             SolverError::NothingToRead => "nothing-to-read",
             SolverError::ClaimNotBool { .. } => "claim-not-bool",
@@ -286,7 +292,10 @@ impl SolverError {
     pub fn is_input_error(&self) -> bool {
         !matches!(
             self,
-            SolverError::Z3 { .. } | SolverError::Panic { .. } | SolverError::Thread { .. }
+            SolverError::Z3 { .. }
+                | SolverError::Panic { .. }
+                | SolverError::Spawn { .. }
+                | SolverError::Crashed { .. }
         )
     }
 }

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 /// Default Z3 time budget per call (all checks of one call together).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2_000);
-/// Default time the watchdog grants Z3, once interrupted at the timeout, to
-/// stop before the call returns [`super::Verdict::Timeout`] without it.
+/// Default time a Z3 worker gets past the timeout (Z3 stops itself at the
+/// timeout, mostly) before it is killed and the call answers
+/// [`super::Verdict::Timeout`].
 pub const DEFAULT_WATCHDOG_GRACE: Duration = Duration::from_millis(500);
-/// Default cap on Z3's memory, in MiB: past it Z3 answers unknown (memory).
+/// Default cap on Z3's memory per call, in MiB: past it the verdict is
+/// unknown (memory).
 pub const DEFAULT_MEMORY_MIB: u32 = 512;
 /// Default largest script accepted, in bytes.
 pub const DEFAULT_MAX_SCRIPT_BYTES: usize = 64 * 1024;
@@ -21,8 +23,6 @@ pub const DEFAULT_MAX_INDEX: u64 = 1_024;
 pub const DEFAULT_MAX_SCOPES: u64 = 16;
 /// Default largest size of a term once `define-fun` calls are expanded.
 pub const DEFAULT_MAX_EXPANSION: u64 = 1_000_000;
-/// Default stack size of the thread Z3 runs on, in bytes.
-pub const DEFAULT_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Limits of one solver call. Build once (from CLI flags or defaults) and
 /// reuse; every call gets the full budget afresh.
@@ -31,13 +31,12 @@ pub struct SolverLimits {
     /// Z3 time budget of one call; past it the verdict is
     /// [`super::Verdict::Timeout`].
     pub timeout: Duration,
-    /// How long the watchdog waits after interrupting Z3 at `timeout` before
-    /// giving up on the Z3 thread (which is then left to finish alone).
+    /// How long a Z3 worker may run past `timeout` before it is killed.
     pub watchdog_grace: Duration,
-    /// Z3 memory cap in MiB: Z3's solver stops with unknown (memory) past it
-    /// (`memory_high_watermark`), and Z3 refuses to allocate past twice it
-    /// (`memory_max_size`). Z3 counts its allocations process-wide, so
-    /// concurrent calls share the cap.
+    /// Z3 memory cap of one call in MiB: Z3's solver stops with unknown
+    /// (memory) past it (`memory_high_watermark`), and the worker's
+    /// allocations fail past it (`memory_max_size`), which ends the worker
+    /// with the same verdict.
     pub memory_mib: u32,
     /// Largest script accepted, in bytes.
     pub max_script_bytes: usize,
@@ -50,8 +49,6 @@ pub struct SolverLimits {
     /// Largest size of a term once `define-fun` calls are expanded (Z3
     /// expands them while reading, where running out of memory is fatal).
     pub max_expansion: u64,
-    /// Stack size of the thread Z3 runs on, in bytes.
-    pub stack_bytes: usize,
 }
 
 impl Default for SolverLimits {
@@ -65,7 +62,6 @@ impl Default for SolverLimits {
             max_index: DEFAULT_MAX_INDEX,
             max_scopes: DEFAULT_MAX_SCOPES,
             max_expansion: DEFAULT_MAX_EXPANSION,
-            stack_bytes: DEFAULT_STACK_BYTES,
         }
     }
 }

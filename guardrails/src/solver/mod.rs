@@ -11,6 +11,7 @@ pub mod outcome;
 pub mod script;
 pub mod sexpr;
 mod smt;
+mod worker;
 mod z3run;
 
 pub use error::{FactsError, Result, SolverError};

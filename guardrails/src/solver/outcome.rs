@@ -4,8 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// One value of a model, read from Z3's printed form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Value {
     Bool(bool),
     /// An integer that fits in `i64`.
@@ -57,7 +59,7 @@ impl fmt::Display for Value {
 }
 
 /// The value of one declared constant in a model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
     pub name: String,
     /// The sort as written in the script, e.g. `Int`, `(_ BitVec 8)`.
@@ -66,7 +68,7 @@ pub struct Assignment {
 }
 
 /// A model: the values of the script's declared constants, in declaration order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Model {
     pub values: Vec<Assignment>,
     /// Declared constants the model leaves free: any value satisfies the
@@ -107,7 +109,7 @@ impl fmt::Display for Model {
 }
 
 /// Why Z3 answered unknown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnknownReason {
     /// Z3's own reason, e.g. `(incomplete quantifiers)`.
     Incomplete(String),
@@ -127,7 +129,7 @@ impl fmt::Display for UnknownReason {
 }
 
 /// The outcome of one satisfiability check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     Sat(Model),
     Unsat,
@@ -169,7 +171,7 @@ impl fmt::Display for Verdict {
 }
 
 /// Z3 could not decide a check a query needed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GaveUp {
     Unknown(UnknownReason),
     Timeout,
@@ -204,7 +206,7 @@ pub enum Asked {
 }
 
 /// How a value query turned out to be ambiguous.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Ambiguity {
     /// A second model with other values for the asked constants.
     OtherModel(Model),
@@ -213,7 +215,7 @@ pub enum Ambiguity {
 }
 
 /// The answer of a value query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Values {
     /// A model; uniqueness was not checked ([`Uniqueness::Skip`]).
     Found(Model),
@@ -231,7 +233,7 @@ pub enum Values {
 
 /// Whether premises entail a claim, from the checks premises ∧ ¬claim and
 /// premises ∧ claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Entailment {
     /// The premises entail the claim (premises ∧ ¬claim is unsat).
     True,

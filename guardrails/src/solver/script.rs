@@ -37,7 +37,7 @@ pub const ALLOWED_COMMANDS: &[&str] = &[
 ];
 
 /// A declared constant (`declare-const`, or `declare-fun` without arguments).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Constant {
     pub name: String,
     /// The sort as written, e.g. `Int` or `(_ BitVec 8)`.

@@ -2,6 +2,7 @@
 //! solve it, find the asked values (with a uniqueness check), or decide
 //! whether premises entail a claim.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::error::{Result, SolverError};
@@ -10,7 +11,8 @@ use super::outcome::{
     Ambiguity, Asked, Entailment, GaveUp, Timed, Timings, Uniqueness, Values, Verdict,
 };
 use super::script::{CLAIM_NAME, CheckedScript, check_claim_term, check_script};
-use super::z3run::{self, Plan, Request, Response};
+use super::worker::Runner;
+use super::z3run::{Plan, Request, Response};
 
 /// The claim of an entailment query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,18 +27,26 @@ pub enum Claim<'a> {
 /// Runs SMT-LIB2 scripts through Z3 under an allowlist and limits.
 ///
 /// Each call checks the script first (size, parentheses, depth, allowed
-/// commands, indices) and then runs Z3 in a fresh context on its own thread
-/// with the time and memory budget of [`SolverLimits`]. `check-sat`,
-/// `get-model` and `get-value` in a script are answered once, after the whole
-/// script: the assertions in scope at its end are checked.
+/// commands, indices, `define-fun` expansion) and then runs Z3 in a worker
+/// process (see the `worker` module) with the time and memory budget of
+/// [`SolverLimits`]: nothing Z3 does can crash or hang the caller.
+/// `check-sat`, `get-model` and `get-value` in a script are answered once,
+/// after the whole script: the assertions in scope at its end are checked.
+///
+/// Clones share one Z3 process and take turns; for parallel calls make one
+/// `SmtSolver` per thread. Linux only.
 #[derive(Debug, Clone, Default)]
 pub struct SmtSolver {
     limits: SolverLimits,
+    runner: Arc<Runner>,
 }
 
 impl SmtSolver {
     pub fn new(limits: SolverLimits) -> Self {
-        Self { limits }
+        Self {
+            limits,
+            runner: Arc::default(),
+        }
     }
 
     pub fn limits(&self) -> &SolverLimits {
@@ -184,7 +194,7 @@ impl SmtSolver {
     }
 
     fn run(&self, checked: &CheckedScript, text: String, plan: Plan) -> Result<Response> {
-        z3run::run(
+        self.runner.run(
             Request {
                 text,
                 constants: checked.constants.clone(),
