@@ -31,10 +31,10 @@ pub struct SolverArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Which scripts to time [default: puzzles].
+    /// Which scripts to time.
     #[arg(long, value_enum, default_value_t = ScriptSet::Puzzles)]
     pub set: ScriptSet,
-    /// Runs per script [default: 5].
+    /// Runs per script.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub runs: u32,
     /// Directory holding `puzzles/` and `hostile/` [default: guardrails/tests/data/solver in the source tree].

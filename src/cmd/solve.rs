@@ -28,11 +28,11 @@ pub struct SolveArgs {
     /// Print {"status": "sat"|"unsat"|"unknown"|"timeout"|"error", "model": {name: value}, "error": {...}}.
     #[arg(long)]
     pub json: bool,
-    /// Z3 time budget in milliseconds [default: 2000].
+    /// Z3 time budget in milliseconds.
     #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_TIMEOUT.as_millis() as u64,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub timeout_ms: u64,
-    /// Z3 memory cap in MiB [default: 512].
+    /// Z3 memory cap of the call in MiB.
     #[arg(long, value_name = "MIB", default_value_t = limits::DEFAULT_MEMORY_MIB,
           value_parser = clap::value_parser!(u32).range(64..=65_536))]
     pub memory_mib: u32,
@@ -64,8 +64,13 @@ pub fn run(args: SolveArgs) -> anyhow::Result<ExitCode> {
             println!("{}", error_json(&err));
             Ok(ExitCode::from(EXIT_ERROR))
         }
-        Err(err) => Err(anyhow::Error::new(err))
-            .with_context(|| format!("{} was not solved", args.file.display())),
+        Err(err) => Err(anyhow::Error::new(err)).with_context(|| {
+            if args.file.as_os_str() == "-" {
+                "the script from standard input was not solved".to_string()
+            } else {
+                format!("{} was not solved", args.file.display())
+            }
+        }),
     }
 }
 

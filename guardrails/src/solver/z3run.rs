@@ -11,8 +11,8 @@
 //! Z3 runs the `smt` tactic as its solver: it starts in about a millisecond,
 //! where Z3's default combined solver spends tens of milliseconds setting up
 //! its preprocessing tactics. Its nonlinear real procedure (nlsat) is off: on
-//! hard problems it ignores timeouts for minutes; such problems are answered
-//! unknown instead.
+//! hard problems it ignores interrupts for minutes; such problems are
+//! answered unknown instead.
 
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -111,8 +111,24 @@ pub(crate) fn solve_here(req: &Request, limits: &WorkerLimits) -> Result<Respons
     let cap = u64::from(limits.memory_mib) * MIB;
     z3::set_global_param("memory_high_watermark", &cap.to_string());
     z3::set_global_param("memory_max_size", &limits.memory_mib.to_string());
+    // One thread interrupts Z3 at the deadline: cheaper than Z3's `timeout`
+    // parameter, which starts a timer for every check. (The worker process
+    // ends right after the call, taking the thread with it.)
+    let ctx = CtxPtr(Context::thread_local().get_z3_context());
+    let timeout = limits.timeout;
+    std::thread::spawn(move || {
+        let ctx = ctx;
+        std::thread::sleep(timeout.saturating_sub(started.elapsed()));
+        // SAFETY: the context lives as long as the worker process.
+        unsafe { z3_sys::Z3_interrupt(ctx.0) };
+    });
     attempt(req, limits, started)
 }
+
+/// A Z3 context pointer, sent to the interrupting thread.
+struct CtxPtr(z3_sys::Z3_context);
+// SAFETY: only used for `Z3_interrupt`, which Z3 allows from another thread.
+unsafe impl Send for CtxPtr {}
 
 /// The plan, in the worker's Z3 context; the time budget counts from
 /// `started`.
@@ -126,6 +142,10 @@ fn attempt(
 
     let parse_start = Instant::now();
     let solver = z3::Tactic::new("smt").solver();
+    // No nlsat (see the module documentation).
+    let mut params = Params::new();
+    params.set_bool("arith.nl.nra", false);
+    solver.set_params(&params);
     solver.from_string(req.text.as_str());
     let parse = parse_start.elapsed();
     if let Some((code, message)) = z3_error(raw) {
@@ -136,20 +156,9 @@ fn attempt(
     let mut free_blocked = Vec::new();
     let solve_start = Instant::now();
     let check = |assumptions: &[Bool]| -> Result<(Verdict, Option<z3::Model>), WorkerError> {
-        let elapsed = started.elapsed();
-        if elapsed >= limits.timeout {
+        if started.elapsed() >= limits.timeout {
             return Ok((Verdict::Timeout, None));
         }
-        let mut params = Params::new();
-        params.set_u32(
-            "timeout",
-            u32::try_from((limits.timeout - elapsed).as_millis())
-                .unwrap_or(u32::MAX)
-                .max(1),
-        );
-        // No nlsat (see the module documentation).
-        params.set_bool("arith.nl.nra", false);
-        solver.set_params(&params);
         let result = if assumptions.is_empty() {
             solver.check()
         } else {
@@ -168,6 +177,10 @@ fn attempt(
             SatResult::Unsat => Ok((Verdict::Unsat, None)),
             SatResult::Unknown => {
                 let reason = solver.get_reason_unknown().unwrap_or_default();
+                if started.elapsed() >= limits.timeout {
+                    // Interrupted at the deadline.
+                    return Ok((Verdict::Timeout, None));
+                }
                 Ok((classify_unknown(&reason, limits.memory_mib), None))
             }
             SatResult::Sat => {
@@ -254,7 +267,10 @@ fn memory_limit(memory_mib: u32) -> Verdict {
 /// Maps Z3's reason for unknown to a verdict.
 fn classify_unknown(reason: &str, memory_mib: u32) -> Verdict {
     let r = reason.to_ascii_lowercase();
-    if r.contains("timeout") || r.contains("canceled") || r.contains("cancelled") {
+    if ["timeout", "canceled", "cancelled", "interrupted"]
+        .iter()
+        .any(|w| r.contains(w))
+    {
         Verdict::Timeout
     } else if r.contains("memory") || r.contains("memout") {
         memory_limit(memory_mib)
@@ -386,6 +402,7 @@ mod tests {
     fn unknown_reasons_are_classified() {
         assert_eq!(classify_unknown("timeout", 512), Verdict::Timeout);
         assert_eq!(classify_unknown("canceled", 512), Verdict::Timeout);
+        assert_eq!(classify_unknown("interrupted", 512), Verdict::Timeout);
         assert_eq!(
             classify_unknown("smt tactic failed to show goal to be sat/unsat memout", 512),
             Verdict::Unknown(UnknownReason::MemoryLimit { limit_mib: 512 })
