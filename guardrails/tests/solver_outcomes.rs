@@ -128,3 +128,22 @@ fn timings_are_measured() {
     assert!(t.solve > Duration::ZERO);
     assert!(t.total >= t.z3());
 }
+
+/// The Z3 process dies with the thread that started it; a solver shared
+/// across threads starts a new one and answers as before.
+#[test]
+fn a_solver_outlives_the_thread_that_started_its_z3_process() {
+    let solver = SmtSolver::default();
+    let script = "(declare-const x Int)\n(assert (= x 7))\n";
+    let first = {
+        let s = solver.clone();
+        std::thread::spawn(move || s.solve(script).unwrap().result)
+            .join()
+            .unwrap()
+    };
+    // Give the kernel a moment to deliver the parent-death signal.
+    std::thread::sleep(Duration::from_millis(100));
+    let second = solver.solve(script).unwrap().result;
+    assert_eq!(first, second);
+    assert!(matches!(second, Verdict::Sat(ref m) if m.get("x") == Some(&Value::Int(7))));
+}
