@@ -95,15 +95,15 @@ pub fn run(args: SolverArgs) -> anyhow::Result<ExitCode> {
         );
     } else {
         println!(
-            "solver bench: {} {} scripts x {} runs ({} runs reached Z3, {} ended in a typed error before or in Z3)",
+            "solver bench: {} {} scripts x {} runs ({} runs gave a verdict, {} ended in a typed error)",
             scripts.len(),
             sub,
             args.runs,
             z3_times.len(),
             refused
         );
-        println!("  Z3 time per script (parse + solve): {}", z3.line());
-        println!("  whole call (checks, thread, model):  {}", call.line());
+        println!("  Z3 time per script (parse + solve):    {}", z3.line());
+        println!("  whole call (checks, Z3 worker, answer): {}", call.line());
         let verdict = if z3.p50 <= TARGET_P50_MS {
             "met"
         } else {
