@@ -16,12 +16,14 @@ use crate::conversation::Conversation;
 use crate::error::Result;
 use crate::llm::Llm;
 use crate::postpass::{OnFail, PassVerdict, PostPass};
+use crate::requirements::parse_requirements;
 use crate::router::{self, Decision, RouteKind};
 use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
 use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
 use crate::routes::constrained::{self, Checked};
+use crate::routes::logic::{self, LogicOutcome};
 use crate::routes::math_cot;
-use crate::requirements::parse_requirements;
+use crate::solver::{SmtSolver, SolverLimits};
 use crate::trace::{Event, Step, Trace};
 
 /// The bank of worked examples compiled into the binary.
@@ -37,6 +39,10 @@ pub struct PipelineConfig {
     pub cot_examples: usize,
     /// Drafts of the constrained route (the first and its revisions).
     pub refine_passes: usize,
+    /// Times the logic route sends rejected facts back with the error.
+    pub logic_retries: usize,
+    #[serde(skip)]
+    pub solver: SolverLimits,
 }
 
 impl Default for PipelineConfig {
@@ -46,6 +52,8 @@ impl Default for PipelineConfig {
             chat_max_tokens: DEFAULT_CHAT_TOKENS,
             cot_examples: calculator::DEFAULT_EXAMPLES,
             refine_passes: constrained::DEFAULT_PASSES,
+            logic_retries: logic::DEFAULT_RETRIES,
+            solver: SolverLimits::default(),
         }
     }
 }
@@ -90,6 +98,11 @@ pub enum Evidence {
         draft: usize,
         drafts: usize,
     },
+    /// Facts the model wrote and the SMT-LIB Z3 solved.
+    Solver {
+        facts: String,
+        script: String,
+    },
     /// Calculations found in the model's reasoning, each recomputed.
     Arithmetic {
         equations: Vec<Equation>,
@@ -110,6 +123,7 @@ pub struct Answer {
 pub struct Pipeline {
     llm: Box<dyn Llm + Send>,
     sandbox: Sandbox,
+    solver: SmtSolver,
     bank: Retriever,
     config: PipelineConfig,
 }
@@ -119,6 +133,7 @@ impl Pipeline {
         Self {
             llm,
             sandbox,
+            solver: SmtSolver::new(config.solver.clone()),
             bank: Retriever::new(load_bank()),
             config,
         }
@@ -144,7 +159,14 @@ impl Pipeline {
         let question = conversation.last_question()?.to_owned();
         let mut trace = Trace::new();
         if options.route == RouteChoice::Raw {
-            let g = self.chat(conversation, Anchor::Plain, options.seed, on_text, &mut trace, "raw answer")?;
+            let g = self.chat(
+                conversation,
+                Anchor::Plain,
+                options.seed,
+                on_text,
+                &mut trace,
+                "raw answer",
+            )?;
             return Ok(Answer {
                 text: g.text,
                 route: None,
@@ -184,19 +206,52 @@ impl Pipeline {
                     },
                 )
             }
-            RouteKind::Chat | RouteKind::Logic | RouteKind::Constrained => {
+            RouteKind::Logic => {
+                match logic::answer(
+                    self.llm.as_mut(),
+                    &self.solver,
+                    &question,
+                    self.config.logic_retries,
+                    options.seed,
+                    &mut trace,
+                )? {
+                    LogicOutcome::Answer {
+                        text,
+                        facts,
+                        script,
+                    } => (text, Evidence::Solver { facts, script }),
+                    LogicOutcome::GiveUp { reason } => {
+                        trace.note(Event::Fallback {
+                            from: "logic".to_owned(),
+                            reason: format!("{reason}; answering with guarded generation"),
+                        });
+                        let g = self.chat(
+                            conversation,
+                            Anchor::Plain,
+                            options.seed,
+                            on_text,
+                            &mut trace,
+                            "answer",
+                        )?;
+                        (g.text, Evidence::None)
+                    }
+                }
+            }
+            RouteKind::Chat | RouteKind::Constrained => {
                 if decision.route == RouteKind::Constrained {
                     trace.note(Event::Fallback {
                         from: "constrained".to_owned(),
                         reason: "no structural requirement was found in the question".to_owned(),
                     });
-                } else if decision.route != RouteKind::Chat {
-                    trace.note(Event::Fallback {
-                        from: decision.route.name().to_owned(),
-                        reason: "this route is not wired into the pipeline yet".to_owned(),
-                    });
                 }
-                let g = self.chat(conversation, Anchor::Plain, options.seed, on_text, &mut trace, "answer")?;
+                let g = self.chat(
+                    conversation,
+                    Anchor::Plain,
+                    options.seed,
+                    on_text,
+                    &mut trace,
+                    "answer",
+                )?;
                 (g.text, Evidence::None)
             }
         };
@@ -304,7 +359,9 @@ impl Pipeline {
                 )?;
                 let mut text = cot.reasoning.clone();
                 if let Some(corrected) = &cot.report.corrected_answer {
-                    text = format!("{text}\nChecked arithmetic: the calculations give {corrected}, so the answer is {corrected}.");
+                    text = format!(
+                        "{text}\nChecked arithmetic: the calculations give {corrected}, so the answer is {corrected}."
+                    );
                 } else if text.is_empty() {
                     text = "I could not work this out reliably.".to_owned();
                 }
@@ -322,7 +379,13 @@ impl Pipeline {
     /// Self-correction artifacts are repaired; a persona break (only with a
     /// system prompt) is regenerated once with the persona anchor, then
     /// repaired by dropping the offending sentences.
-    fn post_passes(&mut self, mut text: String, conversation: &Conversation, seed: u64, trace: &mut Trace) -> Result<String> {
+    fn post_passes(
+        &mut self,
+        mut text: String,
+        conversation: &Conversation,
+        seed: u64,
+        trace: &mut Trace,
+    ) -> Result<String> {
         let pass = PostPass::SelfCorrection;
         let start = Instant::now();
         let verdict = pass.check(&text);
@@ -342,14 +405,33 @@ impl Pipeline {
             if verdict.is_clean() {
                 trace.note(post_event(pass, &verdict, "keep".to_owned()));
             } else {
-                trace.note(post_event(pass, &verdict, "regenerate with the persona anchor".to_owned()));
-                let g = self.chat(conversation, Anchor::Persona, seed.wrapping_add(1), &mut |_| {}, trace, "persona retry")?;
+                trace.note(post_event(
+                    pass,
+                    &verdict,
+                    "regenerate with the persona anchor".to_owned(),
+                ));
+                let g = self.chat(
+                    conversation,
+                    Anchor::Persona,
+                    seed.wrapping_add(1),
+                    &mut |_| {},
+                    trace,
+                    "persona retry",
+                )?;
                 let again = pass.check(&g.text);
                 if again.is_clean() {
-                    trace.note(post_event(pass, &again, "keep the regenerated answer".to_owned()));
+                    trace.note(post_event(
+                        pass,
+                        &again,
+                        "keep the regenerated answer".to_owned(),
+                    ));
                     text = g.text;
                 } else if let Some(repaired) = pass.repair(&g.text) {
-                    trace.note(post_event(pass, &again, "repair: dropped the sentences out of persona".to_owned()));
+                    trace.note(post_event(
+                        pass,
+                        &again,
+                        "repair: dropped the sentences out of persona".to_owned(),
+                    ));
                     text = repaired;
                 } else {
                     trace.note(post_event(pass, &again, "keep and flag".to_owned()));
@@ -375,7 +457,9 @@ fn post_event(pass: PostPass, verdict: &PassVerdict, action: String) -> Event {
 /// The bank compiled into the binary (lines that fail to parse are a build
 /// defect caught by the tests).
 pub fn load_bank() -> Vec<Example> {
-    BANK.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    BANK.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// The question as a program, when it is a formula: `What is 12*7?` →
@@ -389,7 +473,12 @@ pub fn formula_of(question: &str) -> Option<String> {
         .iter()
         .find_map(|p| lower.strip_prefix(p))
         .unwrap_or(&lower);
-    let body = body.trim().trim_end_matches('?').trim().trim_end_matches('=').trim();
+    let body = body
+        .trim()
+        .trim_end_matches('?')
+        .trim()
+        .trim_end_matches('=')
+        .trim();
     let body = body.replace('×', "*").replace('÷', "/").replace('^', "**");
     (!body.is_empty()).then_some(body)
 }

@@ -50,6 +50,10 @@ prompts! {
     ConstrainedDraft => "constrained-draft.txt" ["request", "rules"],
     /// A revision naming the failed requirements.
     ConstrainedRefine => "constrained-refine.txt" ["request", "rules", "draft", "problems"],
+    /// Puzzle → facts, few-shot (the logic route).
+    LogicFacts => "logic-facts.txt" ["question"],
+    /// Rejected facts and the solver's error → fixed facts.
+    LogicFactsRepair => "logic-facts-repair.txt" ["question", "previous", "error"],
     /// One worked example of step-by-step math reasoning.
     MathCotExample => "math-cot-example.txt" ["question", "reasoning", "answer"],
     /// Step-by-step math reasoning for a base model (the calculator's fallback).
@@ -74,14 +78,19 @@ fn parse(text: &str) -> std::result::Result<Vec<Piece<'_>>, String> {
             pieces.push(Piece::Brace(tail.as_bytes()[0] as char));
             rest = &tail[2..];
         } else if tail.starts_with('}') {
-            return Err(format!("unmatched `}}` at byte {}", text.len() - tail.len()));
+            return Err(format!(
+                "unmatched `}}` at byte {}",
+                text.len() - tail.len()
+            ));
         } else {
             let end = tail
                 .find('}')
                 .ok_or_else(|| format!("unclosed `{{` at byte {}", text.len() - tail.len()))?;
             let name = &tail[1..end];
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!("bad placeholder `{{{name}}}` (write `{{{{` for a literal brace)"));
+                return Err(format!(
+                    "bad placeholder `{{{name}}}` (write `{{{{` for a literal brace)"
+                ));
             }
             pieces.push(Piece::Slot(name));
             rest = &tail[end + 1..];
@@ -185,15 +194,20 @@ mod tests {
 
     #[test]
     fn render_rejects_missing_and_unknown_values() {
-        let e = PromptId::CalculatorExample.render(&[("question", "Q?")]).unwrap_err();
-        assert_eq!(e.to_string(), "prompt `calculator-example.txt`: no value for `{program}`");
+        let e = PromptId::CalculatorExample
+            .render(&[("question", "Q?")])
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "prompt `calculator-example.txt`: no value for `{program}`"
+        );
         let e = PromptId::CalculatorExample
             .render(&[("question", "Q"), ("program", "p"), ("x", "1")])
             .unwrap_err();
-        assert_eq!(e.to_string(), "prompt `calculator-example.txt`: no placeholder `{x}`");
         assert_eq!(
-            parse("oops } here").unwrap_err(),
-            "unmatched `}` at byte 5"
+            e.to_string(),
+            "prompt `calculator-example.txt`: no placeholder `{x}`"
         );
+        assert_eq!(parse("oops } here").unwrap_err(), "unmatched `}` at byte 5");
     }
 }

@@ -22,7 +22,12 @@ pub enum RouteKind {
 }
 
 impl RouteKind {
-    pub const ALL: [RouteKind; 4] = [RouteKind::Calculator, RouteKind::Logic, RouteKind::Constrained, RouteKind::Chat];
+    pub const ALL: [RouteKind; 4] = [
+        RouteKind::Calculator,
+        RouteKind::Logic,
+        RouteKind::Constrained,
+        RouteKind::Chat,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -53,54 +58,70 @@ fn re(pattern: &str) -> Regex {
 static LOGIC: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     vec![
         (
-            re(r"(?i)\bhow many (?:brothers|sisters|siblings|sons|daughters|children|cousins|aunts|uncles|nephews|nieces|grandchildren)\b"),
+            re(
+                r"(?i)\bhow many (?:brothers|sisters|siblings|sons|daughters|children|cousins|aunts|uncles|nephews|nieces|grandchildren)\b",
+            ),
             "a family-counting puzzle",
         ),
         (
-            re(r"(?i)\b(?:tells? the truth|truth-?tellers?|\bliars?\b|\blies\b|knights? and knaves?|always lies)"),
+            re(
+                r"(?i)\b(?:tells? the truth|truth-?tellers?|\bliars?\b|\blies\b|knights? and knaves?|always lies)",
+            ),
             "a truth-teller/liar puzzle",
         ),
         (
-            re(r"(?i)\bwho (?:is|was|finished|came|arrived|sits?|stands?|ranks?|placed)\b.{0,20}\b(?:first|second|third|fourth|fifth|last|oldest|youngest|tallest|shortest|leftmost|rightmost|middle|fastest|slowest)\b"),
+            re(
+                r"(?i)\bwho (?:is|was|finished|came|arrived|sits?|stands?|ranks?|placed)\b.{0,20}\b(?:first|second|third|fourth|fifth|last|oldest|youngest|tallest|shortest|leftmost|rightmost|middle|fastest|slowest)\b",
+            ),
             "an ordering puzzle",
         ),
         (
-            re(r"(?i)\b(?:(?:to the )?(?:left|right) of|finished (?:before|after|above|below)|(?:is|are) (?:older|younger|taller|shorter|heavier|lighter|cheaper|more expensive) than)\b.*\b(?:which|who|what) of\b|\bfixed order\b|\bparagraphs each describe\b"),
+            re(
+                r"(?i)\b(?:(?:to the )?(?:left|right) of|finished (?:before|after|above|below)|(?:is|are) (?:older|younger|taller|shorter|heavier|lighter|cheaper|more expensive) than)\b.*\b(?:which|who|what) of\b|\bfixed order\b|\bparagraphs each describe\b",
+            ),
             "an ordering puzzle",
         ),
         (
-            re(r"(?i)\b(?:is it true that|does it follow|can (?:we|you|it be) (?:conclude|infer)|must (?:it )?be true|necessarily true|true or false\??$|is the (?:following )?(?:statement|claim) true)\b"),
+            re(
+                r"(?i)\b(?:is it true that|does it follow|can (?:we|you|it be) (?:conclude|infer)|must (?:it )?be true|necessarily true|true or false\??$|is the (?:following )?(?:statement|claim) true)\b",
+            ),
             "an entailment question",
         ),
         (
-            re(r"(?i)(?:^|[.!?]\s+)(?:all|every|each|no) [a-z]+s? (?:is|are)\b[^.?!]*[.!]\s.*\?\s*$"),
+            re(
+                r"(?i)(?:^|[.!?]\s+)(?:all|every|each|no) [a-z]+s? (?:is|are)\b[^.?!]*[.!]\s.*\?\s*$",
+            ),
             "rules and a question about them",
-        ),
-        (
-            re(r"(?i)^\s*(?:not\s+|\(\s*)*(?:true|false)\b(?:\s*(?:and|or|not|\(|\)|true|false)\b\s*)+\s*(?:is)?\s*\??\s*$"),
-            "a boolean expression",
         ),
     ]
 });
 
 /// A question about an amount.
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:how (?:much|many|long|far|old|fast|tall|heavy)|what (?:is|was|will be) the (?:total|sum|difference|product|average|mean|cost|price|value|amount|number|area|perimeter|volume|speed|distance|profit|percentage|ratio)|what percent(?:age)?|what fraction|calculate|compute|evaluate|in total|altogether|in all|remain(?:s|ing)?|left over|how (?:much|many) (?:more|less|fewer)|total (?:cost|number|amount)|what is \d|what's \d)")
+    re(
+        r"(?i)\b(?:how (?:much|many|long|far|old|fast|tall|heavy)|what(?:'s| is| was| will be) (?:the |its |his |her |their )?(?:[a-z]+ )?(?:total|sum|difference|product|average|mean|cost|price|value|amount|number|area|perimeter|volume|speed|distance|profit|percentage|ratio)|what percent(?:age)?|what fraction|calculate|compute|evaluate|in total|altogether|in all|remain(?:s|ing)?|left over|how (?:much|many) (?:more|less|fewer)|total (?:cost|number|amount)|what is \d|what's \d)",
+    )
 });
 
 /// Numbers, as digits or common number words.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen|half|twice|double|triple)\b")
+    re(
+        r"(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen|half|twice|double|triple)\b",
+    )
 });
 
 /// The question itself is a formula (`((3 + 4) * -2) =`, `What is 12*7?`).
 static FORMULA: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(?:what is|what's|calculate|compute|evaluate)?\s*[-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*[*/+\-×÷^][-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*=?\s*\??\s*$")
+    re(
+        r"(?i)^\s*(?:what is|what's|calculate|compute|evaluate)?\s*[-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*[*/+\-×÷^][-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*=?\s*\??\s*$",
+    )
 });
 
 /// A writing task (compose, list, explain …) rather than a question.
 static WRITING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(?:please\s+)?(?:write|compose|draft|create|generate|give|list|describe|explain|summari[sz]e|rewrite|tell|make|produce|answer|plan|suggest|translate|prepare)\b")
+    re(
+        r"(?i)^\s*(?:please\s+)?(?:write|compose|draft|create|generate|give|list|describe|explain|summari[sz]e|rewrite|tell|make|produce|answer|plan|suggest|translate|prepare)\b",
+    )
 });
 
 /// Whether the question is itself a formula (`What is 12*7?`).
@@ -124,11 +145,17 @@ pub fn route(question: &str, requirement_count: usize) -> Decision {
     if FORMULA.is_match(question) {
         return decide(RouteKind::Calculator, "the question is a formula");
     }
+    if crate::routes::logic::boolean_term(question).is_some() {
+        return decide(RouteKind::Logic, "a Boolean expression");
+    }
     if let Some((_, why)) = LOGIC.iter().find(|(r, _)| r.is_match(question)) {
         return decide(RouteKind::Logic, why);
     }
     if NUMBER.is_match(question) && AMOUNT.is_match(question) {
-        return decide(RouteKind::Calculator, "numbers with a question for an amount");
+        return decide(
+            RouteKind::Calculator,
+            "numbers with a question for an amount",
+        );
     }
     if requirement_count > 0 {
         return decide(

@@ -2,25 +2,50 @@
 //! vote, every fallback, post-passes and the trace.
 
 use flinch_guardrails::trace::Event;
-use flinch_guardrails::{AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, RouteChoice, RouteKind, ScriptedLlm};
+use flinch_guardrails::{
+    AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, RouteChoice, RouteKind,
+    ScriptedLlm,
+};
 use flinch_sandbox::{Limits, ModuleCache, Sandbox};
 
 fn pipeline(replies: &[&str]) -> Pipeline {
     let sandbox = Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap();
-    Pipeline::new(Box::new(ScriptedLlm::new(replies.iter().copied())), sandbox, PipelineConfig::default())
+    Pipeline::new(
+        Box::new(ScriptedLlm::new(replies.iter().copied())),
+        sandbox,
+        PipelineConfig::default(),
+    )
 }
 
-const BOOKS: &str = "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
+const BOOKS: &str =
+    "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
 
 #[test]
 fn calculator_votes_on_program_values() {
     let good = "# 5 books at $20, 3 at $30, 2 at $45\ntotal = 5*20 + 3*30 + 2*45";
-    let mut p = pipeline(&[good, "total = 5*20 + 3*30", good, "total = (5*20 + 3*30 + 2*45", good]);
-    let a = p.answer(&Conversation::question(BOOKS), &AnswerOptions::default(), &mut |_| {}).unwrap();
+    let mut p = pipeline(&[
+        good,
+        "total = 5*20 + 3*30",
+        good,
+        "total = (5*20 + 3*30 + 2*45",
+        good,
+    ]);
+    let a = p
+        .answer(
+            &Conversation::question(BOOKS),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
     assert_eq!(a.route, Some(RouteKind::Calculator));
     assert_eq!(a.text, "The answer is 280.");
     match &a.evidence {
-        Evidence::Program { program, value, votes, samples } => {
+        Evidence::Program {
+            program,
+            value,
+            votes,
+            samples,
+        } => {
             assert_eq!(program, good);
             assert_eq!((value.as_str(), *votes, *samples), ("280", 3, 5));
         }
@@ -30,7 +55,13 @@ fn calculator_votes_on_program_values() {
         Event::Vote { tally, winner } => Some((tally.clone(), winner.clone())),
         _ => None,
     });
-    assert_eq!(vote, Some((vec![("280".to_owned(), 3), ("190".to_owned(), 1)], Some("280".to_owned()))));
+    assert_eq!(
+        vote,
+        Some((
+            vec![("280".to_owned(), 3), ("190".to_owned(), 1)],
+            Some("280".to_owned())
+        ))
+    );
     let errors = a
         .trace
         .iter()
@@ -44,17 +75,33 @@ fn calculator_falls_back_to_checked_reasoning_when_no_program_runs() {
     let bad = "total = five times twenty";
     let reasoning = "He spends 5×20 + 3×30 + 2×45 = 280 dollars. The answer is 245.";
     let mut p = pipeline(&[bad, bad, bad, bad, bad, reasoning]);
-    let a = p.answer(&Conversation::question(BOOKS), &AnswerOptions::default(), &mut |_| {}).unwrap();
+    let a = p
+        .answer(
+            &Conversation::question(BOOKS),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
     assert!(a.text.ends_with("so the answer is 280."), "{}", a.text);
-    assert!(matches!(&a.evidence, Evidence::Arithmetic { corrected_answer: Some(c), .. } if c == "280"));
-    assert!(a.trace.iter().any(|s| matches!(&s.event, Event::Fallback { from, .. } if from == "calculator")));
+    assert!(
+        matches!(&a.evidence, Evidence::Arithmetic { corrected_answer: Some(c), .. } if c == "280")
+    );
+    assert!(
+        a.trace
+            .iter()
+            .any(|s| matches!(&s.event, Event::Fallback { from, .. } if from == "calculator"))
+    );
 }
 
 #[test]
 fn a_formula_is_computed_without_the_model() {
     let mut p = pipeline(&[]);
     let a = p
-        .answer(&Conversation::question("((-3 + 4) * (2 - 9)) ="), &AnswerOptions::default(), &mut |_| {})
+        .answer(
+            &Conversation::question("((-3 + 4) * (2 - 9)) ="),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
         .unwrap();
     assert_eq!(a.text, "The answer is -7.");
 }
@@ -67,7 +114,9 @@ fn persona_break_is_regenerated_with_the_anchor() {
         "As an AI language model, I don't have feelings about the sea.",
         "Arr, the sea be my only home!",
     ]);
-    let a = p.answer(&c, &AnswerOptions::default(), &mut |_| {}).unwrap();
+    let a = p
+        .answer(&c, &AnswerOptions::default(), &mut |_| {})
+        .unwrap();
     assert_eq!(a.route, Some(RouteKind::Chat));
     assert_eq!(a.text, "Arr, the sea be my only home!");
     let actions: Vec<String> = a
@@ -78,7 +127,13 @@ fn persona_break_is_regenerated_with_the_anchor() {
             _ => None,
         })
         .collect();
-    assert_eq!(actions, vec!["regenerate with the persona anchor", "keep the regenerated answer"]);
+    assert_eq!(
+        actions,
+        vec![
+            "regenerate with the persona anchor",
+            "keep the regenerated answer"
+        ]
+    );
 }
 
 #[test]
@@ -89,15 +144,23 @@ fn persona_break_that_persists_is_repaired() {
         "As an AI, I have no opinion.",
         "Arr, I love it. As an AI language model I cannot swim.",
     ]);
-    let a = p.answer(&c, &AnswerOptions::default(), &mut |_| {}).unwrap();
+    let a = p
+        .answer(&c, &AnswerOptions::default(), &mut |_| {})
+        .unwrap();
     assert_eq!(a.text, "Arr, I love it.");
 }
 
 #[test]
 fn self_correction_artifacts_are_stripped() {
-    let mut p = pipeline(&["Paris is the capital of Spain. Wait, let me recheck. Corrected Answer: Paris is the capital of France."]);
+    let mut p = pipeline(&[
+        "Paris is the capital of Spain. Wait, let me recheck. Corrected Answer: Paris is the capital of France.",
+    ]);
     let a = p
-        .answer(&Conversation::question("What is the capital of France?"), &AnswerOptions::default(), &mut |_| {})
+        .answer(
+            &Conversation::question("What is the capital of France?"),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
         .unwrap();
     assert_eq!(a.text, "Paris is the capital of France.");
 }
@@ -106,14 +169,162 @@ fn self_correction_artifacts_are_stripped() {
 fn raw_mode_skips_every_guardrail() {
     let text = "The answer is 245. Wait, let me recheck.";
     let mut p = pipeline(&[text]);
-    let opts = AnswerOptions { route: RouteChoice::Raw, seed: 0 };
-    let a = p.answer(&Conversation::question(BOOKS), &opts, &mut |_| {}).unwrap();
+    let opts = AnswerOptions {
+        route: RouteChoice::Raw,
+        seed: 0,
+    };
+    let a = p
+        .answer(&Conversation::question(BOOKS), &opts, &mut |_| {})
+        .unwrap();
     assert_eq!((a.text.as_str(), a.route), (text, None));
 }
 
 #[test]
 fn an_empty_conversation_is_a_clear_error() {
     let mut p = pipeline(&[]);
-    let e = p.answer(&Conversation::default(), &AnswerOptions::default(), &mut |_| {}).unwrap_err();
-    assert_eq!(e.to_string(), "invalid conversation: there is no user message");
+    let e = p
+        .answer(
+            &Conversation::default(),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid conversation: there is no user message"
+    );
+}
+
+const DAVID: &str = "David has three sisters. Each of his sisters has one brother. How many brothers does David have?";
+
+#[test]
+fn logic_puzzle_is_solved_by_z3_from_the_models_facts() {
+    let facts = "boy David\nsisters David = 3\nbrothers sister = 1\nask brothers David\n";
+    let mut p = pipeline(&[facts]);
+    let a = p
+        .answer(
+            &Conversation::question(DAVID),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.route, Some(RouteKind::Logic));
+    assert_eq!(a.text, "The answer is 0.");
+    assert!(matches!(&a.evidence, Evidence::Solver { facts: f, .. } if f.starts_with("boy David")));
+}
+
+#[test]
+fn rejected_facts_are_sent_back_with_the_error() {
+    let bad = "boy David\nsisters David = 3\nbrothers sister =\nask brothers David";
+    let good = "boy David\nsisters David = 3\nbrothers sister = 1\nask brothers David";
+    let mut p = pipeline(&[bad, good]);
+    let a = p
+        .answer(
+            &Conversation::question(DAVID),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.text, "The answer is 0.");
+    let rejected: Vec<String> = a
+        .trace
+        .iter()
+        .filter_map(|s| match &s.event {
+            Event::Solve {
+                outcome, ok: false, ..
+            } => Some(outcome.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].starts_with("rejected: line 3:"), "{rejected:?}");
+}
+
+#[test]
+fn logic_falls_back_to_guarded_generation_when_the_facts_never_parse() {
+    let bad = "David is happy because";
+    let mut p = pipeline(&[bad, bad, bad, "David has no brothers."]);
+    let a = p
+        .answer(
+            &Conversation::question(DAVID),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.text, "David has no brothers.");
+    assert_eq!(a.evidence, Evidence::None);
+    assert!(
+        a.trace
+            .iter()
+            .any(|s| matches!(&s.event, Event::Fallback { from, .. } if from == "logic"))
+    );
+}
+
+#[test]
+fn a_boolean_expression_is_evaluated_without_the_model() {
+    let mut p = pipeline(&[]);
+    let a = p
+        .answer(
+            &Conversation::question("not ( True ) and ( True ) is"),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(
+        (a.route, a.text.as_str()),
+        (Some(RouteKind::Logic), "The answer is False.")
+    );
+}
+
+#[test]
+fn constrained_route_refines_then_cuts_an_overlong_poem() {
+    let long: String = (1..=12)
+        .map(|i| format!("The sea rolls on, wave {i}.\n"))
+        .collect();
+    let mut p = pipeline(&[&long, &long, &long]);
+    let a = p
+        .answer(
+            &Conversation::question("Write a poem about the sea in fewer than 10 lines."),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.route, Some(RouteKind::Constrained));
+    assert_eq!(a.text.lines().count(), 9);
+    match &a.evidence {
+        Evidence::Verdicts {
+            verdicts, drafts, ..
+        } => {
+            assert_eq!(*drafts, 3);
+            assert!(verdicts.iter().all(|v| v.pass), "{verdicts:?}");
+        }
+        other => panic!("verdicts expected, got {other:?}"),
+    }
+    let verifies = a
+        .trace
+        .iter()
+        .filter(|s| matches!(&s.event, Event::Verify { failed: 1, .. }))
+        .count();
+    assert_eq!(verifies, 3);
+}
+
+#[test]
+fn constrained_route_stops_at_the_first_draft_that_passes() {
+    let mut p = pipeline(&["calm blue sea\nsoft white foam\nthe gulls cry"]);
+    let a = p
+        .answer(
+            &Conversation::question("Write a poem about the sea in fewer than 10 lines."),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.text, "calm blue sea\nsoft white foam\nthe gulls cry");
+    assert!(matches!(
+        &a.evidence,
+        Evidence::Verdicts {
+            draft: 1,
+            drafts: 1,
+            ..
+        }
+    ));
 }

@@ -41,13 +41,20 @@ pub struct AskArgs {
 }
 
 /// The system prompt from `--system` or `--persona FILE`.
-pub fn system_prompt(system: &Option<String>, persona: &Option<PathBuf>) -> anyhow::Result<Option<String>> {
+pub fn system_prompt(
+    system: &Option<String>,
+    persona: &Option<PathBuf>,
+) -> anyhow::Result<Option<String>> {
     match (system, persona) {
         (Some(s), _) => Ok(Some(s.clone())),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the persona file {}", path.display()))?;
-            anyhow::ensure!(!text.trim().is_empty(), "the persona file {} is empty", path.display());
+            anyhow::ensure!(
+                !text.trim().is_empty(),
+                "the persona file {} is empty",
+                path.display()
+            );
             Ok(Some(text.trim().to_owned()))
         }
         (None, None) => Ok(None),
@@ -55,7 +62,10 @@ pub fn system_prompt(system: &Option<String>, persona: &Option<PathBuf>) -> anyh
 }
 
 pub fn run(args: AskArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(!args.question.trim().is_empty(), "the question is empty: give the question as the argument, e.g. flinch ask \"What is 17 * 23?\"");
+    anyhow::ensure!(
+        !args.question.trim().is_empty(),
+        "the question is empty: give the question as the argument, e.g. flinch ask \"What is 17 * 23?\""
+    );
     let mut conversation = Conversation::default();
     conversation.set_system(system_prompt(&args.system, &args.persona)?);
     conversation.push_user(args.question.clone());
@@ -83,19 +93,48 @@ pub fn print_answer(answer: &Answer, with_trace: bool) {
     println!("{}", answer.text);
     match &answer.evidence {
         Evidence::None => {}
-        Evidence::Program { program, value, votes, samples } => {
-            println!("\nevidence: this program computes {value} in the sandbox ({votes} of {samples} sampled programs agree):");
+        Evidence::Program {
+            program,
+            value,
+            votes,
+            samples,
+        } => {
+            println!(
+                "\nevidence: this program computes {value} in the sandbox ({votes} of {samples} sampled programs agree):"
+            );
             for line in program.lines() {
                 println!("    {line}");
             }
         }
-        Evidence::Verdicts { verdicts, draft, drafts } => {
-            println!("\nevidence: draft {draft} of {drafts}, checked against every requirement:");
-            for v in verdicts {
-                println!("    [{}] {}: {}", if v.pass { "pass" } else { "FAIL" }, v.requirement, v.verdict);
+        Evidence::Solver { facts, script } => {
+            if !facts.is_empty() {
+                println!("\nevidence: Z3 solved these facts:");
+                for line in facts.lines() {
+                    println!("    {line}");
+                }
+            } else {
+                println!("\nevidence: Z3 evaluated {script}");
             }
         }
-        Evidence::Arithmetic { equations, corrected_answer } => {
+        Evidence::Verdicts {
+            verdicts,
+            draft,
+            drafts,
+        } => {
+            println!("\nevidence: draft {draft} of {drafts}, checked against every requirement:");
+            for v in verdicts {
+                println!(
+                    "    [{}] {}: {}",
+                    if v.pass { "pass" } else { "FAIL" },
+                    v.requirement,
+                    v.verdict
+                );
+            }
+        }
+        Evidence::Arithmetic {
+            equations,
+            corrected_answer,
+        } => {
             if !equations.is_empty() {
                 println!("\nevidence: the calculations above, recomputed in the sandbox:");
                 for e in equations {

@@ -34,8 +34,19 @@ pub enum TiePolicy {
     MostLikely,
 }
 
+/// How worked examples show their programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramStyle {
+    /// Each step's sentence as a `#` comment above its assignment.
+    Commented,
+    /// Assignments only.
+    Plain,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalculatorConfig {
+    pub style: ProgramStyle,
     pub samples: usize,
     pub examples: usize,
     pub max_tokens: usize,
@@ -46,6 +57,7 @@ pub struct CalculatorConfig {
 impl Default for CalculatorConfig {
     fn default() -> Self {
         Self {
+            style: ProgramStyle::Plain,
             samples: DEFAULT_SAMPLES,
             examples: DEFAULT_EXAMPLES,
             max_tokens: DEFAULT_PROGRAM_TOKENS,
@@ -88,11 +100,17 @@ pub fn answer(
     seed: u64,
     trace: &mut Trace,
 ) -> Result<CalcOutcome> {
-    let prompt = build_prompt(llm.prompt_style(), bank, question, config.examples)?;
+    let prompt = build_prompt(
+        llm.prompt_style(),
+        bank,
+        question,
+        config.examples,
+        config.style,
+    )?;
     let requests = (0..config.samples.max(1))
         .map(|i| {
             let mut r = GenerateRequest::greedy(prompt.clone(), config.max_tokens);
-            r.stop = vec!["\nQuestion:".to_owned(), "\n\n\n".to_owned()];
+            r.stop = vec!["\nQuestion:".to_owned(), "\n\n".to_owned()];
             r.seed = seed.wrapping_add(i as u64);
             if i > 0 {
                 r.sampling = Sampling::Random {
@@ -109,23 +127,41 @@ pub fn answer(
     let took = start.elapsed();
     let mut candidates = Vec::with_capacity(generations.len());
     for (i, generation) in generations.into_iter().enumerate() {
-        trace.record(generate_event(&format!("program {}", i + 1), &generation), took / (i as u32 + 1).max(1));
+        trace.record(
+            generate_event(&format!("program {}", i + 1), &generation),
+            took / (i as u32 + 1).max(1),
+        );
         candidates.push(run_program(sandbox, &generation, trace));
     }
     Ok(vote(&candidates, question, config.tie, trace))
 }
 
 /// The route's prompt: retrieved examples, most similar nearest the question.
-fn build_prompt(style: PromptStyle, bank: &Retriever, question: &str, n: usize) -> Result<Prompt> {
+fn build_prompt(
+    style: PromptStyle,
+    bank: &Retriever,
+    question: &str,
+    n: usize,
+    program_style: ProgramStyle,
+) -> Result<Prompt> {
     let mut examples = bank.nearest(question, n);
     examples.reverse();
+    let shown = |program: &str| match program_style {
+        ProgramStyle::Commented => program.to_owned(),
+        ProgramStyle::Plain => program
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
     let instruction = PromptId::CalculatorInstruction.render(&[])?;
     match style {
         PromptStyle::Completion => {
             let mut shots = String::new();
             for e in &examples {
                 shots.push_str(
-                    &PromptId::CalculatorExample.render(&[("question", &e.question), ("program", &e.program)])?,
+                    &PromptId::CalculatorExample
+                        .render(&[("question", &e.question), ("program", &shown(&e.program))])?,
                 );
                 shots.push('\n');
             }
@@ -139,7 +175,7 @@ fn build_prompt(style: PromptStyle, bank: &Retriever, question: &str, n: usize) 
             let mut messages = vec![Message::new(Role::System, instruction.trim())];
             for e in &examples {
                 messages.push(Message::new(Role::User, e.question.clone()));
-                messages.push(Message::new(Role::Assistant, e.program.clone()));
+                messages.push(Message::new(Role::Assistant, shown(&e.program)));
             }
             messages.push(Message::new(Role::User, question.trim()));
             Ok(Prompt::Chat(messages))
@@ -231,7 +267,12 @@ fn asks_for_count(question: &str) -> bool {
     q.contains("how many")
 }
 
-fn vote(candidates: &[Candidate], question: &str, tie: TiePolicy, trace: &mut Trace) -> CalcOutcome {
+fn vote(
+    candidates: &[Candidate],
+    question: &str,
+    tie: TiePolicy,
+    trace: &mut Trace,
+) -> CalcOutcome {
     let counting = asks_for_count(question);
     let plausible = |v: &Value| !counting || (v.is_integer() && !v.exact.starts_with('-'));
     let valued: Vec<(&Candidate, &Value)> = candidates
@@ -249,13 +290,19 @@ fn vote(candidates: &[Candidate], question: &str, tie: TiePolicy, trace: &mut Tr
     }
     // Vote among plausible values when there are any.
     let pool: Vec<(&Candidate, &Value)> = if valued.iter().any(|(_, v)| plausible(v)) {
-        valued.iter().copied().filter(|(_, v)| plausible(v)).collect()
+        valued
+            .iter()
+            .copied()
+            .filter(|(_, v)| plausible(v))
+            .collect()
     } else {
         valued.clone()
     };
     let mut tally: HashMap<&str, (usize, f64, &Candidate, &Value)> = HashMap::new();
     for (c, v) in &pool {
-        let entry = tally.entry(v.exact.as_str()).or_insert((0, f64::NEG_INFINITY, c, v));
+        let entry = tally
+            .entry(v.exact.as_str())
+            .or_insert((0, f64::NEG_INFINITY, c, v));
         entry.0 += 1;
         if c.logprob > entry.1 {
             entry.1 = c.logprob;
@@ -264,7 +311,10 @@ fn vote(candidates: &[Candidate], question: &str, tie: TiePolicy, trace: &mut Tr
     }
     let mut ranked: Vec<_> = tally.into_values().collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
-    let summary: Vec<(String, usize)> = ranked.iter().map(|(n, _, _, v)| (display_value(v), *n)).collect();
+    let summary: Vec<(String, usize)> = ranked
+        .iter()
+        .map(|(n, _, _, v)| (display_value(v), *n))
+        .collect();
     let tied = ranked.len() > 1 && ranked[0].0 == ranked[1].0;
     if tied && tie == TiePolicy::Fallback {
         trace.note(Event::Vote {
@@ -272,7 +322,10 @@ fn vote(candidates: &[Candidate], question: &str, tie: TiePolicy, trace: &mut Tr
             winner: None,
         });
         return CalcOutcome::GiveUp {
-            reason: format!("the vote is tied between {} values", ranked.iter().filter(|r| r.0 == ranked[0].0).count()),
+            reason: format!(
+                "the vote is tied between {} values",
+                ranked.iter().filter(|r| r.0 == ranked[0].0).count()
+            ),
         };
     }
     let (votes, _, best, value) = ranked[0];

@@ -30,7 +30,12 @@ pub enum Anchor {
 /// The prompt for the conversation's next assistant turn.
 pub fn prompt(style: PromptStyle, conversation: &Conversation, anchor: Anchor) -> Result<Prompt> {
     let system = match (conversation.system(), anchor) {
-        (Some(s), Anchor::Persona) => Some(PromptId::PersonaAnchor.render(&[("persona", s)])?.trim().to_owned()),
+        (Some(s), Anchor::Persona) => Some(
+            PromptId::PersonaAnchor
+                .render(&[("persona", s)])?
+                .trim()
+                .to_owned(),
+        ),
         (Some(s), Anchor::Plain) => Some(s.to_owned()),
         (None, _) => None,
     };
@@ -73,11 +78,18 @@ pub fn generate(
     seed: u64,
     on_text: &mut dyn FnMut(&str),
 ) -> Result<Generation> {
-    let mut request = GenerateRequest::greedy(prompt(llm.prompt_style(), conversation, anchor)?, max_tokens);
+    let mut request = GenerateRequest::greedy(
+        prompt(llm.prompt_style(), conversation, anchor)?,
+        max_tokens,
+    );
     request.seed = seed;
     request.repeat_penalty = Some(DEFAULT_REPEAT_PENALTY);
     if llm.prompt_style() == PromptStyle::Completion {
-        request.stop = vec!["\nUser:".to_owned(), "\nAssistant:".to_owned(), "\n\n\n".to_owned()];
+        request.stop = vec![
+            "\nUser:".to_owned(),
+            "\nAssistant:".to_owned(),
+            "\n\n\n".to_owned(),
+        ];
     }
     let mut generation = llm.generate(request, on_text)?;
     generation.text = generation.text.trim().to_owned();
@@ -101,7 +113,8 @@ mod tests {
             p,
             "You are Captain Flint, a pirate.\n\nUser: Hello!\nAssistant: Ahoy!\nUser: Where is the treasure?\nAssistant:"
         );
-        let Prompt::Text(anchored) = prompt(PromptStyle::Completion, &c, Anchor::Persona).unwrap() else {
+        let Prompt::Text(anchored) = prompt(PromptStyle::Completion, &c, Anchor::Persona).unwrap()
+        else {
             panic!("completion prompt expected")
         };
         assert!(anchored.starts_with("Stay in character at all times"));

@@ -71,7 +71,10 @@ fn failures(verdicts: &[Verdict]) -> usize {
 fn verify_event(draft: usize, checks: &[Checked]) -> Event {
     Event::Verify {
         draft,
-        verdicts: checks.iter().map(|c| (c.requirement.clone(), c.verdict.clone())).collect(),
+        verdicts: checks
+            .iter()
+            .map(|c| (c.requirement.clone(), c.verdict.clone()))
+            .collect(),
         failed: checks.iter().filter(|c| !c.pass).count(),
     }
 }
@@ -80,7 +83,9 @@ fn prompt(style: PromptStyle, id: PromptId, values: &[(&str, &str)]) -> Result<P
     let text = id.render(values)?;
     Ok(match style {
         PromptStyle::Completion => Prompt::Text(text),
-        PromptStyle::Chat => Prompt::Chat(vec![Message::new(Role::User, text.trim_end().to_owned())]),
+        PromptStyle::Chat => {
+            Prompt::Chat(vec![Message::new(Role::User, text.trim_end().to_owned())])
+        }
     })
 }
 
@@ -102,12 +107,18 @@ pub fn answer(
     let mut drafts = 0;
     for pass in 1..=passes {
         let p = if pass == 1 {
-            prompt(style, PromptId::ConstrainedDraft, &[("request", request.trim()), ("rules", &rules)])?
+            prompt(
+                style,
+                PromptId::ConstrainedDraft,
+                &[("request", request.trim()), ("rules", &rules)],
+            )?
         } else {
             let problems = requirements
                 .iter()
                 .zip(&current_verdicts)
-                .filter_map(|(r, v): (&Requirement, &Verdict)| v.failure().map(|f| format!("- {}: {f}", r.describe())))
+                .filter_map(|(r, v): (&Requirement, &Verdict)| {
+                    v.failure().map(|f| format!("- {}: {f}", r.describe()))
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             prompt(
@@ -125,11 +136,18 @@ pub fn answer(
         r.seed = seed.wrapping_add(pass as u64);
         r.repeat_penalty = Some(DEFAULT_REPEAT_PENALTY);
         if style == PromptStyle::Completion {
-            r.stop = vec!["\nRequest:".to_owned(), "\nDraft:".to_owned(), "\n\n\n".to_owned()];
+            r.stop = vec![
+                "\nRequest:".to_owned(),
+                "\nDraft:".to_owned(),
+                "\n\n\n".to_owned(),
+            ];
         }
         let start = Instant::now();
         let g = llm.generate(r, &mut |_| {})?;
-        trace.record(generate_event(if pass == 1 { "draft" } else { "revision" }, &g), start.elapsed());
+        trace.record(
+            generate_event(if pass == 1 { "draft" } else { "revision" }, &g),
+            start.elapsed(),
+        );
         drafts = pass;
         let mut text = g.text.trim().to_owned();
         let mut verdicts = check_all(requirements, &text, Mode::Strict);

@@ -66,7 +66,10 @@ fn build_prompt(style: PromptStyle, bank: &Retriever, question: &str, n: usize) 
             for e in &examples {
                 let shot = render(e)?;
                 let (q, a) = shot.split_once("\nAnswer: ").unwrap_or((&shot, ""));
-                messages.push(Message::new(Role::User, q.trim_start_matches("Question: ").to_owned()));
+                messages.push(Message::new(
+                    Role::User,
+                    q.trim_start_matches("Question: ").to_owned(),
+                ));
                 messages.push(Message::new(Role::Assistant, a.trim().to_owned()));
             }
             messages.push(Message::new(Role::User, question.trim()));
@@ -76,7 +79,8 @@ fn build_prompt(style: PromptStyle, bank: &Retriever, question: &str, n: usize) 
 }
 
 static ANSWER_IS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)the (?:final )?answer is[:\s]*\$?\s*(-?\d[\d,]*(?:\.\d+)?)").expect("pattern is valid")
+    Regex::new(r"(?i)the (?:final )?answer is[:\s]*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
+        .expect("pattern is valid")
 });
 static NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"-?\d[\d,]*(?:\.\d+)?").expect("pattern is valid"));
@@ -108,7 +112,10 @@ pub fn answer(
     seed: u64,
     trace: &mut Trace,
 ) -> Result<CotAnswer> {
-    let mut request = GenerateRequest::greedy(build_prompt(llm.prompt_style(), bank, question, examples)?, DEFAULT_COT_TOKENS);
+    let mut request = GenerateRequest::greedy(
+        build_prompt(llm.prompt_style(), bank, question, examples)?,
+        DEFAULT_COT_TOKENS,
+    );
     request.seed = seed;
     request.stop = vec!["\nQuestion:".to_owned(), "\n\n".to_owned()];
     let start = Instant::now();
@@ -148,8 +155,14 @@ mod tests {
 
     #[test]
     fn final_number_prefers_the_answer_phrase() {
-        assert_eq!(final_number("5 + 3 = 8. The answer is 1,280."), Some("1280".to_owned()));
-        assert_eq!(final_number("We get 12 and then 14.50"), Some("14.5".to_owned()));
+        assert_eq!(
+            final_number("5 + 3 = 8. The answer is 1,280."),
+            Some("1280".to_owned())
+        );
+        assert_eq!(
+            final_number("We get 12 and then 14.50"),
+            Some("14.5".to_owned())
+        );
         assert_eq!(final_number("The answer is $7.00"), Some("7".to_owned()));
         assert_eq!(final_number("no digits"), None);
     }

@@ -2,5 +2,6 @@
 
 pub mod calculator;
 pub mod chat;
-pub mod math_cot;
 pub mod constrained;
+pub mod logic;
+pub mod math_cot;

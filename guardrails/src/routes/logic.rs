@@ -1,0 +1,338 @@
+//! The logic route: the model rewrites the puzzle as facts (one per line, a
+//! tiny language it can copy words into), flinch compiles them to SMT-LIB
+//! and Z3 answers. A rejected line is fed back to the model with the exact
+//! error, up to [`DEFAULT_RETRIES`] times. A question that is already a
+//! Boolean expression goes to Z3 without the model.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use flinch_engine::{GenerateRequest, Message, Prompt, Role};
+use regex::Regex;
+
+use crate::error::Result;
+use crate::llm::{Llm, PromptStyle};
+use crate::prompts::PromptId;
+use crate::routes::calculator::generate_event;
+use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
+use crate::solver::{Claim, Entailment, SmtSolver, SolverError};
+use crate::trace::{Event, Trace};
+
+/// Times a rejected facts program is sent back with its error.
+pub const DEFAULT_RETRIES: usize = 2;
+/// Token budget of a facts program.
+pub const DEFAULT_FACTS_TOKENS: usize = 200;
+
+/// The route's result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogicOutcome {
+    Answer {
+        text: String,
+        /// What the solver ran: the facts and the SMT-LIB they compiled to.
+        facts: String,
+        script: String,
+    },
+    GiveUp {
+        reason: String,
+    },
+}
+
+static BOOLEAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*((?:not|and|or|true|false|\(|\)|\s)+?)\s*(?:is)?\s*\??\s*$")
+        .expect("pattern is valid")
+});
+
+/// A Boolean expression over `True`/`False` as an SMT-LIB term (`not` binds
+/// tightest, then `and`, then `or`, as in Python).
+pub fn boolean_term(question: &str) -> Option<String> {
+    let body = BOOLEAN.captures(question)?.get(1)?.as_str();
+    let spaced = body.replace('(', " ( ").replace(')', " ) ");
+    let tokens: Vec<String> = spaced.split_whitespace().map(str::to_lowercase).collect();
+    if !tokens.iter().any(|t| t == "true" || t == "false") {
+        return None;
+    }
+    let mut pos = 0;
+    let term = parse_or(&tokens, &mut pos)?;
+    (pos == tokens.len()).then_some(term)
+}
+
+fn parse_or(t: &[String], pos: &mut usize) -> Option<String> {
+    let mut left = parse_and(t, pos)?;
+    while t.get(*pos).is_some_and(|x| x == "or") {
+        *pos += 1;
+        left = format!("(or {left} {})", parse_and(t, pos)?);
+    }
+    Some(left)
+}
+
+fn parse_and(t: &[String], pos: &mut usize) -> Option<String> {
+    let mut left = parse_not(t, pos)?;
+    while t.get(*pos).is_some_and(|x| x == "and") {
+        *pos += 1;
+        left = format!("(and {left} {})", parse_not(t, pos)?);
+    }
+    Some(left)
+}
+
+fn parse_not(t: &[String], pos: &mut usize) -> Option<String> {
+    match t.get(*pos).map(String::as_str) {
+        Some("not") => {
+            *pos += 1;
+            Some(format!("(not {})", parse_not(t, pos)?))
+        }
+        Some("(") => {
+            *pos += 1;
+            let inner = parse_or(t, pos)?;
+            (t.get(*pos).map(String::as_str) == Some(")")).then(|| {
+                *pos += 1;
+                inner
+            })
+        }
+        Some(v @ ("true" | "false")) => {
+            *pos += 1;
+            Some(v.to_owned())
+        }
+        _ => None,
+    }
+}
+
+pub fn answer(
+    llm: &mut dyn Llm,
+    solver: &SmtSolver,
+    question: &str,
+    retries: usize,
+    seed: u64,
+    trace: &mut Trace,
+) -> Result<LogicOutcome> {
+    if let Some(term) = boolean_term(question) {
+        let start = Instant::now();
+        // Z3 needs a script to hold the claim against; `true` adds nothing.
+        let result = solver.entails("(assert true)", Claim::Term(&term));
+        let (outcome, text) = match &result {
+            Ok(r) => match r.result {
+                Entailment::True => ("true".to_owned(), Some("True")),
+                Entailment::False => ("false".to_owned(), Some("False")),
+                ref other => (format!("{other:?}"), None),
+            },
+            Err(e) => (e.to_string(), None),
+        };
+        trace.record(
+            Event::Solve {
+                script: term.clone(),
+                outcome,
+                ok: text.is_some(),
+            },
+            start.elapsed(),
+        );
+        if let Some(text) = text {
+            return Ok(LogicOutcome::Answer {
+                text: format!("The answer is {text}."),
+                facts: String::new(),
+                script: term,
+            });
+        }
+    }
+
+    let style = llm.prompt_style();
+    let mut previous: Option<(String, String)> = None;
+    for attempt in 0..=retries {
+        let prompt_text = match &previous {
+            None => PromptId::LogicFacts.render(&[("question", question.trim())])?,
+            Some((facts, error)) => PromptId::LogicFactsRepair.render(&[
+                ("question", question.trim()),
+                ("previous", facts),
+                ("error", error),
+            ])?,
+        };
+        let prompt = match style {
+            PromptStyle::Completion => Prompt::Text(prompt_text),
+            PromptStyle::Chat => Prompt::Chat(vec![Message::new(
+                Role::User,
+                prompt_text.trim_end().to_owned(),
+            )]),
+        };
+        let mut r = GenerateRequest::greedy(prompt, DEFAULT_FACTS_TOKENS);
+        r.seed = seed.wrapping_add(attempt as u64);
+        r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned(), "\n\n".to_owned()];
+        let start = Instant::now();
+        let g = llm.generate(r, &mut |_| {})?;
+        trace.record(
+            generate_event(
+                if attempt == 0 {
+                    "facts"
+                } else {
+                    "facts (retry)"
+                },
+                &g,
+            ),
+            start.elapsed(),
+        );
+        let facts = g.text.trim().to_owned();
+        let start = Instant::now();
+        match solve_facts(solver, &facts, &FactsLimits::default()) {
+            Ok(outcome) => {
+                let phrased = phrase(&outcome, question);
+                trace.record(
+                    Event::Solve {
+                        script: outcome.compiled.premises.clone(),
+                        outcome: describe(&outcome),
+                        ok: phrased.is_ok(),
+                    },
+                    start.elapsed(),
+                );
+                return Ok(match phrased {
+                    Ok(text) => LogicOutcome::Answer {
+                        text,
+                        facts,
+                        script: outcome.compiled.premises,
+                    },
+                    Err(reason) => LogicOutcome::GiveUp { reason },
+                });
+            }
+            Err(SolverError::Facts(e)) => {
+                trace.record(
+                    Event::Solve {
+                        script: facts.clone(),
+                        outcome: format!("rejected: {e}"),
+                        ok: false,
+                    },
+                    start.elapsed(),
+                );
+                previous = Some((facts, e.to_string()));
+            }
+            Err(e) => {
+                trace.record(
+                    Event::Solve {
+                        script: facts,
+                        outcome: e.to_string(),
+                        ok: false,
+                    },
+                    start.elapsed(),
+                );
+                return Ok(LogicOutcome::GiveUp {
+                    reason: format!("the solver failed: {e}"),
+                });
+            }
+        }
+    }
+    Ok(LogicOutcome::GiveUp {
+        reason: format!(
+            "the facts were rejected {} times; last error: {}",
+            retries + 1,
+            previous.map(|p| p.1).unwrap_or_default()
+        ),
+    })
+}
+
+fn describe(outcome: &FactsOutcome) -> String {
+    outcome
+        .answers
+        .iter()
+        .map(|a| match &a.label {
+            Some(l) => format!("option {l}: {:?}", a.answer),
+            None => format!("line {}: {:?}", a.line, a.answer),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The answer in words, or why there is none worth giving.
+fn phrase(outcome: &FactsOutcome, question: &str) -> std::result::Result<String, String> {
+    if outcome.answers.iter().any(|a| a.label.is_some()) {
+        return outcome
+            .chosen_option()
+            .map(|l| format!("The answer is ({l})."))
+            .ok_or_else(|| "the facts do not single out one option".to_owned());
+    }
+    let first = outcome.answers.first().ok_or("the facts ask no question")?;
+    let yes_no = starts_with_aux(question);
+    match &first.answer {
+        Answer::Truth(Entailment::True) => Ok(if yes_no { "Yes." } else { "True." }.to_owned()),
+        Answer::Truth(Entailment::False) => Ok(if yes_no { "No." } else { "False." }.to_owned()),
+        Answer::Truth(Entailment::Unknown) => {
+            Ok("Unknown: the facts neither imply it nor rule it out.".to_owned())
+        }
+        Answer::Truth(other) => Err(format!("the solver could not decide: {other:?}")),
+        Answer::Number(Pick::Unique(n)) => Ok(format!("The answer is {n}.")),
+        Answer::Item(Pick::Unique(name)) => {
+            Ok(format!("The answer is {}.", restore_case(name, question)))
+        }
+        Answer::Number(pick) => Err(pick_problem(pick)),
+        Answer::Item(pick) => Err(pick_problem(pick)),
+    }
+}
+
+fn pick_problem<T: std::fmt::Debug>(pick: &Pick<T>) -> String {
+    match pick {
+        Pick::Ambiguous { first, second } => {
+            format!("ambiguous: {first:?} and {second:?} both fit the facts")
+        }
+        Pick::NoSolution => "the facts contradict each other".to_owned(),
+        Pick::GaveUp(g) => format!("the solver gave up: {g:?}"),
+        Pick::Unique(_) => "unique".to_owned(),
+    }
+}
+
+fn starts_with_aux(question: &str) -> bool {
+    let last_sentence = question
+        .trim()
+        .rsplit(['.', '!', '\n'])
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_lowercase();
+    let last_sentence = last_sentence
+        .strip_prefix("question:")
+        .unwrap_or(&last_sentence)
+        .trim()
+        .to_owned();
+    [
+        "does ", "do ", "is ", "are ", "can ", "was ", "were ", "did ", "will ", "has ", "have ",
+    ]
+    .iter()
+    .any(|a| last_sentence.starts_with(a))
+}
+
+/// The name as the question wrote it (`blue_jay` → `Blue jay` is not
+/// attempted; only a case-insensitive match of the whole word).
+fn restore_case(name: &str, question: &str) -> String {
+    let plain = name.replace('_', " ");
+    let lower = question.to_lowercase();
+    match lower.find(&plain) {
+        Some(i) if question.is_char_boundary(i) && question.is_char_boundary(i + plain.len()) => {
+            question[i..i + plain.len()].to_owned()
+        }
+        _ => plain,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boolean_expressions_follow_python_precedence() {
+        assert_eq!(
+            boolean_term("not ( True ) and ( True ) is").as_deref(),
+            Some("(and (not true) true)")
+        );
+        assert_eq!(
+            boolean_term("True or False and False is").as_deref(),
+            Some("(or true (and false false))")
+        );
+        assert_eq!(
+            boolean_term("not not True is").as_deref(),
+            Some("(not (not true))")
+        );
+        assert_eq!(boolean_term("True and is"), None);
+        assert_eq!(boolean_term("Is Tom a cat?"), None);
+    }
+
+    #[test]
+    fn yes_no_questions_are_recognised() {
+        assert!(starts_with_aux("Alice lies. Does Bob tell the truth?"));
+        assert!(starts_with_aux("Question: Fidel lies. Is Jerry honest?"));
+        assert!(!starts_with_aux("True or false: Max is a dumpus."));
+        assert_eq!(restore_case("red_cup", "The Red cup is left."), "Red cup");
+    }
+}
