@@ -1,12 +1,285 @@
-//! `flinch bench speed` (placeholder until its issue lands; the owner replaces this file).
+//! `flinch bench speed`: engine load time, prefill and decode tokens/s,
+//! time to first token, batch throughput and peak memory; optionally the
+//! same measurement through llama.cpp (the `cyllama` wheel) for a ratio.
 
-use std::process::ExitCode;
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
+use anyhow::{Context, bail};
 use clap::Args;
+use flinch_engine::{Engine, GenerateRequest, LoadOptions, Prompt, Threads};
+use serde::Serialize;
+
+use crate::model_arg::ModelOpt;
+
+/// Tokens of the prefill prompt.
+pub const DEFAULT_PROMPT_TOKENS: usize = 512;
+/// Tokens decoded for the single-stream rate.
+pub const DEFAULT_DECODE_TOKENS: usize = 128;
+/// Tokens each sequence decodes in the batch measurement.
+pub const DEFAULT_BATCH_TOKENS: usize = 64;
+
+/// The llama.cpp side of `--compare-llama-cpp`.
+const LLAMA_CPP_SCRIPT: &str = include_str!("../../engine/scripts/llama_cpp_speed.py");
+
+/// Public-domain text the prompts are cut from (Austen, Pride and Prejudice).
+const TEXT: &str = include_str!("../../engine/tests/fixtures/pride_and_prejudice.txt");
 
 #[derive(Debug, Args)]
-pub struct SpeedArgs {}
+pub struct SpeedArgs {
+    #[command(flatten)]
+    pub model: ModelOpt,
+    /// Compute threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+    /// Sequences decoded together for the batch figure (1 skips it).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub batch: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also run the same measurement through llama.cpp (needs `pip install
+    /// cyllama` and python3) and print our/llama.cpp ratios.
+    #[arg(long)]
+    pub compare_llama_cpp: bool,
+}
 
-pub fn run(_args: SpeedArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`flinch bench speed` is not built yet")
+#[derive(Debug, Serialize, serde::Deserialize, Clone)]
+struct Figures {
+    load_s: f64,
+    prefill_tok_s: f64,
+    ttft_ms: f64,
+    decode_tok_s: f64,
+    batch_decode_tok_s: Option<f64>,
+    peak_rss_mb: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    model: String,
+    threads: usize,
+    prompt_tokens: usize,
+    decode_tokens: usize,
+    batch: usize,
+    batch_tokens: usize,
+    #[serde(flatten)]
+    flinch: Figures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    llama_cpp: Option<Figures>,
+}
+
+pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
+    let path = args.model.resolve()?;
+    let threads = match args.threads {
+        Some(n) => Threads::Fixed(n),
+        None => Threads::Auto,
+    };
+    let t = Instant::now();
+    let mut engine = Engine::load(
+        &path,
+        LoadOptions {
+            threads,
+            ..Default::default()
+        },
+    )?;
+    let load_s = t.elapsed().as_secs_f64();
+    let n_threads = engine.info().threads;
+
+    // A prompt of exactly DEFAULT_PROMPT_TOKENS tokens.
+    let mut text = String::new();
+    let mut ids = Vec::new();
+    while ids.len() < DEFAULT_PROMPT_TOKENS {
+        text.push_str(TEXT);
+        ids = engine.tokenize(&text, engine.tokenizer().add_bos())?;
+    }
+    let bos = usize::from(engine.tokenizer().add_bos());
+    // Cut where the text re-tokenizes to the same ids (a cut inside a word
+    // may merge differently), as close to the target length as possible.
+    let mut prompt = None;
+    for n in (DEFAULT_PROMPT_TOKENS - 16..=DEFAULT_PROMPT_TOKENS).rev() {
+        let p = engine.detokenize(&ids[bos..n]);
+        if engine.prompt_tokens(&Prompt::Text(p.clone()))? == ids[..n] {
+            prompt = Some(p);
+            ids.truncate(n);
+            break;
+        }
+    }
+    let Some(prompt) = prompt else {
+        bail!("could not cut a {DEFAULT_PROMPT_TOKENS}-token prompt that re-tokenizes to itself");
+    };
+
+    // Prefill and time to first token, from an empty cache.
+    engine.clear_cache();
+    let t = Instant::now();
+    let mut ttft = None;
+    let g = engine.generate(
+        GenerateRequest::greedy(Prompt::Text(prompt), 1),
+        &mut |_| {
+            ttft.get_or_insert(t.elapsed());
+        },
+    )?;
+    let ttft_ms = ttft.unwrap_or(t.elapsed()).as_secs_f64() * 1e3;
+    let prefill_tok_s = g.timings.prefill_tok_s();
+
+    // Single-stream decode.
+    engine.clear_cache();
+    let start = engine.detokenize(&ids[bos..bos + 8]);
+    let g = engine.generate(
+        GenerateRequest::greedy(Prompt::Text(start), DEFAULT_DECODE_TOKENS),
+        &mut |_| {},
+    )?;
+    let decode_tok_s = g.timings.decode_tok_s();
+
+    // Batch decode: independent prompts, decoded together.
+    let batch_decode_tok_s = if args.batch > 1 {
+        let reqs = (0..args.batch)
+            .map(|s| {
+                let p = engine.detokenize(&ids[bos + s * 8..bos + s * 8 + 8]);
+                GenerateRequest::greedy(Prompt::Text(p), DEFAULT_BATCH_TOKENS)
+            })
+            .collect();
+        engine.clear_cache();
+        let out = engine.generate_batch(reqs)?;
+        let tokens: usize = out.iter().map(|g| g.timings.decode_tokens).sum();
+        let wall = out
+            .iter()
+            .map(|g| g.timings.decode)
+            .max()
+            .unwrap_or_default();
+        Some(tokens as f64 / wall.as_secs_f64().max(1e-9))
+    } else {
+        None
+    };
+
+    let flinch = Figures {
+        load_s,
+        prefill_tok_s,
+        ttft_ms,
+        decode_tok_s,
+        batch_decode_tok_s,
+        peak_rss_mb: peak_rss_mb()?,
+    };
+    let llama_cpp = if args.compare_llama_cpp {
+        Some(llama_cpp(&path, n_threads, &ids, args.batch)?)
+    } else {
+        None
+    };
+    let report = Report {
+        model: path.display().to_string(),
+        threads: n_threads,
+        prompt_tokens: ids.len(),
+        decode_tokens: DEFAULT_DECODE_TOKENS,
+        batch: args.batch,
+        batch_tokens: DEFAULT_BATCH_TOKENS,
+        flinch,
+        llama_cpp,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_table(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(r: &Report) {
+    println!("model    {}", r.model);
+    println!("threads  {}", r.threads);
+    let rows: [(&str, fn(&Figures) -> Option<f64>, &str); 6] = [
+        ("load", |f| Some(f.load_s), "s"),
+        (
+            "prefill (512-token prompt)",
+            |f| Some(f.prefill_tok_s),
+            "tok/s",
+        ),
+        ("time to first token", |f| Some(f.ttft_ms), "ms"),
+        ("decode (128 tokens)", |f| Some(f.decode_tok_s), "tok/s"),
+        ("batch decode, aggregate", |f| f.batch_decode_tok_s, "tok/s"),
+        ("peak RSS", |f| Some(f.peak_rss_mb), "MB"),
+    ];
+    let cell = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    match &r.llama_cpp {
+        None => {
+            for (name, get, unit) in rows {
+                println!("{name:<28} {:>10} {unit}", cell(get(&r.flinch)));
+            }
+        }
+        Some(l) => {
+            println!(
+                "{:<28} {:>10} {:>10} {:>7}",
+                "", "flinch", "llama.cpp", "ratio"
+            );
+            for (name, get, unit) in rows {
+                let (a, b) = (get(&r.flinch), get(l));
+                let ratio = match (a, b) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                    _ => "-".into(),
+                };
+                println!(
+                    "{name:<28} {:>10} {:>10} {ratio:>7}  {unit}",
+                    cell(a),
+                    cell(b)
+                );
+            }
+        }
+    }
+    if r.batch > 1 {
+        println!("(batch: {} sequences × {} tokens)", r.batch, r.batch_tokens);
+    }
+}
+
+/// Peak resident memory of this process (VmHWM), in MB.
+fn peak_rss_mb() -> anyhow::Result<f64> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .context("no VmHWM line in /proc/self/status")?;
+    Ok(kb / 1024.0)
+}
+
+fn llama_cpp(
+    model: &std::path::Path,
+    threads: usize,
+    ids: &[u32],
+    batch: usize,
+) -> anyhow::Result<Figures> {
+    let input = serde_json::json!({
+        "model": model,
+        "threads": threads,
+        "prompt_ids": ids,
+        "decode_tokens": DEFAULT_DECODE_TOKENS,
+        "batch": batch,
+        "batch_tokens": DEFAULT_BATCH_TOKENS,
+    });
+    let mut child = Command::new("python3")
+        .args(["-c", LLAMA_CPP_SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("--compare-llama-cpp needs python3 on PATH")?;
+    child
+        .stdin
+        .take()
+        .context("python3 stdin")?
+        .write_all(input.to_string().as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("No module named 'cyllama'") {
+            bail!("--compare-llama-cpp needs the cyllama wheel: run `pip install cyllama`");
+        }
+        let tail: Vec<&str> = err.lines().rev().take(3).collect();
+        bail!(
+            "the llama.cpp measurement failed: {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        );
+    }
+    serde_json::from_slice(&out.stdout).context("reading the llama.cpp measurement")
 }
