@@ -26,9 +26,7 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreSequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
-use tokenizers::{
-    AddedToken, PreTokenizerWrapper, SplitDelimiterBehavior,
-};
+use tokenizers::{AddedToken, PreTokenizerWrapper, SplitDelimiterBehavior};
 
 use crate::error::{Error, Result};
 use crate::gguf::Gguf;
@@ -138,21 +136,29 @@ impl Tokenizer {
         let unk = id("tokenizer.ggml.unknown_token_id")?;
         let (encoder, style, add_bos_default) = match model {
             "llama" => {
-                let scores = g
-                    .opt_f32_array("tokenizer.ggml.scores")?
-                    .ok_or_else(|| err("a SentencePiece vocabulary needs tokenizer.ggml.scores".into()))?;
+                let scores = g.opt_f32_array("tokenizer.ggml.scores")?.ok_or_else(|| {
+                    err("a SentencePiece vocabulary needs tokenizer.ggml.scores".into())
+                })?;
                 if scores.len() != n {
                     return Err(err(format!("{} scores for {n} tokens", scores.len())));
                 }
-                let add_space_prefix = g.opt_bool("tokenizer.ggml.add_space_prefix")?.unwrap_or(true);
+                let add_space_prefix = g
+                    .opt_bool("tokenizer.ggml.add_space_prefix")?
+                    .unwrap_or(true);
                 let entry = |i: usize| match kinds[i] {
                     TokenKind::Normal => spm::Entry::Normal,
-                    TokenKind::Byte => parse_byte_token(&tokens[i]).map_or(spm::Entry::Other, spm::Entry::Byte),
+                    TokenKind::Byte => {
+                        parse_byte_token(&tokens[i]).map_or(spm::Entry::Other, spm::Entry::Byte)
+                    }
                     TokenKind::Control | TokenKind::UserDefined => spm::Entry::Literal,
                     TokenKind::Unused => spm::Entry::Other,
                 };
                 let enc = spm::Spm::new(tokens, entry, scores, unk, add_space_prefix);
-                (Encoder::Spm(enc), Style::SentencePiece { add_space_prefix }, true)
+                (
+                    Encoder::Spm(enc),
+                    Style::SentencePiece { add_space_prefix },
+                    true,
+                )
             }
             "gpt2" => {
                 let merges = g
@@ -166,8 +172,11 @@ impl Tokenizer {
                             .ok_or_else(|| err(format!("merge {m:?} is not two pieces")))
                     })
                     .collect::<Result<Vec<_>>>()?;
-                let vocab: ahash::AHashMap<String, u32> =
-                    tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+                let vocab: ahash::AHashMap<String, u32> = tokens
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.clone(), i as u32))
+                    .collect();
                 let bpe = BPE::builder()
                     .vocab_and_merges(vocab, merges)
                     .build()
@@ -183,7 +192,10 @@ impl Tokenizer {
                 // Control tokens are special; user-defined ones are matched in raw text.
                 let added: Vec<AddedToken> = (0..n)
                     .filter(|&i| matches!(kinds[i], TokenKind::Control | TokenKind::UserDefined))
-                    .map(|i| AddedToken::from(tokens[i].clone(), kinds[i] == TokenKind::Control).normalized(false))
+                    .map(|i| {
+                        AddedToken::from(tokens[i].clone(), kinds[i] == TokenKind::Control)
+                            .normalized(false)
+                    })
                     .collect();
                 t.add_tokens(added).map_err(|e| err(e.to_string()))?;
                 (Encoder::Hf(Box::new(t)), Style::ByteLevel, false)

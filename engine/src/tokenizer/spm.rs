@@ -211,8 +211,18 @@ impl Spm {
         }
     }
 
-    fn push_pair(&self, text: &str, sym: &[Symbol], l: usize, r: usize, heap: &mut BinaryHeap<Pair>) {
-        let (a, b) = (&text[sym[l].start..sym[l].end], &text[sym[r].start..sym[r].end]);
+    fn push_pair(
+        &self,
+        text: &str,
+        sym: &[Symbol],
+        l: usize,
+        r: usize,
+        heap: &mut BinaryHeap<Pair>,
+    ) {
+        let (a, b) = (
+            &text[sym[l].start..sym[l].end],
+            &text[sym[r].start..sym[r].end],
+        );
         if !self.normal.contains_key(a) || !self.normal.contains_key(b) {
             return;
         }
@@ -277,11 +287,15 @@ mod tests {
     fn toy() -> Spm {
         // ids: 0 <unk>, 1 <ctl>, 2..=5 chars, 6 "ab" (score -1), 7 "bc" (score -2),
         // 8 "abc" (score -0.5), 9 <0x7A> byte z, 10 "▁a".
-        let tokens: Vec<String> = ["<unk>", "<ctl>", "a", "b", "c", "▁", "ab", "bc", "abc", "<0x7A>", "▁a"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let scores = [0.0, 0.0, -10.0, -10.0, -10.0, -10.0, -1.0, -2.0, -0.5, 0.0, -3.0];
+        let tokens: Vec<String> = [
+            "<unk>", "<ctl>", "a", "b", "c", "▁", "ab", "bc", "abc", "<0x7A>", "▁a",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let scores = [
+            0.0, 0.0, -10.0, -10.0, -10.0, -10.0, -1.0, -2.0, -0.5, 0.0, -3.0,
+        ];
         let kinds = |i: usize| match i {
             0 => Entry::Other,
             1 => Entry::Literal,
