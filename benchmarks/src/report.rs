@@ -142,7 +142,7 @@ pub fn markdown(
     );
     let _ = writeln!(
         out,
-        "- accuracy intervals: Wilson 95%; uplift = guarded − raw on the items scored in both modes, paired bootstrap 95% ({DEFAULT_RESAMPLES} resamples, seed {BOOTSTRAP_SEED:#x})\n"
+        "- intervals (95%): accuracy Wilson; uplift = guarded − raw on the items scored in both modes, Newcombe's paired-proportion interval; IFEval instruction level and judge ratings: bootstrap ({DEFAULT_RESAMPLES} resamples, seed {BOOTSTRAP_SEED:#x})\n"
     );
     if let Some(chart) = chart {
         let _ = writeln!(out, "![raw vs guarded]({chart})\n");
@@ -188,7 +188,7 @@ pub fn markdown(
     let _ = writeln!(out, "\n## Error classes\n");
     let _ = writeln!(
         out,
-        "Primary class of every answer (a correct answer can only carry `persona_break` or `self_correction`).\n"
+        "Primary class of every answer, count (share of the mode's answers); a correct answer can only carry `persona_break` or `self_correction`.\n"
     );
     let classes: Vec<ErrorClass> = ErrorClass::ALL.to_vec();
     let _ = writeln!(
@@ -209,7 +209,10 @@ pub fn markdown(
             let Some(ms) = ms else { continue };
             let counts: Vec<String> = classes
                 .iter()
-                .map(|c| ms.errors.get(c.name()).copied().unwrap_or(0).to_string())
+                .map(|c| match ms.errors.get(c.name()).copied().unwrap_or(0) {
+                    0 => "0".to_owned(),
+                    k => format!("{k} ({:.0}%)", 100.0 * k as f64 / ms.n as f64),
+                })
                 .collect();
             let _ = writeln!(
                 out,
@@ -282,9 +285,9 @@ mod tests {
             &["out/gsm8k.jsonl".to_owned()],
             Some("chart.svg"),
         );
-        assert!(md.contains("| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1/4) | 75.0% [30.1, 95.4] (3/4) | +50.0 pts ["), "{md}");
+        assert!(md.contains("| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1/4) | 75.0% [30.1, 95.4] (3/4) | +50.0 pts [-13.5, +78.9] |"), "{md}");
         assert!(
-            md.contains("| gsm8k | raw | 4 | 0 | 0 | 0 | 0 | 0 | 0 | 3 |"),
+            md.contains("| gsm8k | raw | 4 | 0 | 0 | 0 | 0 | 0 | 0 | 3 (75%) |"),
             "{md}"
         );
         assert!(md.contains("![raw vs guarded](chart.svg)"));

@@ -120,6 +120,32 @@ pub struct Runner {
     config: RunConfig,
 }
 
+/// Shared prompt prefixes shorter than this are not prefilled on their own.
+const MIN_WARM_PREFIX: usize = 200;
+
+/// The longest common prefix of `texts`, cut after its last blank line
+/// (an exemplar boundary, where tokenization is the same with or without
+/// what follows).
+fn shared_prefix<'a>(texts: &[&'a str]) -> &'a str {
+    let Some(first) = texts.first() else {
+        return "";
+    };
+    let mut len = first.len();
+    for t in &texts[1..] {
+        len = first
+            .bytes()
+            .zip(t.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    let common = &first[..len];
+    common.rfind("\n\n").map_or("", |i| &first[..i + 2])
+}
+
 impl Runner {
     pub fn new(
         llm: Box<dyn Llm + Send>,
@@ -136,6 +162,25 @@ impl Runner {
             judge,
             config,
         }
+    }
+
+    /// Prefill the few-shot prefix the batch shares on its own, so that
+    /// every sequence of the batch reuses it: the engine reuses the cached
+    /// prefix of its last generation for every prompt that starts with it,
+    /// but the sequences of one batch do not share their prefill. When the
+    /// prefix is still cached (consecutive raw batches) this costs one token.
+    fn warm(&mut self, texts: &[&str]) -> anyhow::Result<()> {
+        let prefix = shared_prefix(texts);
+        if prefix.len() < MIN_WARM_PREFIX {
+            return Ok(());
+        }
+        self.llm
+            .generate(
+                GenerateRequest::greedy(Prompt::Text(prefix.to_owned()), 0),
+                &mut |_| {},
+            )
+            .context("prefilling the few-shot prompt")?;
+        Ok(())
     }
 
     /// Answer `items` in every mode of the config, appending to the tape at
@@ -309,6 +354,16 @@ impl Runner {
             bail!("internal: a chat item in a completion batch");
         }
         let start = Instant::now();
+        let texts: Vec<&str> = items
+            .iter()
+            .filter_map(|it| match &it.raw {
+                RawPrompt::Completion { text, .. } => Some(text.as_str()),
+                RawPrompt::Chat => None,
+            })
+            .collect();
+        if texts.len() > 1 {
+            self.warm(&texts)?;
+        }
         let result = self.llm.generate_batch(requests);
         let each = start.elapsed().as_secs_f64() / items.len() as f64;
         match result {
@@ -531,6 +586,23 @@ fn outcome(r: &Record) -> &'static str {
         (false, Some(true)) => "correct",
         (false, Some(false)) => "wrong",
         (false, None) => "unscored",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_prefix_ends_at_an_exemplar_boundary() {
+        assert_eq!(
+            shared_prefix(&["A\n\nB\n\nQ: one", "A\n\nB\n\nQ: two"]),
+            "A\n\nB\n\n"
+        );
+        assert_eq!(shared_prefix(&["A\n\nQ: x", "A\n\nQ: x"]), "A\n\n");
+        assert_eq!(shared_prefix(&["abc", "abd"]), "");
+        assert_eq!(shared_prefix(&["é\n\nx", "é\n\ny"]), "é\n\n");
+        assert_eq!(shared_prefix(&[]), "");
     }
 }
 

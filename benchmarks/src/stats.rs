@@ -1,7 +1,9 @@
-//! Confidence intervals: Wilson score intervals for accuracies, and a
-//! percentile bootstrap with a fixed seed for paired differences (the uplift
-//! of guarded over raw on the same items), ratios (IFEval instruction-level
-//! accuracy, resampling prompts) and means (judge ratings).
+//! Confidence intervals: Wilson score intervals for accuracies; Newcombe's
+//! interval for the difference of paired proportions (the uplift of guarded
+//! over raw on the same items), built from the two Wilson intervals; and a
+//! percentile bootstrap with a fixed seed for ratios (IFEval
+//! instruction-level accuracy, resampling prompts) and means (judge
+//! ratings).
 
 use serde::{Deserialize, Serialize};
 
@@ -84,18 +86,53 @@ fn bootstrap(n: usize, value: f64, mut statistic: impl FnMut(&[usize]) -> f64) -
     }
 }
 
-/// Mean of `guarded − raw` over paired items (each 0 or 1), with a paired
-/// bootstrap interval.
+/// Mean of `guarded − raw` over paired items (`(raw, guarded)` correct),
+/// with Newcombe's (1998, method 10) interval for a difference of paired
+/// proportions: the Wilson intervals of both accuracies combined through
+/// the (continuity-corrected) phi correlation of the pairs. Unlike a
+/// percentile bootstrap it does not collapse to a point when every pair
+/// differs the same way.
 pub fn paired_difference(pairs: &[(bool, bool)]) -> Option<Estimate> {
-    if pairs.is_empty() {
+    let n = pairs.len();
+    if n == 0 {
         return None;
     }
-    let diff = |i: usize| f64::from(u8::from(pairs[i].1)) - f64::from(u8::from(pairs[i].0));
-    let n = pairs.len() as f64;
-    let value = (0..pairs.len()).map(diff).sum::<f64>() / n;
-    Some(bootstrap(pairs.len(), value, |idx| {
-        idx.iter().map(|&i| diff(i)).sum::<f64>() / n
-    }))
+    let count =
+        |raw: bool, guarded: bool| pairs.iter().filter(|&&p| p == (raw, guarded)).count() as f64;
+    // both right, guarded only, raw only, both wrong
+    let (r, s, t, u) = (
+        count(true, true),
+        count(false, true),
+        count(true, false),
+        count(false, false),
+    );
+    let nf = n as f64;
+    let (g, w) = (wilson((r + s) as usize, n)?, wilson((r + t) as usize, n)?);
+    let (p1, p2) = (g.value, w.value);
+    let (l1, u1, l2, u2) = (g.ci95[0], g.ci95[1], w.ci95[0], w.ci95[1]);
+    let a = (r + s) * (t + u) * (r + t) * (s + u);
+    let b = r * u - s * t;
+    let c = if b > nf / 2.0 {
+        b - nf / 2.0
+    } else if b < 0.0 {
+        b
+    } else {
+        0.0
+    };
+    let phi = if a > 0.0 { c / a.sqrt() } else { 0.0 };
+    let d = p1 - p2;
+    let lower = d
+        - ((p1 - l1).powi(2) - 2.0 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2).powi(2))
+            .max(0.0)
+            .sqrt();
+    let upper = d
+        + ((p2 - l2).powi(2) - 2.0 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1).powi(2))
+            .max(0.0)
+            .sqrt();
+    Some(Estimate {
+        value: d,
+        ci95: [lower.max(-1.0), upper.min(1.0)],
+    })
 }
 
 /// Σ passed / Σ total over clusters (IFEval prompts), resampling clusters.
@@ -149,23 +186,54 @@ mod tests {
     }
 
     #[test]
-    fn bootstrap_is_deterministic_and_brackets_the_value() {
-        let pairs: Vec<(bool, bool)> = (0..100).map(|i| (i % 3 == 0, i % 2 == 0)).collect();
-        let a = paired_difference(&pairs).unwrap();
-        let b = paired_difference(&pairs).unwrap();
-        assert_eq!(a, b);
-        assert!(close(a.value, 0.50 - 0.34), "{a:?}");
-        assert!(a.ci95[0] < a.value && a.value < a.ci95[1], "{a:?}");
-        // Identical modes: no difference, a degenerate interval.
-        let same: Vec<(bool, bool)> = (0..50).map(|i| (i % 2 == 0, i % 2 == 0)).collect();
-        assert_eq!(
-            paired_difference(&same).unwrap(),
-            Estimate {
-                value: 0.0,
-                ci95: [0.0, 0.0]
-            }
+    fn paired_difference_is_newcombes_interval() {
+        // Values computed independently from Newcombe's formulas.
+        let pairs = |r: usize, s: usize, t: usize, u: usize| {
+            let mut v = vec![(true, true); r];
+            v.extend(vec![(false, true); s]);
+            v.extend(vec![(true, false); t]);
+            v.extend(vec![(false, false); u]);
+            v
+        };
+        let e = paired_difference(&pairs(30, 20, 5, 45)).unwrap();
+        assert!(
+            close(e.value, 0.15) && close(e.ci95[0], 0.05349) && close(e.ci95[1], 0.24137),
+            "{e:?}"
+        );
+        // Every pair improved: a real interval, not a point.
+        let e = paired_difference(&pairs(0, 10, 0, 0)).unwrap();
+        assert!(
+            close(e.value, 1.0) && close(e.ci95[0], 0.60751) && close(e.ci95[1], 1.0),
+            "{e:?}"
+        );
+        // No difference at all on 10 items is not proof of equality.
+        let e = paired_difference(&pairs(0, 0, 0, 10)).unwrap();
+        assert!(
+            close(e.value, 0.0) && close(e.ci95[0], -0.27753) && close(e.ci95[1], 0.27753),
+            "{e:?}"
+        );
+        // Guarded worse: a negative difference.
+        let e = paired_difference(&pairs(0, 0, 10, 0)).unwrap();
+        assert!(
+            close(e.value, -1.0) && close(e.ci95[0], -1.0) && close(e.ci95[1], -0.60751),
+            "{e:?}"
         );
         assert_eq!(paired_difference(&[]), None);
+    }
+
+    #[test]
+    fn bootstrap_is_deterministic_and_brackets_the_value() {
+        let values: Vec<f64> = (0..100).map(|i| f64::from(i % 7)).collect();
+        let a = mean(&values).unwrap();
+        assert_eq!(a, mean(&values).unwrap());
+        assert!(a.ci95[0] < a.value && a.value < a.ci95[1], "{a:?}");
+        assert_eq!(
+            mean(&[3.0; 20]).unwrap(),
+            Estimate {
+                value: 3.0,
+                ci95: [3.0, 3.0]
+            }
+        );
     }
 
     #[test]

@@ -22,14 +22,22 @@ struct Row {
 }
 
 fn main() -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(TRAIN).with_context(|| format!("reading {TRAIN} (run from the repository root)"))?;
+    let text = std::fs::read_to_string(TRAIN)
+        .with_context(|| format!("reading {TRAIN} (run from the repository root)"))?;
     let sandbox = Sandbox::new(Limits::default(), &ModuleCache::Off)?;
     let mut kept = Vec::new();
     let (mut total, mut unconverted, mut wrong) = (0, 0, 0);
     for (i, line) in text.lines().enumerate() {
         total += 1;
-        let row: Row = serde_json::from_str(line).with_context(|| format!("{TRAIN} line {}", i + 1))?;
-        let gold = row.answer.rsplit("####").next().unwrap_or("").trim().replace(',', "");
+        let row: Row =
+            serde_json::from_str(line).with_context(|| format!("{TRAIN} line {}", i + 1))?;
+        let gold = row
+            .answer
+            .rsplit("####")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .replace(',', "");
         let Some(program) = program_from_solution(&row.question, &row.answer) else {
             unconverted += 1;
             continue;
@@ -44,7 +52,9 @@ fn main() -> anyhow::Result<()> {
             _ => wrong += 1,
         }
     }
-    let mut out = std::io::BufWriter::new(std::fs::File::create(OUT).with_context(|| format!("creating {OUT}"))?);
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(OUT).with_context(|| format!("creating {OUT}"))?,
+    );
     for e in &kept {
         writeln!(out, "{}", serde_json::to_string(e)?)?;
     }
