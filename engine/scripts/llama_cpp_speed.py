@@ -29,7 +29,6 @@ def main():
     cp.n_ubatch = 512
     cp.n_threads = req["threads"]
     cp.n_threads_batch = req["threads"]
-    cp.n_seq_max = max(1, req["batch"])
     ctx = cy.LlamaContext(model, cp)
     load_s = time.perf_counter() - t
 
@@ -49,7 +48,14 @@ def main():
     batch_rate = None
     b, bt = req["batch"], req["batch_tokens"]
     if b > 1:
-        ctx3 = cy.LlamaContext(model, cp)
+        cpb = cy.LlamaContextParams()
+        cpb.n_ctx = 128 * b
+        cpb.n_batch = 512
+        cpb.n_ubatch = 512
+        cpb.n_threads = req["threads"]
+        cpb.n_threads_batch = req["threads"]
+        cpb.n_seq_max = b
+        ctx3 = cy.LlamaContext(model, cpb)
         batch = cy.LlamaBatch(n_tokens=max(b * 8, 512), embd=0, n_seq_max=b)
         for s in range(b):
             for p in range(8):
