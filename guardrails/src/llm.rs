@@ -2,7 +2,7 @@
 //! and the engine. The real implementation is [`flinch_engine::Engine`]; unit
 //! tests use [`ScriptedLlm`], which returns scripted text.
 
-use flinch_engine::{Engine, GenerateRequest, Generation};
+use flinch_engine::{ChatKind, Engine, GenerateRequest, Generation};
 
 use crate::error::Result;
 
@@ -19,19 +19,30 @@ pub enum PromptStyle {
 /// A text generator the pipeline can drive.
 pub trait Llm {
     /// Generate one completion; `on_text` receives text as it is produced.
-    fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation>;
+    fn generate(
+        &mut self,
+        request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation>;
 
     /// Generate several completions together (k samples of one prompt share
     /// its prefix). The default runs them one after another.
     fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
-        requests.into_iter().map(|r| self.generate(r, &mut |_| {})).collect()
+        requests
+            .into_iter()
+            .map(|r| self.generate(r, &mut |_| {}))
+            .collect()
     }
 
     fn prompt_style(&self) -> PromptStyle;
 }
 
 impl Llm for Engine {
-    fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+    fn generate(
+        &mut self,
+        request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation> {
         Ok(Engine::generate(self, request, on_text)?)
     }
 
@@ -39,11 +50,17 @@ impl Llm for Engine {
         Ok(Engine::generate_batch(self, requests)?)
     }
 
+    /// A model with a chat template in its file is instruction-tuned; Gemma's
+    /// turn format is known for every Gemma file, so a Gemma counts as chat
+    /// only when its name says it is instruction-tuned (`… it`, `instruct`).
     fn prompt_style(&self) -> PromptStyle {
-        if self.info().has_chat_template() {
-            PromptStyle::Chat
-        } else {
-            PromptStyle::Completion
+        let info = self.info();
+        let name = info.name.as_deref().unwrap_or("").to_lowercase();
+        let tuned = name.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| matches!(w, "it" | "instruct" | "chat"));
+        match info.chat {
+            ChatKind::Template => PromptStyle::Chat,
+            ChatKind::GemmaTurns if tuned => PromptStyle::Chat,
+            _ => PromptStyle::Completion,
         }
     }
 }
@@ -81,7 +98,11 @@ impl ScriptedLlm {
 }
 
 impl Llm for ScriptedLlm {
-    fn generate(&mut self, request: GenerateRequest, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+    fn generate(
+        &mut self,
+        request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation> {
         use flinch_engine::{FinishReason, Prompt, Timings};
         self.prompts.push(match &request.prompt {
             Prompt::Text(t) => t.clone(),
@@ -100,7 +121,12 @@ impl Llm for ScriptedLlm {
             .filter_map(|s| reply.find(s.as_str()).map(|i| (i, s)))
             .min_by_key(|(i, _)| *i)
         {
-            Some((i, s)) => (reply[..i].to_owned(), FinishReason::Stop { sequence: s.clone() }),
+            Some((i, s)) => (
+                reply[..i].to_owned(),
+                FinishReason::Stop {
+                    sequence: s.clone(),
+                },
+            ),
             None => (reply, FinishReason::Eos),
         };
         on_text(&text);
