@@ -23,6 +23,18 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> anyhow::Result<ExitCode> {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--help` and `--version` are "errors" that print to stdout and succeed.
+        Err(err) => {
+            let _ = err.print();
+            let code = if err.use_stderr() {
+                cli::EXIT_USAGE
+            } else {
+                cli::EXIT_OK
+            };
+            return Ok(ExitCode::from(code));
+        }
+    };
     cmd::run(cli.command)
 }

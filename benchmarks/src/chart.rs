@@ -149,6 +149,13 @@ pub fn svg(summaries: &[SuiteSummary]) -> String {
                 escape(s.overall.suite.name()),
                 mode.name()
             );
+            // The full width is every answer; what no class covers had no error.
+            let _ = writeln!(
+                o,
+                r##"<rect x="{bar_x:.1}" y="{y:.1}" width="{bar_full:.1}" height="{:.1}" fill="#f0f4f8"><title>{} answers</title></rect>"##,
+                row_h - 4.0,
+                m.n
+            );
             let mut x = bar_x;
             for (c, colour) in ErrorClass::ALL.iter().zip(CLASS_COLOURS) {
                 let count = m.errors.get(c.name()).copied().unwrap_or(0);
@@ -178,8 +185,14 @@ pub fn svg(summaries: &[SuiteSummary]) -> String {
             lx + 16.0,
             c.name()
         );
-        lx += 20.0 + 7.5 * c.name().len() as f64;
+        lx += 24.0 + 6.5 * c.name().len() as f64;
     }
+    let _ = writeln!(
+        o,
+        r##"<rect x="{lx:.1}" y="{:.1}" width="12" height="12" fill="#f0f4f8" stroke="#9aa5b1"/><text x="{:.1}" y="{ly:.1}">none</text>"##,
+        ly - 10.0,
+        lx + 16.0
+    );
     o.push_str("</svg>\n");
     o
 }
@@ -204,6 +217,7 @@ mod tests {
         assert!(svg.contains("<title>gsm8k raw: 50.0% ["), "{svg}");
         assert!(svg.contains("<title>gsm8k guarded: 100.0% ["), "{svg}");
         assert!(svg.contains("<title>other: 1 of 2</title>"), "{svg}");
+        assert!(svg.contains("<title>2 answers</title>"), "{svg}");
         assert_eq!(svg.matches("<title>other").count(), 1);
     }
 }

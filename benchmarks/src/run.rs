@@ -435,6 +435,7 @@ impl Runner {
         let options = AnswerOptions {
             route: RouteChoice::Auto,
             seed: self.config.seed,
+            ..AnswerOptions::default()
         };
         let start = Instant::now();
         let answer = self.pipeline.answer(&conversation, &options, &mut |_| {});

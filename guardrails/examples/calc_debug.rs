@@ -4,20 +4,31 @@ use flinch_engine::{Engine, GenerateRequest, Generation, LoadOptions, Prompt};
 use flinch_guardrails::bank::Retriever;
 use flinch_guardrails::pipeline::load_bank;
 use flinch_guardrails::routes::calculator::{self, CalculatorConfig};
-use flinch_guardrails::trace::{render, Trace};
+use flinch_guardrails::trace::{Trace, render};
 use flinch_guardrails::{Llm, PromptStyle};
 use flinch_sandbox::{Limits, ModuleCache, Sandbox};
 
 struct Logged(Engine);
 
 impl Llm for Logged {
-    fn generate(&mut self, r: GenerateRequest, on: &mut dyn FnMut(&str)) -> flinch_guardrails::Result<Generation> {
+    fn generate(
+        &mut self,
+        r: GenerateRequest,
+        on: &mut dyn FnMut(&str),
+    ) -> flinch_guardrails::Result<Generation> {
         Llm::generate(&mut self.0, r, on)
     }
-    fn generate_batch(&mut self, rs: Vec<GenerateRequest>) -> flinch_guardrails::Result<Vec<Generation>> {
+    fn generate_batch(
+        &mut self,
+        rs: Vec<GenerateRequest>,
+    ) -> flinch_guardrails::Result<Vec<Generation>> {
         if let Prompt::Text(t) = &rs[0].prompt {
             std::fs::write("/tmp/calc_prompt.txt", t).unwrap();
-            eprintln!("prompt: {} bytes, {} tokens", t.len(), self.0.tokenize(t, true).unwrap().len());
+            eprintln!(
+                "prompt: {} bytes, {} tokens",
+                t.len(),
+                self.0.tokenize(t, true).unwrap().len()
+            );
         }
         let out = Llm::generate_batch(&mut self.0, rs)?;
         for g in &out {
@@ -36,7 +47,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = Sandbox::new(Limits::default(), &ModuleCache::Off)?;
     let bank = Retriever::new(load_bank());
     let mut trace = Trace::new();
-    let out = calculator::answer(&mut llm, &sandbox, &bank, &a[2], &CalculatorConfig::default(), 0, &mut trace)?;
+    let out = calculator::answer(
+        &mut llm,
+        &sandbox,
+        &bank,
+        &a[2],
+        &CalculatorConfig::default(),
+        0,
+        &mut trace,
+    )?;
     println!("{}\n{out:?}", render(trace.steps()));
     Ok(())
 }

@@ -26,7 +26,9 @@ pub struct Equation {
 
 impl Equation {
     pub fn is_wrong(&self) -> bool {
-        self.computed.as_ref().is_some_and(|c| !same_number(c, &self.stated))
+        self.computed
+            .as_ref()
+            .is_some_and(|c| !same_number(c, &self.stated))
     }
 }
 
@@ -72,13 +74,24 @@ fn to_program(lhs: &str) -> String {
     let s = TIMES_X.replace_all(&s, "$1*$2").into_owned();
     let s = TIMES_X.replace_all(&s, "$1*$2").into_owned();
     // Thousands separators (1,000) only; a comma elsewhere ends nothing here.
-    let s = Regex::new(r"(\d),(\d{3})").expect("pattern is valid").replace_all(&s, "$1$2").into_owned();
-    s.split_whitespace().collect::<Vec<_>>().join(" ").trim_matches(|c| c == ',' || c == '.').trim().to_owned()
+    let s = Regex::new(r"(\d),(\d{3})")
+        .expect("pattern is valid")
+        .replace_all(&s, "$1$2")
+        .into_owned();
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c| c == ',' || c == '.')
+        .trim()
+        .to_owned()
 }
 
 /// Whether two decimal strings denote the same number.
 pub fn same_number(a: &str, b: &str) -> bool {
-    match (a.replace(',', "").parse::<f64>(), b.replace(',', "").parse::<f64>()) {
+    match (
+        a.replace(',', "").parse::<f64>(),
+        b.replace(',', "").parse::<f64>(),
+    ) {
         (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
         _ => a == b,
     }
@@ -162,6 +175,10 @@ mod tests {
         assert_eq!(report.equations[0].expression, "1200 + 300");
         assert_eq!(report.corrected_answer, None);
         assert!(check("No numbers here.", None, &sb).equations.is_empty());
-        assert!(check("It was 2,000 people = a crowd.", None, &sb).equations.is_empty());
+        assert!(
+            check("It was 2,000 people = a crowd.", None, &sb)
+                .equations
+                .is_empty()
+        );
     }
 }

@@ -27,6 +27,7 @@ pub struct Example {
 }
 
 /// Names the sandbox language reserves (functions), never used for values.
+#[rustfmt::skip]
 const RESERVED: &[&str] = &[
     "abs", "round", "min", "max", "sum", "floor", "ceil", "sqrt", "answer", "and", "or", "not", "in", "is",
     "if", "else", "for", "while", "def", "return", "lambda", "import", "from", "as", "with", "class",
@@ -35,6 +36,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Words that do not name a quantity.
+#[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "per", "each", "of", "in", "on", "at", "to", "for", "and", "or", "is", "are", "was",
     "were", "be", "so", "that", "this", "more", "less", "than", "which", "will", "would", "he", "she",
@@ -48,7 +50,10 @@ const STOPWORDS: &[&str] = &[
 /// Convert a GSM8K solution into a step program, or `None` when the
 /// solution has no usable annotations.
 pub fn program_from_solution(question: &str, solution: &str) -> Option<String> {
-    let question_numbers: Vec<String> = numbers_in(question).into_iter().map(|n| normalise(&n)).collect();
+    let question_numbers: Vec<String> = numbers_in(question)
+        .into_iter()
+        .map(|n| normalise(&n))
+        .collect();
     let mut lines = Vec::new();
     let mut names: Vec<(String, String)> = Vec::new(); // (name, normalised value)
     let mut used: HashMap<String, usize> = HashMap::new();
@@ -67,7 +72,11 @@ pub fn program_from_solution(question: &str, solution: &str) -> Option<String> {
             let base = name_after(raw, calc.end).unwrap_or_else(|| "step".to_owned());
             let count = used.entry(base.clone()).or_insert(0);
             *count += 1;
-            let name = if *count == 1 { base } else { format!("{base}_{count}") };
+            let name = if *count == 1 {
+                base
+            } else {
+                format!("{base}_{count}")
+            };
             lines.push(format!("{name} = {expr}"));
             names.push((name, normalise(&calc.result)));
             any = true;
@@ -112,7 +121,11 @@ fn split_annotations(line: &str) -> (String, Vec<Calc>) {
 /// The annotation's expression in the sandbox language, with numbers that
 /// repeat an earlier result (and do not occur in the question) replaced by
 /// that result's name.
-fn python_expr(expr: &str, question_numbers: &[String], names: &[(String, String)]) -> Option<String> {
+fn python_expr(
+    expr: &str,
+    question_numbers: &[String],
+    names: &[(String, String)],
+) -> Option<String> {
     let mut out = String::new();
     let mut chars = expr.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -161,7 +174,9 @@ fn name_after(line: &str, end: usize) -> Option<String> {
         .filter(|w| !w.is_empty())
         .take(3)
         .map(str::to_ascii_lowercase)
-        .find(|w| w.len() > 1 && !STOPWORDS.contains(&w.as_str()) && !RESERVED.contains(&w.as_str()))
+        .find(|w| {
+            w.len() > 1 && !STOPWORDS.contains(&w.as_str()) && !RESERVED.contains(&w.as_str())
+        })
 }
 
 /// Decimal numbers written in a text (commas inside numbers removed).
@@ -213,8 +228,12 @@ pub struct Retriever {
 
 impl Retriever {
     pub fn new(examples: Vec<Example>) -> Self {
-        let docs: Vec<HashMap<String, u32>> = examples.iter().map(|e| term_counts(&e.question)).collect();
-        let lengths: Vec<f32> = docs.iter().map(|d| d.values().sum::<u32>() as f32).collect();
+        let docs: Vec<HashMap<String, u32>> =
+            examples.iter().map(|e| term_counts(&e.question)).collect();
+        let lengths: Vec<f32> = docs
+            .iter()
+            .map(|d| d.values().sum::<u32>() as f32)
+            .collect();
         let avg_len = lengths.iter().sum::<f32>() / lengths.len().max(1) as f32;
         let mut doc_freq = HashMap::new();
         for d in &docs {
@@ -258,13 +277,18 @@ impl Retriever {
                     let df = self.doc_freq[term] as f32;
                     let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
                     let tf = tf as f32;
-                    score += idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * self.lengths[i] / self.avg_len));
+                    score += idf * tf * (K1 + 1.0)
+                        / (tf + K1 * (1.0 - B + B * self.lengths[i] / self.avg_len));
                 }
                 (score, i)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().take(k).map(|(_, i)| &self.examples[i]).collect()
+        scored
+            .into_iter()
+            .take(k)
+            .map(|(_, i)| &self.examples[i])
+            .collect()
     }
 }
 
@@ -321,7 +345,10 @@ mod tests {
 
     #[test]
     fn numbers_are_extracted_with_thousands_separators() {
-        assert_eq!(numbers_in("It costs $1,200.50 for 3 days."), vec!["1200.50", "3"]);
+        assert_eq!(
+            numbers_in("It costs $1,200.50 for 3 days."),
+            vec!["1200.50", "3"]
+        );
         assert_eq!(normalise("0.50"), "0.5");
         assert_eq!(normalise("24.0"), "24");
         assert_eq!(normalise("$1,000"), "1000");
@@ -340,8 +367,14 @@ mod tests {
             ex("A train travels 60 miles per hour for 3 hours."),
             ex("How far does a train go in 2 hours at 50 miles per hour?"),
         ]);
-        let hits = r.nearest("How far does a train go in 2 hours at 50 miles per hour?", 2);
-        assert_eq!(hits[0].question, "A train travels 60 miles per hour for 3 hours.");
+        let hits = r.nearest(
+            "How far does a train go in 2 hours at 50 miles per hour?",
+            2,
+        );
+        assert_eq!(
+            hits[0].question,
+            "A train travels 60 miles per hour for 3 hours."
+        );
         assert_eq!(hits.len(), 2);
     }
 }

@@ -15,8 +15,8 @@ pub mod routes;
 pub mod solver;
 pub mod trace;
 
-pub use error::{Error, Result};
 pub use conversation::Conversation;
+pub use error::{Error, Result};
 pub use llm::{Llm, PromptStyle, ScriptedLlm};
 pub use pipeline::{Answer, AnswerOptions, Evidence, Pipeline, PipelineConfig, RouteChoice};
 pub use router::RouteKind;

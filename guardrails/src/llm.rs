@@ -56,7 +56,9 @@ impl Llm for Engine {
     fn prompt_style(&self) -> PromptStyle {
         let info = self.info();
         let name = info.name.as_deref().unwrap_or("").to_lowercase();
-        let tuned = name.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| matches!(w, "it" | "instruct" | "chat"));
+        let tuned = name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| matches!(w, "it" | "instruct" | "chat"));
         match info.chat {
             ChatKind::Template => PromptStyle::Chat,
             ChatKind::GemmaTurns if tuned => PromptStyle::Chat,

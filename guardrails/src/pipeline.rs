@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use flinch_engine::Generation;
+use flinch_engine::{CancelFlag, GenerateRequest, Generation, Sampling};
 use flinch_sandbox::Sandbox;
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ use crate::arith::Equation;
 use crate::bank::{Example, Retriever};
 use crate::conversation::Conversation;
 use crate::error::Result;
-use crate::llm::Llm;
+use crate::llm::{Llm, PromptStyle};
 use crate::postpass::{OnFail, PassVerdict, PostPass};
 use crate::requirements::parse_requirements;
 use crate::router::{self, Decision, RouteKind};
@@ -71,12 +71,100 @@ pub enum RouteChoice {
     Raw,
 }
 
-/// Options of one answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Options of one answer. `sampling`, `max_tokens` and `stop` apply to the
+/// generations that write the answer's text (the raw and chat answers, the
+/// chat fallbacks and the persona retry); the tool routes keep their own tuned
+/// settings. `cancel` stops every generation of the answer.
+#[derive(Debug, Clone, Default)]
 pub struct AnswerOptions {
     pub route: RouteChoice,
     /// Seed of every sampled generation.
     pub seed: u64,
+    /// Sampling of the answer text [default: the route's own, greedy].
+    pub sampling: Option<Sampling>,
+    /// Token budget of the answer text [default: `PipelineConfig::chat_max_tokens`].
+    pub max_tokens: Option<usize>,
+    /// The answer ends before the first of these: generations of the answer
+    /// text stop at them, and the final text (of any route) is cut there.
+    pub stop: Vec<String>,
+    /// Set from another thread to stop every generation at its next token;
+    /// the answer then comes back early, built from what was generated.
+    pub cancel: CancelFlag,
+}
+
+/// The model as one answer's generations see it: every request carries the
+/// answer's cancel flag; requests that write the answer text also get its
+/// sampling and stop strings.
+struct Scoped<'a> {
+    llm: &'a mut (dyn Llm + Send),
+    options: &'a AnswerOptions,
+    answer_text: bool,
+}
+
+impl<'a> Scoped<'a> {
+    /// For the generations of a tool route: only the cancel flag.
+    fn tool(llm: &'a mut (dyn Llm + Send), options: &'a AnswerOptions) -> Self {
+        Self {
+            llm,
+            options,
+            answer_text: false,
+        }
+    }
+
+    /// For the generations that write the answer text.
+    fn text(llm: &'a mut (dyn Llm + Send), options: &'a AnswerOptions) -> Self {
+        Self {
+            llm,
+            options,
+            answer_text: true,
+        }
+    }
+
+    fn apply(&self, request: &mut GenerateRequest) {
+        request.cancel = Some(self.options.cancel.clone());
+        if self.answer_text {
+            if let Some(sampling) = self.options.sampling {
+                request.sampling = sampling;
+            }
+            request.stop.extend(self.options.stop.iter().cloned());
+        }
+    }
+}
+
+impl Llm for Scoped<'_> {
+    fn generate(
+        &mut self,
+        mut request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation> {
+        self.apply(&mut request);
+        self.llm.generate(request, on_text)
+    }
+
+    fn generate_batch(&mut self, mut requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
+        for r in &mut requests {
+            self.apply(r);
+        }
+        self.llm.generate_batch(requests)
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        self.llm.prompt_style()
+    }
+}
+
+/// `text` up to the first occurrence of any of `stop`.
+fn cut_at_stop(mut text: String, stop: &[String]) -> String {
+    if let Some(at) = stop
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()))
+        .min()
+    {
+        text.truncate(at);
+        text = text.trim_end().to_owned();
+    }
+    text
 }
 
 /// What supports an answer.
@@ -162,13 +250,13 @@ impl Pipeline {
             let g = self.chat(
                 conversation,
                 Anchor::Plain,
-                options.seed,
+                options,
                 on_text,
                 &mut trace,
                 "raw answer",
             )?;
             return Ok(Answer {
-                text: g.text,
+                text: cut_at_stop(g.text, &options.stop),
                 route: None,
                 evidence: Evidence::None,
                 trace: trace.into_steps(),
@@ -187,10 +275,10 @@ impl Pipeline {
             reason: decision.reason.clone(),
         });
         let (text, evidence) = match decision.route {
-            RouteKind::Calculator => self.calculator(&question, options.seed, &mut trace)?,
+            RouteKind::Calculator => self.calculator(&question, options, &mut trace)?,
             RouteKind::Constrained if !requirements.is_empty() => {
                 let c = constrained::answer(
-                    self.llm.as_mut(),
+                    &mut Scoped::tool(self.llm.as_mut(), options),
                     &question,
                     &requirements,
                     self.config.refine_passes,
@@ -208,7 +296,7 @@ impl Pipeline {
             }
             RouteKind::Logic => {
                 match logic::answer(
-                    self.llm.as_mut(),
+                    &mut Scoped::tool(self.llm.as_mut(), options),
                     &self.solver,
                     &question,
                     self.config.logic_retries,
@@ -228,7 +316,7 @@ impl Pipeline {
                         let g = self.chat(
                             conversation,
                             Anchor::Plain,
-                            options.seed,
+                            options,
                             on_text,
                             &mut trace,
                             "answer",
@@ -247,7 +335,7 @@ impl Pipeline {
                 let g = self.chat(
                     conversation,
                     Anchor::Plain,
-                    options.seed,
+                    options,
                     on_text,
                     &mut trace,
                     "answer",
@@ -255,9 +343,9 @@ impl Pipeline {
                 (g.text, Evidence::None)
             }
         };
-        let text = self.post_passes(text, conversation, options.seed, &mut trace)?;
+        let text = self.post_passes(text, conversation, options, &mut trace)?;
         Ok(Answer {
-            text,
+            text: cut_at_stop(text, &options.stop),
             route: Some(decision.route),
             evidence,
             trace: trace.into_steps(),
@@ -268,18 +356,18 @@ impl Pipeline {
         &mut self,
         conversation: &Conversation,
         anchor: Anchor,
-        seed: u64,
+        options: &AnswerOptions,
         on_text: &mut dyn FnMut(&str),
         trace: &mut Trace,
         purpose: &str,
     ) -> Result<Generation> {
         let start = Instant::now();
         let g = chat::generate(
-            self.llm.as_mut(),
+            &mut Scoped::text(self.llm.as_mut(), options),
             conversation,
             anchor,
-            self.config.chat_max_tokens,
-            seed,
+            options.max_tokens.unwrap_or(self.config.chat_max_tokens),
+            options.seed,
             on_text,
         )?;
         trace.record(calculator::generate_event(purpose, &g), start.elapsed());
@@ -289,9 +377,10 @@ impl Pipeline {
     fn calculator(
         &mut self,
         question: &str,
-        seed: u64,
+        options: &AnswerOptions,
         trace: &mut Trace,
     ) -> Result<(String, Evidence)> {
+        let seed = options.seed;
         // A question that is itself a formula needs no translation.
         if let Some(formula) = formula_of(question) {
             let start = Instant::now();
@@ -320,7 +409,7 @@ impl Pipeline {
             }
         }
         let outcome = calculator::answer(
-            self.llm.as_mut(),
+            &mut Scoped::tool(self.llm.as_mut(), options),
             &self.sandbox,
             &self.bank,
             question,
@@ -349,7 +438,7 @@ impl Pipeline {
                     reason: format!("{reason}; reasoning step by step with the arithmetic check"),
                 });
                 let cot = math_cot::answer(
-                    self.llm.as_mut(),
+                    &mut Scoped::tool(self.llm.as_mut(), options),
                     &self.sandbox,
                     &self.bank,
                     question,
@@ -383,7 +472,7 @@ impl Pipeline {
         &mut self,
         mut text: String,
         conversation: &Conversation,
-        seed: u64,
+        options: &AnswerOptions,
         trace: &mut Trace,
     ) -> Result<String> {
         let pass = PostPass::SelfCorrection;
@@ -410,10 +499,14 @@ impl Pipeline {
                     &verdict,
                     "regenerate with the persona anchor".to_owned(),
                 ));
+                let retry = AnswerOptions {
+                    seed: options.seed.wrapping_add(1),
+                    ..options.clone()
+                };
                 let g = self.chat(
                     conversation,
                     Anchor::Persona,
-                    seed.wrapping_add(1),
+                    &retry,
                     &mut |_| {},
                     trace,
                     "persona retry",

@@ -24,7 +24,10 @@ pub enum PostPass {
 pub enum PassVerdict {
     Clean,
     /// `matched` was found at byte offset `at`.
-    Found { matched: String, at: usize },
+    Found {
+        matched: String,
+        at: usize,
+    },
 }
 
 impl PassVerdict {
@@ -79,7 +82,9 @@ impl PostPass {
     pub fn repair(self, text: &str) -> Option<String> {
         match self {
             PostPass::SelfCorrection => Some(strip_self_correction(text)),
-            PostPass::PersonaBreak => Some(drop_persona_sentences(text)).filter(|t| !t.trim().is_empty()),
+            PostPass::PersonaBreak => {
+                Some(drop_persona_sentences(text)).filter(|t| !t.trim().is_empty())
+            }
         }
     }
 }
@@ -212,7 +217,10 @@ mod tests {
 
     #[test]
     fn marker_with_nothing_after_keeps_the_text_before() {
-        assert_eq!(strip_self_correction("The total is 9. Let me double-check."), "The total is 9.");
+        assert_eq!(
+            strip_self_correction("The total is 9. Let me double-check."),
+            "The total is 9."
+        );
     }
 
     #[test]
@@ -229,15 +237,26 @@ mod tests {
 
     #[test]
     fn persona_breaks_are_detected_and_sentences_dropped() {
-        let text = "Ahoy, matey! As an AI language model, I don't have a ship. But the sea be wide.";
+        let text =
+            "Ahoy, matey! As an AI language model, I don't have a ship. But the sea be wide.";
         let v = PostPass::PersonaBreak.check(text);
-        assert!(matches!(v, PassVerdict::Found { ref matched, .. } if matched == "As an AI"), "{v:?}");
+        assert!(
+            matches!(v, PassVerdict::Found { ref matched, .. } if matched == "As an AI"),
+            "{v:?}"
+        );
         assert_eq!(
             PostPass::PersonaBreak.repair(text).unwrap(),
             "Ahoy, matey! But the sea be wide."
         );
-        for clean in ["I am a pirate and I sail the seas.", "The AI revolution is here."] {
-            assert_eq!(PostPass::PersonaBreak.check(clean), PassVerdict::Clean, "{clean}");
+        for clean in [
+            "I am a pirate and I sail the seas.",
+            "The AI revolution is here.",
+        ] {
+            assert_eq!(
+                PostPass::PersonaBreak.check(clean),
+                PassVerdict::Clean,
+                "{clean}"
+            );
         }
         for broken in [
             "I'm just a computer program, so I can't swim.",

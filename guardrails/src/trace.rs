@@ -45,7 +45,11 @@ pub enum Event {
         winner: Option<String>,
     },
     /// A script ran in the solver.
-    Solve { script: String, outcome: String, ok: bool },
+    Solve {
+        script: String,
+        outcome: String,
+        ok: bool,
+    },
     /// Requirements were checked against a draft.
     Verify {
         draft: usize,
@@ -132,7 +136,11 @@ pub fn render(steps: &[Step]) -> String {
                 "{head} generate {purpose}: {tokens} tokens, {finish}\n{}",
                 indent(text)
             ),
-            Event::Program { program, outcome, ok } => writeln!(
+            Event::Program {
+                program,
+                outcome,
+                ok,
+            } => writeln!(
                 out,
                 "{head} sandbox {}: {outcome}\n{}",
                 if *ok { "ok" } else { "error" },
@@ -147,7 +155,11 @@ pub fn render(steps: &[Step]) -> String {
                     winner.as_deref().unwrap_or("no winner")
                 )
             }
-            Event::Solve { script, outcome, ok } => writeln!(
+            Event::Solve {
+                script,
+                outcome,
+                ok,
+            } => writeln!(
                 out,
                 "{head} solver {}: {outcome}\n{}",
                 if *ok { "ok" } else { "error" },
@@ -169,7 +181,9 @@ pub fn render(steps: &[Step]) -> String {
                 verdict,
                 action,
             } => writeln!(out, "{head} post-pass {name}: {verdict} → {action}"),
-            Event::Fallback { from, reason } => writeln!(out, "{head} fallback from {from}: {reason}"),
+            Event::Fallback { from, reason } => {
+                writeln!(out, "{head} fallback from {from}: {reason}")
+            }
             Event::Note { text } => writeln!(out, "{head} {text}"),
         };
     }
@@ -177,8 +191,15 @@ pub fn render(steps: &[Step]) -> String {
 }
 
 fn indent(text: &str) -> String {
-    let body = if text.trim().is_empty() { "(empty)" } else { text.trim_end() };
-    body.lines().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n")
+    let body = if text.trim().is_empty() {
+        "(empty)"
+    } else {
+        text.trim_end()
+    };
+    body.lines()
+        .map(|l| format!("    | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -204,7 +225,9 @@ mod tests {
         assert_eq!(steps.len(), 2);
         assert!(steps[1].ms >= 2.0);
         let text = render(&steps);
-        assert!(text.contains("route: calculator (numbers with quantities and an amount question)"));
+        assert!(
+            text.contains("route: calculator (numbers with quantities and an amount question)")
+        );
         assert!(text.contains("sandbox ok: 100\n    | total = 5*20\n    | total"));
         let json = serde_json::to_value(&steps[0]).unwrap();
         assert_eq!(json["stage"], "route");

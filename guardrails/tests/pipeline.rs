@@ -171,7 +171,7 @@ fn raw_mode_skips_every_guardrail() {
     let mut p = pipeline(&[text]);
     let opts = AnswerOptions {
         route: RouteChoice::Raw,
-        seed: 0,
+        ..AnswerOptions::default()
     };
     let a = p
         .answer(&Conversation::question(BOOKS), &opts, &mut |_| {})

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use flinch_guardrails::{trace, AnswerOptions, Conversation, RouteChoice};
+use flinch_guardrails::{AnswerOptions, Conversation, RouteChoice, trace};
 
 use super::ask::{print_answer, system_prompt};
 use super::setup::{self, EngineOpts, RouteArg};
@@ -84,8 +84,13 @@ pub fn run(args: ChatArgs) -> anyhow::Result<ExitCode> {
         }
         conversation.push_user(input);
         let options = AnswerOptions {
-            route: if raw { RouteChoice::Raw } else { args.route.choice(false) },
+            route: if raw {
+                RouteChoice::Raw
+            } else {
+                args.route.choice(false)
+            },
             seed: args.seed.wrapping_add(turn),
+            ..AnswerOptions::default()
         };
         turn += 1;
         let mut streamed = String::new();

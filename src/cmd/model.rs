@@ -41,7 +41,11 @@ pub enum ModelCommand {
 
 pub fn run(command: ModelCommand) -> anyhow::Result<ExitCode> {
     match command {
-        ModelCommand::Fetch { name, all, find_links } => fetch(name, all, find_links),
+        ModelCommand::Fetch {
+            name,
+            all,
+            find_links,
+        } => fetch(name, all, find_links),
         ModelCommand::Path { model } => {
             println!("{}", model_arg::resolve(model.as_deref())?.display());
             Ok(ExitCode::SUCCESS)
@@ -55,20 +59,29 @@ fn fetch(name: Option<String>, all: bool, find_links: Option<PathBuf>) -> anyhow
         store::catalog()
     } else {
         let name = name.as_deref().unwrap_or(store::DEFAULT_MODEL);
-        vec![store::find(name).ok_or_else(|| store::StoreError::UnknownModel {
-            name: name.to_owned(),
-            known: store::names(),
-        })?]
+        vec![
+            store::find(name).ok_or_else(|| store::StoreError::UnknownModel {
+                name: name.to_owned(),
+                known: store::names(),
+            })?,
+        ]
     };
     let store = model_arg::store()?;
-    let pip = PipConfig { find_links, ..PipConfig::default() };
+    let pip = PipConfig {
+        find_links,
+        ..PipConfig::default()
+    };
     for spec in specs {
         let mut progress = Progress::new();
         let fetched = store.fetch(&spec, &pip, &mut |e| progress.show(e));
         progress.finish();
         match fetched? {
             Fetched::AlreadyPresent(path) => {
-                println!("{}: already present and verified at {}", spec.name, path.display())
+                println!(
+                    "{}: already present and verified at {}",
+                    spec.name,
+                    path.display()
+                )
             }
             Fetched::Downloaded(path) => {
                 println!("{}: fetched and verified at {}", spec.name, path.display())
@@ -110,7 +123,10 @@ fn list(json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<14} {:<11} {:>8}  {}", "NAME", "STATE", "SIZE", "DESCRIPTION");
+    println!(
+        "{:<14} {:<11} {:>8}  {}",
+        "NAME", "STATE", "SIZE", "DESCRIPTION"
+    );
     for r in &rows {
         println!(
             "{:<14} {:<11} {:>5} MB  {}",

@@ -30,8 +30,13 @@ impl EngineOpts {
             ..LoadOptions::default()
         };
         let start = Instant::now();
-        let engine = Engine::load(&path, options).with_context(|| format!("loading {}", path.display()))?;
-        eprintln!("loaded {} in {:.1} s", path.display(), start.elapsed().as_secs_f64());
+        let engine =
+            Engine::load(&path, options).with_context(|| format!("loading {}", path.display()))?;
+        eprintln!(
+            "loaded {} in {:.1} s",
+            path.display(),
+            start.elapsed().as_secs_f64()
+        );
         Ok(engine)
     }
 }
@@ -73,5 +78,9 @@ pub fn sandbox() -> anyhow::Result<Sandbox> {
 }
 
 pub fn pipeline(engine: Engine) -> anyhow::Result<Pipeline> {
-    Ok(Pipeline::new(Box::new(engine), sandbox()?, PipelineConfig::default()))
+    Ok(Pipeline::new(
+        Box::new(engine),
+        sandbox()?,
+        PipelineConfig::default(),
+    ))
 }

@@ -340,7 +340,7 @@ mod tests {
         let w: Vec<BlockQ5_0> = (0..k / 32)
             .map(|i| BlockQ5_0 {
                 d: f16::from_f32(0.01 * (i + 1) as f32),
-                qh: (i as u32 * 2_654_435_761).to_le_bytes(),
+                qh: (i as u32).wrapping_mul(2_654_435_761).to_le_bytes(),
                 qs: std::array::from_fn(|j| ((i * 31 + j * 17) % 256) as u8),
             })
             .collect();

