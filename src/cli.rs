@@ -46,6 +46,9 @@ pub enum Command {
     Calc(cmd::calc::CalcArgs),
     /// Check and run an SMT-LIB2 script with Z3 under the allowlist and limits.
     Solve(cmd::solve::SolveArgs),
+    /// OpenAI-compatible HTTP server with the guardrails (POST
+    /// /v1/chat/completions, GET /v1/models, GET /health) and a chat page at /.
+    Serve(cmd::serve::ServeArgs),
     /// Benchmarks that print figures: engine speed, sandbox and solver latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),

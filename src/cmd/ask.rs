@@ -74,6 +74,7 @@ pub fn run(args: AskArgs) -> anyhow::Result<ExitCode> {
     let options = AnswerOptions {
         route: args.route.choice(args.raw),
         seed: args.seed,
+        ..AnswerOptions::default()
     };
     let answer = pipeline.answer(&conversation, &options, &mut |_| {})?;
     if args.json {

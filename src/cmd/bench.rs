@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{bench_replay, bench_report, bench_run, bench_sandbox, bench_solver, bench_speed};
+use super::{
+    bench_replay, bench_report, bench_run, bench_sandbox, bench_serve, bench_solver, bench_speed,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -20,6 +22,9 @@ pub enum BenchCommand {
     Report(bench_report::ReportArgs),
     /// Re-score a tape without running the model.
     Replay(bench_replay::ReplayArgs),
+    /// Load test of `flinch serve` on loopback: concurrent clients, latency
+    /// p50/p99, throughput, 429s, lost requests, server RSS, hold-back cost.
+    Serve(bench_serve::ServeBenchArgs),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -30,5 +35,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Run(a) => bench_run::run(a),
         BenchCommand::Report(a) => bench_report::run(a),
         BenchCommand::Replay(a) => bench_replay::run(a),
+        BenchCommand::Serve(a) => bench_serve::run(a),
     }
 }

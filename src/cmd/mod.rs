@@ -6,11 +6,13 @@ pub mod bench_replay;
 pub mod bench_report;
 pub mod bench_run;
 pub mod bench_sandbox;
+pub mod bench_serve;
 pub mod bench_solver;
 pub mod bench_speed;
 pub mod calc;
 pub mod chat;
 pub mod model;
+pub mod serve;
 pub mod setup;
 pub mod solve;
 pub mod tokenize;
@@ -27,6 +29,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Tokenize(a) => tokenize::run(a),
         Command::Calc(a) => calc::run(a),
         Command::Solve(a) => solve::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Bench(c) => bench::run(c),
     }
 }
