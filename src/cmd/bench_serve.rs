@@ -199,9 +199,10 @@ async fn one(addr: SocketAddr, i: usize, args: &ServeBenchArgs) -> Outcome {
     };
     match reply.status {
         200 => {
-            let ok = reply
-                .json()
-                .is_ok_and(|v| v["choices"][0]["message"]["content"].is_string());
+            let ok = reply.content_type.as_deref() == Some("application/json")
+                && reply
+                    .json()
+                    .is_ok_and(|v| v["choices"][0]["message"]["content"].is_string());
             if ok {
                 Outcome::Completed {
                     ms: start.elapsed().as_secs_f64() * 1e3,

@@ -149,13 +149,4 @@ impl EventStream {
             }
         }
     }
-
-    /// Every remaining event's data, up to the end of the stream.
-    pub async fn collect(mut self) -> anyhow::Result<Vec<String>> {
-        let mut out = Vec::new();
-        while let Some(d) = self.next().await? {
-            out.push(d);
-        }
-        Ok(out)
-    }
 }

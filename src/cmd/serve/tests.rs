@@ -170,10 +170,14 @@ impl Server {
         let events = self
             .runtime
             .block_on(async {
-                let s =
+                let mut s =
                     EventStream::open(self.addr, "/v1/chat/completions", &body.to_string()).await?;
                 assert_eq!(s.status, 200);
-                s.collect().await
+                let mut events = Vec::new();
+                while let Some(e) = s.next().await? {
+                    events.push(e);
+                }
+                anyhow::Ok(events)
             })
             .unwrap();
         assert_eq!(
