@@ -142,6 +142,16 @@ fn the_real_model_answers_and_a_killed_client_does_not_stop_the_server() {
         "{v}"
     );
 
+    // A conversation longer than the model's context is the client's mistake.
+    let r = post(json!({
+        "messages": [{"role": "user", "content": "hello world ".repeat(40_000)}],
+        "max_tokens": 4,
+    }));
+    assert_eq!(r.status, 400, "{}", r.body);
+    let e = r.json().unwrap();
+    assert_eq!(e["error"]["code"], "context_length_exceeded", "{e}");
+    assert_eq!(e["error"]["param"], "messages");
+
     // A long streamed answer whose client is killed after the first chunks.
     rt.block_on(async {
         let body = json!({

@@ -55,7 +55,7 @@ pub struct ServeBenchArgs {
 /// route, no model call), a guarded chat answer and a raw answer.
 const QUESTIONS: [(&str, &str); 4] = [
     ("What is 17 * 23?", "auto"),
-    ("Say hello in one short sentence.", "auto"),
+    ("Say hello.", "auto"),
     ("What is (12 + 30) / 7?", "auto"),
     ("Name a colour.", "raw"),
 ];

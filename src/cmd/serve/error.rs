@@ -19,6 +19,10 @@ pub enum ApiError {
     /// 404: no such route.
     #[error("{message}")]
     NotFound { message: String },
+    /// Another refusal at the HTTP level: 405 (wrong method), 413 (body
+    /// too large), 415, ….
+    #[error("{message}")]
+    Http { status: StatusCode, message: String },
     /// 429: the queue is full; try again after `retry_after_s`.
     #[error("the server is busy: {waiting} requests are waiting; retry after {retry_after_s} s")]
     QueueFull { waiting: usize, retry_after_s: u64 },
@@ -88,6 +92,7 @@ impl ApiError {
         match self {
             ApiError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Http { status, .. } => *status,
             ApiError::QueueFull { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -97,7 +102,9 @@ impl ApiError {
 
     fn kind(&self) -> &'static str {
         match self {
-            ApiError::InvalidRequest { .. } | ApiError::NotFound { .. } => "invalid_request_error",
+            ApiError::InvalidRequest { .. } | ApiError::NotFound { .. } | ApiError::Http { .. } => {
+                "invalid_request_error"
+            }
             ApiError::QueueFull { .. } => "rate_limit_error",
             ApiError::Timeout { .. } => "timeout",
             ApiError::Unavailable | ApiError::Internal { .. } => "server_error",

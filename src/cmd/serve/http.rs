@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -68,6 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/models", get(models))
         .route("/v1/chat/completions", post(chat_completions))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
@@ -88,6 +90,14 @@ fn json_response(value: &Value) -> Response {
 async fn not_found() -> ApiError {
     ApiError::NotFound {
         message: "no such endpoint: flinch serves POST /v1/chat/completions, GET /v1/models, GET /health and the chat page at /".to_owned(),
+    }
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::Http {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        message: "wrong method: chat completions are POSTed, the other endpoints are GET"
+            .to_owned(),
     }
 }
 
@@ -129,7 +139,20 @@ impl Drop for CancelOnDrop {
     }
 }
 
-async fn chat_completions(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn chat_completions(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::Http {
+                status: e.status(),
+                message: format!("the request body could not be read: {}", e.body_text()),
+            }
+            .into_response();
+        }
+    };
     let request = match api::parse_chat_request(&body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),

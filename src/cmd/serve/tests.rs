@@ -390,7 +390,19 @@ fn client_mistakes_are_400_naming_the_field_never_500() {
     let r = s.get("/v1/nothing");
     assert_eq!(r.status, 404);
     assert_eq!(r.json().unwrap()["error"]["type"], "invalid_request_error");
-    assert_eq!(s.get("/v1/chat/completions").status, 405);
+    let r = s.get("/v1/chat/completions");
+    assert_eq!(r.status, 405);
+    assert_eq!(
+        r.json().unwrap()["error"]["message"],
+        "wrong method: chat completions are POSTed, the other endpoints are GET"
+    );
+    let huge = format!(
+        "{{\"messages\": [{{\"role\": \"user\", \"content\": \"{}\"}}]}}",
+        "x".repeat(3 << 20)
+    );
+    let r = s.post_raw(&huge);
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json().unwrap()["error"]["type"], "invalid_request_error");
 }
 
 #[test]
