@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use flinch_engine::{FinishReason, GenerateRequest, Generation, Prompt};
 use flinch_guardrails::routes::chat::{self, Anchor};
+use flinch_guardrails::routes::program_grammar::ProgramVocab;
 use flinch_guardrails::trace::{Event, Step};
 use flinch_guardrails::{
     AnswerOptions, Conversation, Llm, Pipeline, PipelineConfig, PromptStyle, RouteChoice,
@@ -67,6 +68,10 @@ impl Llm for SharedLlm {
     fn prompt_style(&self) -> PromptStyle {
         self.lock()
             .map_or(PromptStyle::Completion, |l| l.prompt_style())
+    }
+
+    fn program_vocab(&self) -> Option<std::sync::Arc<ProgramVocab>> {
+        self.lock().ok()?.program_vocab()
     }
 }
 

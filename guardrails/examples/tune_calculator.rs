@@ -3,7 +3,7 @@
 //! its own example.
 //!
 //! `cargo run --release -p flinch-guardrails --example tune_calculator -- MODEL.gguf N STRIDE [key=value …]`
-//! keys: style=plain|commented samples=K examples=E tokens=T temperature=X tie=fallback|likely
+//! keys: style=plain|commented grammar=on|off samples=K examples=E tokens=T temperature=X tie=fallback|likely
 
 use std::time::Instant;
 
@@ -34,6 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             "samples" => config.samples = v.parse()?,
+            "grammar" => config.grammar = v == "on",
             "examples" => config.examples = v.parse()?,
             "tokens" => config.max_tokens = v.parse()?,
             "temperature" => config.temperature = v.parse()?,

@@ -23,6 +23,7 @@ use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
 use crate::routes::constrained::{self, Checked};
 use crate::routes::logic::{self, LogicOutcome};
 use crate::routes::math_cot;
+use crate::routes::program_grammar::ProgramVocab;
 use crate::solver::{SmtSolver, SolverLimits};
 use crate::trace::{Event, Step, Trace};
 
@@ -150,6 +151,10 @@ impl Llm for Scoped<'_> {
 
     fn prompt_style(&self) -> PromptStyle {
         self.llm.prompt_style()
+    }
+
+    fn program_vocab(&self) -> Option<std::sync::Arc<ProgramVocab>> {
+        self.llm.program_vocab()
     }
 }
 

@@ -13,6 +13,7 @@ use crate::bank::Retriever;
 use crate::error::Result;
 use crate::llm::{Llm, PromptStyle};
 use crate::prompts::PromptId;
+use crate::routes::program_grammar::{ProgramConstraint, allowed_numbers, program_fits};
 use crate::trace::{Event, Trace};
 
 /// Programs sampled per question (the first one greedy).
@@ -52,6 +53,10 @@ pub struct CalculatorConfig {
     pub max_tokens: usize,
     pub temperature: f32,
     pub tie: TiePolicy,
+    /// Decode programs under the program grammar (question numbers and
+    /// defined names only; see [`super::program_grammar`]) when the model
+    /// supports a token constraint.
+    pub grammar: bool,
 }
 
 impl Default for CalculatorConfig {
@@ -63,6 +68,7 @@ impl Default for CalculatorConfig {
             max_tokens: DEFAULT_PROGRAM_TOKENS,
             temperature: DEFAULT_TEMPERATURE,
             tie: TiePolicy::MostLikely,
+            grammar: true,
         }
     }
 }
@@ -107,9 +113,26 @@ pub fn answer(
         config.examples,
         config.style,
     )?;
+    let grammar = if config.grammar && config.style == ProgramStyle::Plain {
+        llm.program_vocab()
+    } else {
+        None
+    };
+    let numbers = allowed_numbers(question);
+    if grammar.is_some() {
+        trace.note(Event::Note {
+            text: format!("program grammar: numbers {}", numbers.join(" ")),
+        });
+    }
     let requests = (0..config.samples.max(1))
         .map(|i| {
             let mut r = GenerateRequest::greedy(prompt.clone(), config.max_tokens);
+            if let Some(vocab) = &grammar {
+                r.constraint = Some(Box::new(ProgramConstraint::new(
+                    vocab.clone(),
+                    numbers.clone(),
+                )));
+            }
             r.stop = vec!["\nQuestion:".to_owned(), "\n\n".to_owned()];
             r.seed = seed.wrapping_add(i as u64);
             if i > 0 {
@@ -136,6 +159,18 @@ pub fn answer(
     Ok(vote(&candidates, question, config.tie, trace))
 }
 
+/// Retrieved examples looked at per example shown.
+const EXAMPLE_POOL: usize = 8;
+
+/// A program without its `#` notes.
+fn plain(program: &str) -> String {
+    program
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The route's prompt: retrieved examples, most similar nearest the question.
 fn build_prompt(
     style: PromptStyle,
@@ -144,16 +179,19 @@ fn build_prompt(
     n: usize,
     program_style: ProgramStyle,
 ) -> Result<Prompt> {
-    let mut examples = bank.nearest(question, n);
-    examples.reverse();
     let shown = |program: &str| match program_style {
         ProgramStyle::Commented => program.to_owned(),
-        ProgramStyle::Plain => program
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        ProgramStyle::Plain => plain(program),
     };
+    // Examples whose programs use only their question's numbers and names
+    // they define: what the program grammar lets the model write.
+    let mut examples: Vec<_> = bank
+        .nearest(question, n * EXAMPLE_POOL)
+        .into_iter()
+        .filter(|e| program_fits(&plain(&e.program), &e.question))
+        .take(n)
+        .collect();
+    examples.reverse();
     let instruction = PromptId::CalculatorInstruction.render(&[])?;
     match style {
         PromptStyle::Completion => {

@@ -5,3 +5,4 @@ pub mod chat;
 pub mod constrained;
 pub mod logic;
 pub mod math_cot;
+pub mod program_grammar;

@@ -1,0 +1,520 @@
+//! The calculator program's grammar as a logits hook: the model may only
+//! write what the sandbox can run and what the question supports.
+//!
+//! A program is one to [`MAX_LINES`] lines `name = expression`, ended by a
+//! blank line. An expression is built from `+ - * /`, parentheses, unary
+//! minus, names defined on earlier lines, and numbers that occur in the
+//! question (digits, `1,200`, `2.5`, number words such as "half" or "dozen")
+//! or are among a few implied constants ([`IMPLIED_CONSTANTS`]: minutes per
+//! hour, percent, …). The model still chooses the structure; it can no longer
+//! invent a quantity, reference a name it never defined, or drift into prose,
+//! which is how a 270M model's programs usually fail.
+//!
+//! The grammar runs character by character, so a token may span several
+//! grammar symbols (`" * "`, `"_2"`); a token is allowed when every one of its
+//! characters is accepted from the current state.
+
+use std::sync::Arc;
+
+use flinch_engine::{Allowed, TokenConstraint};
+
+/// Numbers a program may use even when the question does not write them.
+pub const IMPLIED_CONSTANTS: &[&str] = &[
+    "1", "2", "3", "4", "7", "10", "12", "24", "52", "60", "100", "1000",
+];
+/// Most lines in a program.
+pub const MAX_LINES: usize = 10;
+const MAX_NAME: usize = 24;
+const MAX_DEPTH: usize = 4;
+
+/// Number words and the value they stand for in a word problem.
+const NUMBER_WORDS: &[(&str, &str)] = &[
+    ("one", "1"),
+    ("two", "2"),
+    ("three", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("eleven", "11"),
+    ("twelve", "12"),
+    ("fifteen", "15"),
+    ("twenty", "20"),
+    ("thirty", "30"),
+    ("forty", "40"),
+    ("fifty", "50"),
+    ("hundred", "100"),
+    ("thousand", "1000"),
+    ("half", "2"),
+    ("twice", "2"),
+    ("double", "2"),
+    ("triple", "3"),
+    ("quarter", "4"),
+    ("third", "3"),
+    ("dozen", "12"),
+    ("week", "7"),
+    ("weeks", "7"),
+    ("month", "30"),
+    ("year", "12"),
+    ("hour", "60"),
+    ("hours", "60"),
+];
+
+/// The bytes a program is made of.
+fn program_byte(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b' ' | b'\n' | b'=' | b'+' | b'-' | b'*' | b'/' | b'(' | b')' | b'.')
+}
+
+/// The tokens that can occur in a program, grouped by first byte; built once
+/// per model vocabulary and shared by every constraint.
+#[derive(Debug)]
+pub struct ProgramVocab {
+    by_first: Vec<Vec<(u32, Box<[u8]>)>>,
+}
+
+impl ProgramVocab {
+    /// `pieces[id]` is the text of token `id` (as [`flinch_engine::Engine::vocab_pieces`]).
+    pub fn new(pieces: &[Vec<u8>]) -> Self {
+        let mut by_first = vec![Vec::new(); 128];
+        for (id, piece) in pieces.iter().enumerate() {
+            if !piece.is_empty() && piece.iter().all(|&b| program_byte(b)) {
+                by_first[piece[0] as usize].push((id as u32, piece.clone().into_boxed_slice()));
+            }
+        }
+        Self { by_first }
+    }
+
+    /// How many tokens a program can contain.
+    pub fn len(&self) -> usize {
+        self.by_first.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The numbers a program for `question` may use: those written in it (with
+/// thousands separators dropped; `20.00` also as `20`), those its number words
+/// stand for, and the implied constants. Sorted, without duplicates.
+pub fn allowed_numbers(question: &str) -> Vec<String> {
+    let mut out: Vec<String> = IMPLIED_CONSTANTS.iter().map(|s| (*s).to_owned()).collect();
+    let bytes = question.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut number = String::new();
+        while i < bytes.len() {
+            let b = bytes[i];
+            let next_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if b.is_ascii_digit() {
+                number.push(b as char);
+            } else if b == b',' && next_digit {
+                // thousands separator
+            } else if b == b'.' && next_digit && !number.contains('.') {
+                number.push('.');
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        if let Some((int, frac)) = number.split_once('.') {
+            let frac = frac.trim_end_matches('0');
+            let int = int.trim_start_matches('0');
+            let int = if int.is_empty() { "0" } else { int };
+            out.push(if frac.is_empty() {
+                int.to_owned()
+            } else {
+                format!("{int}.{frac}")
+            });
+        }
+        out.push(number);
+    }
+    for word in question
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .map(str::to_ascii_lowercase)
+    {
+        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(w, _)| *w == word) {
+            out.push((*n).to_owned());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Does `program` follow the grammar for `question`? (Worked examples shown
+/// to the model are held to the grammar it will be held to.)
+pub fn program_fits(program: &str, question: &str) -> bool {
+    let mut c = ProgramConstraint::new(Arc::new(ProgramVocab::new(&[])), allowed_numbers(question));
+    let text = format!("{}\n\n", program.trim_end());
+    matches!(c.allowed(&text), Allowed::Done) && !c.broken
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Before a line: a name starts it, or a blank line ends the program.
+    LineStart,
+    /// The name being assigned.
+    Lhs,
+    /// After the name and a space: `=` must follow.
+    LhsSpace,
+    /// An operand must follow (after `=`, an operator, `(` or unary `-`).
+    Operand,
+    Number,
+    Name,
+    /// After an operand: an operator, `)` or the end of the line.
+    AfterOperand,
+    /// The program is complete.
+    End,
+}
+
+/// The grammar's position; cheap to copy for trying a token.
+#[derive(Debug, Clone)]
+struct Cursor {
+    mode: Mode,
+    /// The number or name being written.
+    word: String,
+    /// The name this line assigns.
+    lhs: String,
+    depth: usize,
+    lines: usize,
+    prev_space: bool,
+    unary: bool,
+}
+
+/// The program grammar for one question; see the module docs.
+pub struct ProgramConstraint {
+    vocab: Arc<ProgramVocab>,
+    numbers: Vec<String>,
+    /// Names assigned by the lines written so far.
+    defined: Vec<String>,
+    cursor: Cursor,
+    /// Bytes of the generated text already fed to `cursor`.
+    consumed: usize,
+    /// The text broke the grammar (it cannot, unless the caller feeds text
+    /// the constraint did not allow): stop.
+    broken: bool,
+}
+
+impl ProgramConstraint {
+    pub fn new(vocab: Arc<ProgramVocab>, numbers: Vec<String>) -> Self {
+        Self {
+            vocab,
+            numbers,
+            defined: Vec::new(),
+            cursor: Cursor {
+                mode: Mode::LineStart,
+                word: String::new(),
+                lhs: String::new(),
+                depth: 0,
+                lines: 0,
+                prev_space: false,
+                unary: false,
+            },
+            consumed: 0,
+            broken: false,
+        }
+    }
+
+    /// Advance `cur` over byte `c`; false when the grammar refuses it.
+    /// `committed` receives a name whose line just ended.
+    fn step(&self, cur: &mut Cursor, c: u8, committed: &mut Option<String>) -> bool {
+        let space = c == b' ';
+        let ok = match cur.mode {
+            Mode::LineStart => match c {
+                b'a'..=b'z' | b'_' if cur.lines < MAX_LINES => {
+                    cur.word.clear();
+                    cur.word.push(c as char);
+                    cur.mode = Mode::Lhs;
+                    true
+                }
+                b'\n' if cur.lines > 0 => {
+                    cur.mode = Mode::End;
+                    true
+                }
+                _ => false,
+            },
+            Mode::Lhs => match c {
+                b'a'..=b'z' | b'0'..=b'9' | b'_' if cur.word.len() < MAX_NAME => {
+                    cur.word.push(c as char);
+                    true
+                }
+                b' ' => {
+                    cur.mode = Mode::LhsSpace;
+                    true
+                }
+                b'=' => self.assign(cur),
+                _ => false,
+            },
+            Mode::LhsSpace => c == b'=' && self.assign(cur),
+            Mode::Operand => match c {
+                b' ' => !cur.prev_space,
+                b'0'..=b'9' => {
+                    cur.word.clear();
+                    cur.word.push(c as char);
+                    cur.mode = Mode::Number;
+                    self.numbers.iter().any(|n| n.starts_with(&cur.word))
+                }
+                b'a'..=b'z' | b'_' => {
+                    cur.word.clear();
+                    cur.word.push(c as char);
+                    cur.mode = Mode::Name;
+                    self.is_name_prefix(cur)
+                }
+                b'(' if cur.depth < MAX_DEPTH => {
+                    cur.depth += 1;
+                    cur.unary = false;
+                    true
+                }
+                b'-' if !cur.unary => {
+                    cur.unary = true;
+                    true
+                }
+                _ => false,
+            },
+            Mode::Number | Mode::Name => {
+                let continues = if cur.mode == Mode::Number {
+                    c.is_ascii_digit() || c == b'.'
+                } else {
+                    c.is_ascii_alphanumeric() || c == b'_'
+                };
+                cur.word.push(c as char);
+                let extends = continues
+                    && if cur.mode == Mode::Number {
+                        self.numbers.iter().any(|n| n.starts_with(&cur.word))
+                    } else {
+                        self.is_name_prefix(cur)
+                    };
+                if extends {
+                    true
+                } else {
+                    cur.word.pop();
+                    let complete = if cur.mode == Mode::Number {
+                        self.numbers.contains(&cur.word)
+                    } else {
+                        self.defined.contains(&cur.word)
+                    };
+                    if !complete {
+                        return false;
+                    }
+                    cur.mode = Mode::AfterOperand;
+                    return self.step(cur, c, committed);
+                }
+            }
+            Mode::AfterOperand => match c {
+                b' ' => !cur.prev_space,
+                b'+' | b'-' | b'*' | b'/' => {
+                    cur.mode = Mode::Operand;
+                    cur.unary = false;
+                    true
+                }
+                b')' if cur.depth > 0 => {
+                    cur.depth -= 1;
+                    true
+                }
+                b'\n' if cur.depth == 0 => {
+                    cur.lines += 1;
+                    cur.mode = Mode::LineStart;
+                    *committed = Some(std::mem::take(&mut cur.lhs));
+                    true
+                }
+                _ => false,
+            },
+            Mode::End => false,
+        };
+        cur.prev_space = space;
+        ok
+    }
+
+    fn assign(&self, cur: &mut Cursor) -> bool {
+        cur.lhs = std::mem::take(&mut cur.word);
+        cur.mode = Mode::Operand;
+        cur.unary = false;
+        true
+    }
+
+    fn is_name_prefix(&self, cur: &Cursor) -> bool {
+        self.defined.iter().any(|d| d.starts_with(&cur.word))
+    }
+
+    /// Would the grammar accept `piece` from `cursor`?
+    fn accepts(&self, cursor: &Cursor, piece: &[u8]) -> bool {
+        let mut cur = cursor.clone();
+        let mut committed = None;
+        piece.iter().all(|&c| {
+            // A name committed inside the token could be used later in the
+            // same token only in a one-token line; not worth modelling.
+            self.step(&mut cur, c, &mut committed)
+        })
+    }
+}
+
+impl TokenConstraint for ProgramConstraint {
+    fn allowed(&mut self, generated: &str) -> Allowed {
+        if generated.len() < self.consumed {
+            self.broken = true;
+        }
+        let new = generated
+            .as_bytes()
+            .get(self.consumed..)
+            .unwrap_or_default()
+            .to_vec();
+        for c in new {
+            let mut cursor = self.cursor.clone();
+            let mut committed = None;
+            if self.broken || !self.step(&mut cursor, c, &mut committed) {
+                self.broken = true;
+                break;
+            }
+            self.cursor = cursor;
+            if let Some(name) = committed
+                && !self.defined.contains(&name)
+            {
+                self.defined.push(name);
+            }
+        }
+        self.consumed = generated.len();
+        if self.broken || self.cursor.mode == Mode::End {
+            return Allowed::Done;
+        }
+        if self.cursor.mode == Mode::LineStart && self.cursor.lines >= MAX_LINES {
+            return Allowed::Done;
+        }
+        let mut ids = Vec::new();
+        for first in 0..128u8 {
+            let group = &self.vocab.by_first[first as usize];
+            if group.is_empty() || !self.accepts(&self.cursor, &[first]) {
+                continue;
+            }
+            ids.extend(
+                group
+                    .iter()
+                    .filter(|(_, piece)| piece.len() == 1 || self.accepts(&self.cursor, piece))
+                    .map(|(id, _)| *id),
+            );
+        }
+        if ids.is_empty() {
+            Allowed::Done
+        } else {
+            Allowed::Only(ids)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy vocabulary: single bytes plus a few multi-byte pieces.
+    fn vocab() -> (Arc<ProgramVocab>, Vec<String>) {
+        let mut pieces: Vec<String> = (32u8..127).map(|b| (b as char).to_string()).collect();
+        pieces.extend(
+            [
+                "\n", "\n\n", " = ", " * ", " + ", "step", "_2", "books", "cost", "Question", "$",
+                "50", "oops",
+            ]
+            .map(str::to_owned),
+        );
+        let bytes: Vec<Vec<u8>> = pieces.iter().map(|p| p.as_bytes().to_vec()).collect();
+        (Arc::new(ProgramVocab::new(&bytes)), pieces)
+    }
+
+    fn allowed_text(c: &mut ProgramConstraint, pieces: &[String], text: &str) -> Vec<String> {
+        match c.allowed(text) {
+            Allowed::Only(ids) => ids.iter().map(|&i| pieces[i as usize].clone()).collect(),
+            Allowed::Done => vec!["<done>".to_owned()],
+            Allowed::Any => vec!["<any>".to_owned()],
+        }
+    }
+
+    #[test]
+    fn numbers_come_from_the_question_its_number_words_and_the_constants() {
+        let n = allowed_numbers("Tom buys 1,200 pens at $2.50 for half a dozen friends, 15% off.");
+        for want in ["1200", "2.50", "2.5", "15", "12", "2", "100", "60"] {
+            assert!(n.contains(&want.to_owned()), "{want} missing from {n:?}");
+        }
+        assert!(!n.contains(&"1,200".to_owned()));
+        assert!(!n.contains(&"45".to_owned()));
+    }
+
+    #[test]
+    fn a_program_may_only_use_question_numbers_and_defined_names() {
+        let (v, pieces) = vocab();
+        let numbers = allowed_numbers("5 books at $20 and 3 at $30");
+        let mut c = ProgramConstraint::new(v, numbers);
+        let start = allowed_text(&mut c, &pieces, "");
+        assert!(start.contains(&"step".to_owned()) && start.contains(&"b".to_owned()));
+        assert!(!start.contains(&"Question".to_owned()) && !start.contains(&"\n".to_owned()));
+        assert!(!start.contains(&"$".to_owned()) && !start.contains(&"5".to_owned()));
+
+        // After `=`: the question's numbers, not invented ones; no undefined names.
+        let operand = allowed_text(&mut c, &pieces, "books = ");
+        assert!(operand.contains(&"5".to_owned()) && operand.contains(&"3".to_owned()));
+        assert!(!operand.contains(&"9".to_owned()) && !operand.contains(&"50".to_owned()));
+        assert!(!operand.contains(&"s".to_owned()) && !operand.contains(&"books".to_owned()));
+        // `2` may start 20 (and is an implied constant); `20` then ends or goes on
+        let after_two = allowed_text(&mut c, &pieces, "books = 5 * 2");
+        assert!(after_two.contains(&"0".to_owned()) && after_two.contains(&"\n".to_owned()));
+        assert!(!after_two.contains(&"5".to_owned()));
+
+        // A finished line defines its name for the lines after it.
+        let next = allowed_text(&mut c, &pieces, "books = 5 * 20\ncost = ");
+        assert!(next.contains(&"books".to_owned()) && next.contains(&"b".to_owned()));
+        assert!(
+            !next.contains(&"cost".to_owned()),
+            "a line cannot use its own name"
+        );
+        // A blank line ends the program.
+        let end = allowed_text(&mut c, &pieces, "books = 5 * 20\ncost = books + 3 * 30\n");
+        assert!(end.contains(&"\n".to_owned()) && end.contains(&"step".to_owned()));
+        assert_eq!(
+            allowed_text(&mut c, &pieces, "books = 5 * 20\ncost = books + 3 * 30\n\n"),
+            ["<done>"]
+        );
+    }
+
+    #[test]
+    fn examples_are_held_to_the_grammar() {
+        let q = "Tom has 5 apples and buys 3 bags of 6.";
+        assert!(program_fits("bags = 3 * 6\ntotal = 5 + bags", q));
+        assert!(
+            !program_fits("bags = 3 * 7 * 9\ntotal = 5 + bags", q),
+            "9 is not in the question"
+        );
+        assert!(!program_fits("total = 5 + bags", q), "bags is undefined");
+        assert!(!program_fits("total = 5 * .30", q));
+        assert!(!program_fits("", q));
+    }
+
+    #[test]
+    fn parentheses_balance_before_the_line_ends() {
+        let (v, pieces) = vocab();
+        let mut c = ProgramConstraint::new(v, allowed_numbers("5 and 3"));
+        let open = allowed_text(&mut c, &pieces, "x = (5 + 3");
+        assert!(open.contains(&")".to_owned()) && !open.contains(&"\n".to_owned()));
+        let closed = allowed_text(&mut c, &pieces, "x = (5 + 3)");
+        assert!(closed.contains(&"\n".to_owned()) && !closed.contains(&")".to_owned()));
+    }
+
+    #[test]
+    fn text_outside_the_grammar_stops_the_generation() {
+        let (v, pieces) = vocab();
+        let mut c = ProgramConstraint::new(v, allowed_numbers("5"));
+        assert_eq!(allowed_text(&mut c, &pieces, "x = oops"), ["<done>"]);
+    }
+
+    #[test]
+    fn the_line_limit_ends_the_program() {
+        let (v, pieces) = vocab();
+        let mut c = ProgramConstraint::new(v, allowed_numbers("5"));
+        let program: String = (0..MAX_LINES).map(|i| format!("a{i} = 5\n")).collect();
+        assert_eq!(allowed_text(&mut c, &pieces, &program), ["<done>"]);
+    }
+}
