@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use flinch_engine::{FinishReason, GenerateRequest, Generation, Prompt};
 use flinch_guardrails::routes::chat::{self, Anchor};
-use flinch_guardrails::routes::program_grammar::ProgramVocab;
+use flinch_guardrails::routes::grammar::TokenTables;
 use flinch_guardrails::trace::{Event, Step};
 use flinch_guardrails::{
     AnswerOptions, Conversation, Llm, Pipeline, PipelineConfig, PromptStyle, RouteChoice,
@@ -70,8 +70,8 @@ impl Llm for SharedLlm {
             .map_or(PromptStyle::Completion, |l| l.prompt_style())
     }
 
-    fn program_vocab(&self) -> Option<std::sync::Arc<ProgramVocab>> {
-        self.lock().ok()?.program_vocab()
+    fn token_tables(&self) -> Option<std::sync::Arc<TokenTables>> {
+        self.lock().ok()?.token_tables()
     }
 }
 

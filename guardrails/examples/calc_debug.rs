@@ -4,7 +4,7 @@ use flinch_engine::{Engine, GenerateRequest, Generation, LoadOptions, Prompt};
 use flinch_guardrails::bank::Retriever;
 use flinch_guardrails::pipeline::load_bank;
 use flinch_guardrails::routes::calculator::{self, CalculatorConfig};
-use flinch_guardrails::routes::program_grammar::ProgramVocab;
+use flinch_guardrails::routes::grammar::TokenTables;
 use flinch_guardrails::trace::{Trace, render};
 use flinch_guardrails::{Llm, PromptStyle};
 use flinch_sandbox::{Limits, ModuleCache, Sandbox};
@@ -37,8 +37,8 @@ impl Llm for Logged {
         }
         Ok(out)
     }
-    fn program_vocab(&self) -> Option<std::sync::Arc<ProgramVocab>> {
-        self.0.program_vocab()
+    fn token_tables(&self) -> Option<std::sync::Arc<TokenTables>> {
+        self.0.token_tables()
     }
     fn prompt_style(&self) -> PromptStyle {
         self.0.prompt_style()

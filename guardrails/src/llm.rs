@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
-use crate::routes::program_grammar::ProgramVocab;
+use crate::routes::grammar::TokenTables;
 
 /// What kind of prompting a model wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -40,26 +40,26 @@ pub trait Llm {
 
     fn prompt_style(&self) -> PromptStyle;
 
-    /// The model's tokens that calculator programs are made of, when the
-    /// model takes a token constraint (a logits hook); `None` turns the
-    /// program grammar off. Wrappers must forward it.
-    fn program_vocab(&self) -> Option<Arc<ProgramVocab>> {
+    /// The model's tokens that the route grammars (calculator programs,
+    /// logic facts) are made of, when the model takes a token constraint (a
+    /// logits hook); `None` turns the grammars off. Wrappers must forward it.
+    fn token_tables(&self) -> Option<Arc<TokenTables>> {
         None
     }
 }
 
 impl Llm for Engine {
     /// Built once per model file and process (a scan of the vocabulary).
-    fn program_vocab(&self) -> Option<Arc<ProgramVocab>> {
-        static BUILT: Mutex<Vec<(PathBuf, Arc<ProgramVocab>)>> = Mutex::new(Vec::new());
+    fn token_tables(&self) -> Option<Arc<TokenTables>> {
+        static BUILT: Mutex<Vec<(PathBuf, Arc<TokenTables>)>> = Mutex::new(Vec::new());
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let path = &self.info().path;
         if let Some((_, v)) = built.iter().find(|(p, _)| p == path) {
             return Some(v.clone());
         }
-        let vocab = Arc::new(ProgramVocab::new(self.vocab_pieces()));
-        built.push((path.clone(), vocab.clone()));
-        Some(vocab)
+        let tables = Arc::new(TokenTables::new(self.vocab_pieces()));
+        built.push((path.clone(), tables.clone()));
+        Some(tables)
     }
 
     fn generate(

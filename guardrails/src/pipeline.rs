@@ -21,9 +21,9 @@ use crate::router::{self, Decision, RouteKind};
 use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
 use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
 use crate::routes::constrained::{self, Checked};
+use crate::routes::grammar::TokenTables;
 use crate::routes::logic::{self, LogicOutcome};
 use crate::routes::math_cot;
-use crate::routes::program_grammar::ProgramVocab;
 use crate::solver::{SmtSolver, SolverLimits};
 use crate::trace::{Event, Step, Trace};
 
@@ -153,8 +153,8 @@ impl Llm for Scoped<'_> {
         self.llm.prompt_style()
     }
 
-    fn program_vocab(&self) -> Option<std::sync::Arc<ProgramVocab>> {
-        self.llm.program_vocab()
+    fn token_tables(&self) -> Option<std::sync::Arc<TokenTables>> {
+        self.llm.token_tables()
     }
 }
 

@@ -114,7 +114,7 @@ pub fn answer(
         config.style,
     )?;
     let grammar = if config.grammar && config.style == ProgramStyle::Plain {
-        llm.program_vocab()
+        llm.token_tables().map(|t| t.program.clone())
     } else {
         None
     };
@@ -127,9 +127,9 @@ pub fn answer(
     let requests = (0..config.samples.max(1))
         .map(|i| {
             let mut r = GenerateRequest::greedy(prompt.clone(), config.max_tokens);
-            if let Some(vocab) = &grammar {
+            if let Some(table) = &grammar {
                 r.constraint = Some(Box::new(ProgramConstraint::new(
-                    vocab.clone(),
+                    table.clone(),
                     numbers.clone(),
                 )));
             }

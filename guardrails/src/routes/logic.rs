@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::llm::{Llm, PromptStyle};
 use crate::prompts::PromptId;
 use crate::routes::calculator::generate_event;
+use crate::routes::facts_grammar::{FactsConstraint, allowed_words};
 use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
 use crate::solver::{Claim, Entailment, SmtSolver, SolverError};
 use crate::trace::{Event, Trace};
@@ -154,6 +155,12 @@ pub fn answer(
         let mut r = GenerateRequest::greedy(prompt, DEFAULT_FACTS_TOKENS);
         r.seed = seed.wrapping_add(attempt as u64);
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned(), "\n\n".to_owned()];
+        if let Some(tables) = llm.token_tables() {
+            r.constraint = Some(Box::new(FactsConstraint::new(
+                tables.facts.clone(),
+                allowed_words(question),
+            )));
+        }
         let start = Instant::now();
         let g = llm.generate(r, &mut |_| {})?;
         trace.record(
@@ -245,6 +252,9 @@ fn phrase(outcome: &FactsOutcome, question: &str) -> std::result::Result<String,
             .ok_or_else(|| "the facts do not single out one option".to_owned());
     }
     let first = outcome.answers.first().ok_or("the facts ask no question")?;
+    if asks_for_number(question) && matches!(first.answer, Answer::Truth(_)) {
+        return Err("the question asks for a number; the facts asked a yes/no question".to_owned());
+    }
     let yes_no = starts_with_aux(question);
     match &first.answer {
         Answer::Truth(Entailment::True) => Ok(if yes_no { "Yes." } else { "True." }.to_owned()),
@@ -271,6 +281,11 @@ fn pick_problem<T: std::fmt::Debug>(pick: &Pick<T>) -> String {
         Pick::GaveUp(g) => format!("the solver gave up: {g:?}"),
         Pick::Unique(_) => "unique".to_owned(),
     }
+}
+
+fn asks_for_number(question: &str) -> bool {
+    let q = question.to_lowercase();
+    q.contains("how many") || q.contains("how much")
 }
 
 fn starts_with_aux(question: &str) -> bool {

@@ -3,6 +3,8 @@
 pub mod calculator;
 pub mod chat;
 pub mod constrained;
+pub mod facts_grammar;
+pub mod grammar;
 pub mod logic;
 pub mod math_cot;
 pub mod program_grammar;

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use flinch_engine::{Allowed, TokenConstraint};
 
+use super::grammar::TokenTable;
+
 /// Numbers a program may use even when the question does not write them.
 pub const IMPLIED_CONSTANTS: &[&str] = &[
     "1", "2", "3", "4", "7", "10", "12", "24", "52", "60", "100", "1000",
@@ -64,37 +66,8 @@ const NUMBER_WORDS: &[(&str, &str)] = &[
 ];
 
 /// The bytes a program is made of.
-fn program_byte(b: u8) -> bool {
+pub(crate) fn program_byte(b: u8) -> bool {
     matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b' ' | b'\n' | b'=' | b'+' | b'-' | b'*' | b'/' | b'(' | b')' | b'.')
-}
-
-/// The tokens that can occur in a program, grouped by first byte; built once
-/// per model vocabulary and shared by every constraint.
-#[derive(Debug)]
-pub struct ProgramVocab {
-    by_first: Vec<Vec<(u32, Box<[u8]>)>>,
-}
-
-impl ProgramVocab {
-    /// `pieces[id]` is the text of token `id` (as [`flinch_engine::Engine::vocab_pieces`]).
-    pub fn new(pieces: &[Vec<u8>]) -> Self {
-        let mut by_first = vec![Vec::new(); 128];
-        for (id, piece) in pieces.iter().enumerate() {
-            if !piece.is_empty() && piece.iter().all(|&b| program_byte(b)) {
-                by_first[piece[0] as usize].push((id as u32, piece.clone().into_boxed_slice()));
-            }
-        }
-        Self { by_first }
-    }
-
-    /// How many tokens a program can contain.
-    pub fn len(&self) -> usize {
-        self.by_first.iter().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The numbers a program for `question` may use: those written in it (with
@@ -152,7 +125,7 @@ pub fn allowed_numbers(question: &str) -> Vec<String> {
 /// Does `program` follow the grammar for `question`? (Worked examples shown
 /// to the model are held to the grammar it will be held to.)
 pub fn program_fits(program: &str, question: &str) -> bool {
-    let mut c = ProgramConstraint::new(Arc::new(ProgramVocab::new(&[])), allowed_numbers(question));
+    let mut c = ProgramConstraint::new(Arc::new(TokenTable::default()), allowed_numbers(question));
     let text = format!("{}\n\n", program.trim_end());
     matches!(c.allowed(&text), Allowed::Done) && !c.broken
 }
@@ -191,7 +164,7 @@ struct Cursor {
 
 /// The program grammar for one question; see the module docs.
 pub struct ProgramConstraint {
-    vocab: Arc<ProgramVocab>,
+    table: Arc<TokenTable>,
     numbers: Vec<String>,
     /// Names assigned by the lines written so far.
     defined: Vec<String>,
@@ -204,9 +177,9 @@ pub struct ProgramConstraint {
 }
 
 impl ProgramConstraint {
-    pub fn new(vocab: Arc<ProgramVocab>, numbers: Vec<String>) -> Self {
+    pub fn new(table: Arc<TokenTable>, numbers: Vec<String>) -> Self {
         Self {
-            vocab,
+            table,
             numbers,
             defined: Vec::new(),
             cursor: Cursor {
@@ -387,19 +360,9 @@ impl TokenConstraint for ProgramConstraint {
         if self.cursor.mode == Mode::LineStart && self.cursor.lines >= MAX_LINES {
             return Allowed::Done;
         }
-        let mut ids = Vec::new();
-        for first in 0..128u8 {
-            let group = &self.vocab.by_first[first as usize];
-            if group.is_empty() || !self.accepts(&self.cursor, &[first]) {
-                continue;
-            }
-            ids.extend(
-                group
-                    .iter()
-                    .filter(|(_, piece)| piece.len() == 1 || self.accepts(&self.cursor, piece))
-                    .map(|(id, _)| *id),
-            );
-        }
+        let ids = self
+            .table
+            .matching(|piece| self.accepts(&self.cursor, piece));
         if ids.is_empty() {
             Allowed::Done
         } else {
@@ -413,7 +376,7 @@ mod tests {
     use super::*;
 
     /// A toy vocabulary: single bytes plus a few multi-byte pieces.
-    fn vocab() -> (Arc<ProgramVocab>, Vec<String>) {
+    fn vocab() -> (Arc<TokenTable>, Vec<String>) {
         let mut pieces: Vec<String> = (32u8..127).map(|b| (b as char).to_string()).collect();
         pieces.extend(
             [
@@ -423,7 +386,7 @@ mod tests {
             .map(str::to_owned),
         );
         let bytes: Vec<Vec<u8>> = pieces.iter().map(|p| p.as_bytes().to_vec()).collect();
-        (Arc::new(ProgramVocab::new(&bytes)), pieces)
+        (Arc::new(TokenTable::new(&bytes, program_byte)), pieces)
     }
 
     fn allowed_text(c: &mut ProgramConstraint, pieces: &[String], text: &str) -> Vec<String> {
