@@ -111,6 +111,10 @@ impl Llm for Metered {
     fn prompt_style(&self) -> PromptStyle {
         self.inner.prompt_style()
     }
+
+    fn token_tables(&self) -> Option<Arc<flinch_guardrails::routes::grammar::TokenTables>> {
+        self.inner.token_tables()
+    }
 }
 
 /// What `/health` reports about the engine thread.
