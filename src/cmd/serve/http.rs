@@ -134,7 +134,7 @@ impl CancelOnDrop {
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if let Some(flag) = &self.0 {
-            let _ = flag; // sabotage
+            flag.cancel();
         }
     }
 }
