@@ -24,26 +24,25 @@ use super::setup::EngineOpts;
 
 #[derive(Debug, Args)]
 pub struct ServeBenchArgs {
-    /// Concurrent clients [default: 16].
+    /// Concurrent clients.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub clients: usize,
-    /// Requests in total [default: 1000].
+    /// Requests in total.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub requests: usize,
     #[command(flatten)]
     pub engine: EngineOpts,
-    /// Queue of the server under test (`flinch serve --queue`) [default: 8].
+    /// Queue of the server under test (`flinch serve --queue`).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_QUEUE)]
     pub queue: usize,
-    /// Token budget of each generated answer [default: 8].
+    /// Token budget of each generated answer.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub max_tokens: usize,
     /// Every Nth request streams and its client disconnects after the first
-    /// chunk, as a killed client would (0: never) [default: 50].
+    /// chunk, as a killed client would (0: never).
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub abandon_every: usize,
-    /// Streamed answers timed for the hold-back cost, guarded and raw each
-    /// [default: 8].
+    /// Streamed answers timed for the hold-back cost, guarded and raw each.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub stream_samples: usize,
     /// Print the results as JSON.

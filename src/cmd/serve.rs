@@ -38,20 +38,20 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1, this machine only].
+    /// Address to listen on (127.0.0.1: this machine only).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// Port to listen on (0 picks a free port and prints it) [default: 8080].
+    /// Port to listen on (0 picks a free port and prints it).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     #[command(flatten)]
     pub engine: EngineOpts,
     /// Requests that may wait while the engine answers another; more get 429
-    /// with Retry-After [default: 8].
+    /// with Retry-After.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_QUEUE)]
     pub queue: usize,
     /// Longest time one request may take, queueing included, in seconds;
-    /// past it the answer is cancelled and the request gets 504 [default: 300].
+    /// past it the answer is cancelled and the request gets 504.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DEADLINE.as_secs())]
     pub deadline: u64,
 }
