@@ -352,10 +352,11 @@ pub fn run(args: ServeBenchArgs) -> anyhow::Result<ExitCode> {
     }
     let r = &report.report;
     anyhow::ensure!(
-        r.lost == 0 && r.server_errors == 0 && r.healthy_after,
-        "{} requests lost, {} server errors, healthy after the run: {}",
+        r.lost == 0 && r.server_errors == 0 && r.client_errors == 0 && r.healthy_after,
+        "{} requests lost, {} server errors, {} other client errors, healthy after the run: {}",
         r.lost,
         r.server_errors,
+        r.client_errors,
         r.healthy_after
     );
     Ok(ExitCode::SUCCESS)

@@ -239,7 +239,10 @@ fn run(mut pipeline: Pipeline, meter: &Meter, mut jobs: mpsc::Receiver<Job>, sta
             })
         }));
         let after = meter.read();
-        stats.record(start.elapsed());
+        // A cancelled answer says nothing about how long answers take.
+        if !job.options.cancel.is_cancelled() {
+            stats.record(start.elapsed());
+        }
         stats.busy.store(false, Ordering::Relaxed);
         let usage = Usage {
             prompt_tokens: after.0 - before.0,
