@@ -3,7 +3,7 @@
 //! its own example.
 //!
 //! `cargo run --release -p flinch-guardrails --example tune_calculator -- MODEL.gguf N STRIDE [key=value …]`
-//! keys: style=plain|commented grammar=on|off samples=K examples=E tokens=T temperature=X tie=fallback|likely
+//! keys: style=plain|commented grammar=on|off samples=K examples=E tokens=T temperature=X tie=fallback|likely|coverage
 
 use std::time::Instant;
 
@@ -39,10 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "tokens" => config.max_tokens = v.parse()?,
             "temperature" => config.temperature = v.parse()?,
             "tie" => {
-                config.tie = if v == "fallback" {
-                    TiePolicy::Fallback
-                } else {
-                    TiePolicy::MostLikely
+                config.tie = match v {
+                    "fallback" => TiePolicy::Fallback,
+                    "coverage" => TiePolicy::Coverage,
+                    _ => TiePolicy::MostLikely,
                 }
             }
             _ => return Err(format!("unknown key {k}").into()),

@@ -33,6 +33,10 @@ pub enum TiePolicy {
     Fallback,
     /// Pick the tied value whose best program the model found most likely.
     MostLikely,
+    /// Pick the tied value whose program uses the most of the numbers the
+    /// question writes (then the most likely): a word problem's numbers are
+    /// there to be used, and a 270M model's wrong programs often leave some out.
+    Coverage,
 }
 
 /// How worked examples show their programs.
@@ -305,6 +309,32 @@ fn asks_for_count(question: &str) -> bool {
     q.contains("how many")
 }
 
+/// The numbers the question writes in digits (`1,200` as `1200`).
+fn written_numbers(question: &str) -> Vec<String> {
+    let cleaned = question.replace(',', "");
+    let mut out: Vec<String> = cleaned
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|n| n.trim_matches('.'))
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// How many of `written` the program uses.
+fn coverage(program: &str, written: &[String]) -> usize {
+    let used: Vec<&str> = program
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .filter(|n| !n.is_empty())
+        .collect();
+    written
+        .iter()
+        .filter(|w| used.contains(&w.as_str()))
+        .count()
+}
+
 fn vote(
     candidates: &[Candidate],
     question: &str,
@@ -336,19 +366,31 @@ fn vote(
     } else {
         valued.clone()
     };
-    let mut tally: HashMap<&str, (usize, f64, &Candidate, &Value)> = HashMap::new();
+    let written = written_numbers(question);
+    // Per value: votes, then the best program's (coverage, likelihood).
+    let mut tally: HashMap<&str, (usize, (usize, f64), &Candidate, &Value)> = HashMap::new();
     for (c, v) in &pool {
+        let cover = if tie == TiePolicy::Coverage {
+            coverage(&c.program, &written)
+        } else {
+            0
+        };
+        let key = (cover, c.logprob);
         let entry = tally
             .entry(v.exact.as_str())
-            .or_insert((0, f64::NEG_INFINITY, c, v));
+            .or_insert((0, (0, f64::NEG_INFINITY), c, v));
         entry.0 += 1;
-        if c.logprob > entry.1 {
-            entry.1 = c.logprob;
+        if key.0 > entry.1.0 || (key.0 == entry.1.0 && key.1 > entry.1.1) {
+            entry.1 = key;
             entry.2 = c;
         }
     }
     let mut ranked: Vec<_> = tally.into_values().collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    ranked.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.0.cmp(&a.1.0))
+            .then(b.1.1.total_cmp(&a.1.1))
+    });
     let summary: Vec<(String, usize)> = ranked
         .iter()
         .map(|(n, _, _, v)| (display_value(v), *n))

@@ -2,7 +2,8 @@
 //! tiny language it can copy words into), flinch compiles them to SMT-LIB
 //! and Z3 answers. A rejected line is fed back to the model with the exact
 //! error, up to [`DEFAULT_RETRIES`] times. A question that is already a
-//! Boolean expression goes to Z3 without the model.
+//! Boolean expression goes to Z3 without the model, and so do family-counting
+//! puzzles in their usual phrasing ([`super::family`]).
 
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -15,6 +16,7 @@ use crate::llm::{Llm, PromptStyle};
 use crate::prompts::PromptId;
 use crate::routes::calculator::generate_event;
 use crate::routes::facts_grammar::{FactsConstraint, allowed_words};
+use crate::routes::family::family_facts;
 use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
 use crate::solver::{Claim, Entailment, SmtSolver, SolverError};
 use crate::trace::{Event, Trace};
@@ -130,6 +132,37 @@ pub fn answer(
                 text: format!("The answer is {text}."),
                 facts: String::new(),
                 script: term,
+            });
+        }
+    }
+
+    if let Some(facts) = family_facts(question) {
+        trace.note(Event::Note {
+            text: "a family-counting puzzle in a known phrasing: facts read without the model"
+                .to_owned(),
+        });
+        let start = Instant::now();
+        let solved = solve_facts(solver, &facts, &FactsLimits::default());
+        let phrased = solved
+            .as_ref()
+            .map(|o| phrase(o, question))
+            .map_err(|e| e.to_string());
+        trace.record(
+            Event::Solve {
+                script: facts.clone(),
+                outcome: match &solved {
+                    Ok(o) => describe(o),
+                    Err(e) => e.to_string(),
+                },
+                ok: matches!(phrased, Ok(Ok(_))),
+            },
+            start.elapsed(),
+        );
+        if let (Ok(outcome), Ok(Ok(text))) = (solved, phrased) {
+            return Ok(LogicOutcome::Answer {
+                text,
+                facts,
+                script: outcome.compiled.premises,
             });
         }
     }

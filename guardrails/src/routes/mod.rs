@@ -4,6 +4,7 @@ pub mod calculator;
 pub mod chat;
 pub mod constrained;
 pub mod facts_grammar;
+pub mod family;
 pub mod grammar;
 pub mod logic;
 pub mod math_cot;
