@@ -196,6 +196,27 @@ fn an_empty_conversation_is_a_clear_error() {
 }
 
 const DAVID: &str = "David has three sisters. Each of his sisters has one brother. How many brothers does David have?";
+/// The same puzzle in words the family reader does not know: the model writes the facts.
+const DAVID_REWORDED: &str = "David has three sisters. Every sister of his has exactly one brother. How many brothers does David have?";
+
+#[test]
+fn a_family_puzzle_in_the_usual_phrasing_needs_no_model() {
+    let mut p = pipeline(&[]);
+    let a = p
+        .answer(
+            &Conversation::question(DAVID),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.route, Some(RouteKind::Logic));
+    assert_eq!(a.text, "The answer is 0.");
+    assert!(
+        !a.trace
+            .iter()
+            .any(|s| matches!(s.event, Event::Generate { .. }))
+    );
+}
 
 #[test]
 fn logic_puzzle_is_solved_by_z3_from_the_models_facts() {
@@ -203,7 +224,7 @@ fn logic_puzzle_is_solved_by_z3_from_the_models_facts() {
     let mut p = pipeline(&[facts]);
     let a = p
         .answer(
-            &Conversation::question(DAVID),
+            &Conversation::question(DAVID_REWORDED),
             &AnswerOptions::default(),
             &mut |_| {},
         )
@@ -220,7 +241,7 @@ fn rejected_facts_are_sent_back_with_the_error() {
     let mut p = pipeline(&[bad, good]);
     let a = p
         .answer(
-            &Conversation::question(DAVID),
+            &Conversation::question(DAVID_REWORDED),
             &AnswerOptions::default(),
             &mut |_| {},
         )
@@ -246,7 +267,7 @@ fn logic_falls_back_to_guarded_generation_when_the_facts_never_parse() {
     let mut p = pipeline(&[bad, bad, bad, "David has no brothers."]);
     let a = p
         .answer(
-            &Conversation::question(DAVID),
+            &Conversation::question(DAVID_REWORDED),
             &AnswerOptions::default(),
             &mut |_| {},
         )

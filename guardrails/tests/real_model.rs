@@ -50,13 +50,14 @@ fn ask(p: &mut Pipeline, question: &str) -> Answer {
     .unwrap()
 }
 
-fn programs(a: &Answer) -> Vec<String> {
+/// The texts the model generated for a purpose starting with `purpose`.
+fn generated<'a>(a: &'a Answer, purpose: &str) -> Vec<&'a str> {
     a.trace
         .iter()
         .filter_map(|s| match &s.event {
-            Event::Generate { purpose, text, .. } if purpose.starts_with("program") => {
-                Some(text.clone())
-            }
+            Event::Generate {
+                purpose: p, text, ..
+            } if p.starts_with(purpose) => Some(text.as_str()),
             _ => None,
         })
         .collect()
@@ -68,7 +69,7 @@ fn calculator_programs_follow_the_grammar_and_the_value_is_the_sandboxes() {
     let q = "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
     let a = ask(&mut p, q);
     assert_eq!(a.route, Some(RouteKind::Calculator), "{:#?}", a.trace);
-    let written = programs(&a);
+    let written = generated(&a, "program");
     assert_eq!(written.len(), 2, "{:#?}", a.trace);
     for program in &written {
         // Only the question's numbers (5 20 3 30 2 45) and the implied
@@ -153,16 +154,7 @@ fn model_written_facts_keep_to_the_vocabulary() {
     let q = "Tom lies. Ann says Tom lies. Bob says Ann lies. Does Bob tell the truth?";
     let a = ask(&mut p, q);
     assert_eq!(a.route, Some(RouteKind::Logic));
-    let facts: Vec<&str> = a
-        .trace
-        .iter()
-        .filter_map(|s| match &s.event {
-            Event::Generate { purpose, text, .. } if purpose.starts_with("facts") => {
-                Some(text.as_str())
-            }
-            _ => None,
-        })
-        .collect();
+    let facts = generated(&a, "facts");
     assert!(!facts.is_empty(), "{:#?}", a.trace);
     // Keywords, the puzzle's words, small numbers, comparison signs.
     let puzzle_words: Vec<String> = q

@@ -132,7 +132,7 @@ pub fn answer(
         .map(|i| {
             let mut r = GenerateRequest::greedy(prompt.clone(), config.max_tokens);
             if let Some(table) = &grammar {
-                r.constraint = Some(Box::new(ProgramConstraint::new(
+                r.constraint = Some(Box::new(ProgramConstraint::program(
                     table.clone(),
                     numbers.clone(),
                 )));

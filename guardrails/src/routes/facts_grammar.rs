@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use flinch_engine::{Allowed, TokenConstraint};
-
-use super::grammar::TokenTable;
+use super::grammar::{ByteGrammar, GrammarConstraint, TokenTable};
 use crate::solver::facts::KEYWORDS;
 
 /// Most lines of facts.
@@ -51,8 +49,9 @@ pub fn allowed_words(question: &str) -> Vec<String> {
     words
 }
 
+/// Where the facts are.
 #[derive(Debug, Clone, Default)]
-struct Cursor {
+pub struct Cursor {
     word: String,
     /// Bytes on the current line.
     line_len: usize,
@@ -62,25 +61,21 @@ struct Cursor {
 }
 
 /// The facts vocabulary for one question; see the module docs.
-pub struct FactsConstraint {
-    table: Arc<TokenTable>,
+pub struct FactsGrammar {
     words: Vec<String>,
-    cursor: Cursor,
-    consumed: usize,
-    broken: bool,
 }
 
-impl FactsConstraint {
-    pub fn new(table: Arc<TokenTable>, words: Vec<String>) -> Self {
-        Self {
-            table,
-            words,
-            cursor: Cursor::default(),
-            consumed: 0,
-            broken: false,
-        }
-    }
+/// The facts vocabulary as the engine's logits hook.
+pub type FactsConstraint = GrammarConstraint<FactsGrammar>;
 
+impl GrammarConstraint<FactsGrammar> {
+    /// The vocabulary `words` (see [`allowed_words`]).
+    pub fn facts(table: Arc<TokenTable>, words: Vec<String>) -> Self {
+        GrammarConstraint::new(FactsGrammar { words }, table, Cursor::default())
+    }
+}
+
+impl FactsGrammar {
     fn is_prefix(&self, prefix: &str) -> bool {
         let at = self.words.partition_point(|w| w.as_str() < prefix);
         self.words.get(at).is_some_and(|w| w.starts_with(prefix))
@@ -90,7 +85,7 @@ impl FactsConstraint {
         !word.is_empty() && word.len() <= MAX_DIGITS && word.bytes().all(|b| b.is_ascii_digit())
     }
 
-    fn complete(&self, word: &str) -> bool {
+    fn is_word(&self, word: &str) -> bool {
         word.is_empty()
             || Self::is_number(word)
             || self
@@ -98,6 +93,10 @@ impl FactsConstraint {
                 .binary_search_by(|w| w.as_str().cmp(word))
                 .is_ok()
     }
+}
+
+impl ByteGrammar for FactsGrammar {
+    type Cursor = Cursor;
 
     fn step(&self, cur: &mut Cursor, b: u8) -> bool {
         if cur.ended {
@@ -114,7 +113,7 @@ impl FactsConstraint {
             cur.prev_space = false;
             return ok;
         }
-        if !self.complete(&cur.word) {
+        if !self.is_word(&cur.word) {
             return false;
         }
         cur.word.clear();
@@ -138,43 +137,15 @@ impl FactsConstraint {
         ok
     }
 
-    fn accepts(&self, piece: &[u8]) -> bool {
-        let mut cur = self.cursor.clone();
-        piece.iter().all(|&b| self.step(&mut cur, b))
-    }
-}
-
-impl TokenConstraint for FactsConstraint {
-    fn allowed(&mut self, generated: &str) -> Allowed {
-        let new = generated
-            .as_bytes()
-            .get(self.consumed..)
-            .unwrap_or_default()
-            .to_vec();
-        for b in new {
-            let mut cur = self.cursor.clone();
-            if self.broken || !self.step(&mut cur, b) {
-                self.broken = true;
-                break;
-            }
-            self.cursor = cur;
-        }
-        self.consumed = generated.len().max(self.consumed);
-        if self.broken || self.cursor.ended || self.cursor.lines >= MAX_LINES {
-            return Allowed::Done;
-        }
-        let ids = self.table.matching(|piece| self.accepts(piece));
-        if ids.is_empty() {
-            Allowed::Done
-        } else {
-            Allowed::Only(ids)
-        }
+    fn complete(&self, cur: &Cursor) -> bool {
+        cur.ended || cur.lines >= MAX_LINES
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flinch_engine::{Allowed, TokenConstraint};
 
     fn table() -> (Arc<TokenTable>, Vec<String>) {
         let mut pieces: Vec<String> = (32u8..127).map(|b| (b as char).to_string()).collect();
@@ -209,7 +180,7 @@ mod tests {
     fn only_keywords_question_words_and_small_numbers() {
         let (t, pieces) = table();
         let q = "David has three sisters. How many brothers does David have?";
-        let mut c = FactsConstraint::new(t, allowed_words(q));
+        let mut c = FactsConstraint::facts(t, allowed_words(q));
         let start = allowed(&mut c, &pieces, "");
         for want in ["David", "Dav", "ask", "sisters", "END"] {
             assert!(start.contains(&want.to_owned()), "{want} not allowed");
@@ -231,7 +202,7 @@ mod tests {
     #[test]
     fn a_blank_line_ends_the_facts() {
         let (t, pieces) = table();
-        let mut c = FactsConstraint::new(t, allowed_words("David"));
+        let mut c = FactsConstraint::facts(t, allowed_words("David"));
         assert_eq!(allowed(&mut c, &pieces, "boy David\n\n"), ["Done"]);
     }
 }

@@ -69,3 +69,90 @@ impl TokenTables {
         }
     }
 }
+
+/// A grammar over bytes: a cursor moves through the text one byte at a
+/// time, and a byte the grammar does not allow is refused.
+pub trait ByteGrammar: Send {
+    type Cursor: Clone + Send;
+    /// Advance `cursor` over `b`; false when the grammar refuses it. Also
+    /// used to try tokens on a copy of the cursor.
+    fn step(&self, cursor: &mut Self::Cursor, b: u8) -> bool;
+    /// Called when `cursor` moved over generated text (not a trial), for
+    /// state kept outside the cursor.
+    fn advanced(&mut self, _cursor: &mut Self::Cursor) {}
+    /// The text so far is a whole sentence of the grammar: stop.
+    fn complete(&self, cursor: &Self::Cursor) -> bool;
+}
+
+/// A [`ByteGrammar`] as the engine's logits hook.
+pub struct GrammarConstraint<G: ByteGrammar> {
+    grammar: G,
+    table: std::sync::Arc<TokenTable>,
+    cursor: G::Cursor,
+    /// Bytes of the generated text already fed to `cursor`.
+    consumed: usize,
+    /// The text broke the grammar (it cannot, unless the caller feeds text
+    /// the constraint did not allow): stop.
+    broken: bool,
+}
+
+impl<G: ByteGrammar> GrammarConstraint<G> {
+    pub fn new(grammar: G, table: std::sync::Arc<TokenTable>, start: G::Cursor) -> Self {
+        Self {
+            grammar,
+            table,
+            cursor: start,
+            consumed: 0,
+            broken: false,
+        }
+    }
+
+    /// Feed the generated text past what was already fed; false once the
+    /// text has left the grammar.
+    fn feed(&mut self, generated: &str) -> bool {
+        if generated.len() < self.consumed {
+            self.broken = true;
+        }
+        let new = generated
+            .as_bytes()
+            .get(self.consumed..)
+            .unwrap_or_default();
+        for &b in new {
+            if self.broken {
+                break;
+            }
+            let mut cursor = self.cursor.clone();
+            if self.grammar.step(&mut cursor, b) {
+                self.grammar.advanced(&mut cursor);
+                self.cursor = cursor;
+            } else {
+                self.broken = true;
+            }
+        }
+        self.consumed = generated.len().max(self.consumed);
+        !self.broken
+    }
+
+    /// Is `text` (from the start) a complete sentence of the grammar?
+    pub fn accepts_whole(mut self, text: &str) -> bool {
+        self.feed(text) && self.grammar.complete(&self.cursor)
+    }
+}
+
+impl<G: ByteGrammar> flinch_engine::TokenConstraint for GrammarConstraint<G> {
+    fn allowed(&mut self, generated: &str) -> flinch_engine::Allowed {
+        use flinch_engine::Allowed;
+        if !self.feed(generated) || self.grammar.complete(&self.cursor) {
+            return Allowed::Done;
+        }
+        let ids = self.table.matching(|piece| {
+            let mut cursor = self.cursor.clone();
+            piece.iter().all(|&b| self.grammar.step(&mut cursor, b))
+        });
+        if ids.is_empty() {
+            Allowed::Done
+        } else {
+            Allowed::Only(ids)
+        }
+    }
+}

@@ -189,7 +189,7 @@ pub fn answer(
         r.seed = seed.wrapping_add(attempt as u64);
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned(), "\n\n".to_owned()];
         if let Some(tables) = llm.token_tables() {
-            r.constraint = Some(Box::new(FactsConstraint::new(
+            r.constraint = Some(Box::new(FactsConstraint::facts(
                 tables.facts.clone(),
                 allowed_words(question),
             )));

@@ -16,9 +16,7 @@
 
 use std::sync::Arc;
 
-use flinch_engine::{Allowed, TokenConstraint};
-
-use super::grammar::TokenTable;
+use super::grammar::{ByteGrammar, GrammarConstraint, TokenTable};
 
 /// Numbers a program may use even when the question does not write them.
 pub const IMPLIED_CONSTANTS: &[&str] = &[
@@ -125,9 +123,9 @@ pub fn allowed_numbers(question: &str) -> Vec<String> {
 /// Does `program` follow the grammar for `question`? (Worked examples shown
 /// to the model are held to the grammar it will be held to.)
 pub fn program_fits(program: &str, question: &str) -> bool {
-    let mut c = ProgramConstraint::new(Arc::new(TokenTable::default()), allowed_numbers(question));
     let text = format!("{}\n\n", program.trim_end());
-    matches!(c.allowed(&text), Allowed::Done) && !c.broken
+    ProgramConstraint::program(Arc::new(TokenTable::default()), allowed_numbers(question))
+        .accepts_whole(&text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +148,7 @@ enum Mode {
 
 /// The grammar's position; cheap to copy for trying a token.
 #[derive(Debug, Clone)]
-struct Cursor {
+pub struct Cursor {
     mode: Mode,
     /// The number or name being written.
     word: String,
@@ -160,45 +158,49 @@ struct Cursor {
     lines: usize,
     prev_space: bool,
     unary: bool,
+    /// The name of a line that just ended, until the grammar records it.
+    committed: Option<String>,
 }
 
 /// The program grammar for one question; see the module docs.
-pub struct ProgramConstraint {
-    table: Arc<TokenTable>,
+pub struct ProgramGrammar {
     numbers: Vec<String>,
     /// Names assigned by the lines written so far.
     defined: Vec<String>,
-    cursor: Cursor,
-    /// Bytes of the generated text already fed to `cursor`.
-    consumed: usize,
-    /// The text broke the grammar (it cannot, unless the caller feeds text
-    /// the constraint did not allow): stop.
-    broken: bool,
 }
 
-impl ProgramConstraint {
-    pub fn new(table: Arc<TokenTable>, numbers: Vec<String>) -> Self {
-        Self {
-            table,
-            numbers,
-            defined: Vec::new(),
-            cursor: Cursor {
-                mode: Mode::LineStart,
-                word: String::new(),
-                lhs: String::new(),
-                depth: 0,
-                lines: 0,
-                prev_space: false,
-                unary: false,
+/// The program grammar as the engine's logits hook.
+pub type ProgramConstraint = GrammarConstraint<ProgramGrammar>;
+
+impl GrammarConstraint<ProgramGrammar> {
+    /// The grammar for a question whose numbers are `numbers` (see [`allowed_numbers`]).
+    pub fn program(table: Arc<TokenTable>, numbers: Vec<String>) -> Self {
+        let start = Cursor {
+            mode: Mode::LineStart,
+            word: String::new(),
+            lhs: String::new(),
+            depth: 0,
+            lines: 0,
+            prev_space: false,
+            unary: false,
+            committed: None,
+        };
+        GrammarConstraint::new(
+            ProgramGrammar {
+                numbers,
+                defined: Vec::new(),
             },
-            consumed: 0,
-            broken: false,
-        }
+            table,
+            start,
+        )
     }
+}
+
+impl ByteGrammar for ProgramGrammar {
+    type Cursor = Cursor;
 
     /// Advance `cur` over byte `c`; false when the grammar refuses it.
-    /// `committed` receives a name whose line just ended.
-    fn step(&self, cur: &mut Cursor, c: u8, committed: &mut Option<String>) -> bool {
+    fn step(&self, cur: &mut Cursor, c: u8) -> bool {
         let space = c == b' ';
         let ok = match cur.mode {
             Mode::LineStart => match c {
@@ -278,7 +280,7 @@ impl ProgramConstraint {
                         return false;
                     }
                     cur.mode = Mode::AfterOperand;
-                    return self.step(cur, c, committed);
+                    return self.step(cur, c);
                 }
             }
             Mode::AfterOperand => match c {
@@ -295,7 +297,7 @@ impl ProgramConstraint {
                 b'\n' if cur.depth == 0 => {
                     cur.lines += 1;
                     cur.mode = Mode::LineStart;
-                    *committed = Some(std::mem::take(&mut cur.lhs));
+                    cur.committed = Some(std::mem::take(&mut cur.lhs));
                     true
                 }
                 _ => false,
@@ -306,6 +308,20 @@ impl ProgramConstraint {
         ok
     }
 
+    fn advanced(&mut self, cur: &mut Cursor) {
+        if let Some(name) = cur.committed.take()
+            && !self.defined.contains(&name)
+        {
+            self.defined.push(name);
+        }
+    }
+
+    fn complete(&self, cur: &Cursor) -> bool {
+        cur.mode == Mode::End || (cur.mode == Mode::LineStart && cur.lines >= MAX_LINES)
+    }
+}
+
+impl ProgramGrammar {
     fn assign(&self, cur: &mut Cursor) -> bool {
         cur.lhs = std::mem::take(&mut cur.word);
         cur.mode = Mode::Operand;
@@ -316,64 +332,12 @@ impl ProgramConstraint {
     fn is_name_prefix(&self, cur: &Cursor) -> bool {
         self.defined.iter().any(|d| d.starts_with(&cur.word))
     }
-
-    /// Would the grammar accept `piece` from `cursor`?
-    fn accepts(&self, cursor: &Cursor, piece: &[u8]) -> bool {
-        let mut cur = cursor.clone();
-        let mut committed = None;
-        piece.iter().all(|&c| {
-            // A name committed inside the token could be used later in the
-            // same token only in a one-token line; not worth modelling.
-            self.step(&mut cur, c, &mut committed)
-        })
-    }
-}
-
-impl TokenConstraint for ProgramConstraint {
-    fn allowed(&mut self, generated: &str) -> Allowed {
-        if generated.len() < self.consumed {
-            self.broken = true;
-        }
-        let new = generated
-            .as_bytes()
-            .get(self.consumed..)
-            .unwrap_or_default()
-            .to_vec();
-        for c in new {
-            let mut cursor = self.cursor.clone();
-            let mut committed = None;
-            if self.broken || !self.step(&mut cursor, c, &mut committed) {
-                self.broken = true;
-                break;
-            }
-            self.cursor = cursor;
-            if let Some(name) = committed
-                && !self.defined.contains(&name)
-            {
-                self.defined.push(name);
-            }
-        }
-        self.consumed = generated.len();
-        if self.broken || self.cursor.mode == Mode::End {
-            return Allowed::Done;
-        }
-        if self.cursor.mode == Mode::LineStart && self.cursor.lines >= MAX_LINES {
-            return Allowed::Done;
-        }
-        let ids = self
-            .table
-            .matching(|piece| self.accepts(&self.cursor, piece));
-        if ids.is_empty() {
-            Allowed::Done
-        } else {
-            Allowed::Only(ids)
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flinch_engine::{Allowed, TokenConstraint};
 
     /// A toy vocabulary: single bytes plus a few multi-byte pieces.
     fn vocab() -> (Arc<TokenTable>, Vec<String>) {
@@ -411,7 +375,7 @@ mod tests {
     fn a_program_may_only_use_question_numbers_and_defined_names() {
         let (v, pieces) = vocab();
         let numbers = allowed_numbers("5 books at $20 and 3 at $30");
-        let mut c = ProgramConstraint::new(v, numbers);
+        let mut c = ProgramConstraint::program(v, numbers);
         let start = allowed_text(&mut c, &pieces, "");
         assert!(start.contains(&"step".to_owned()) && start.contains(&"b".to_owned()));
         assert!(!start.contains(&"Question".to_owned()) && !start.contains(&"\n".to_owned()));
@@ -459,7 +423,7 @@ mod tests {
     #[test]
     fn parentheses_balance_before_the_line_ends() {
         let (v, pieces) = vocab();
-        let mut c = ProgramConstraint::new(v, allowed_numbers("5 and 3"));
+        let mut c = ProgramConstraint::program(v, allowed_numbers("5 and 3"));
         let open = allowed_text(&mut c, &pieces, "x = (5 + 3");
         assert!(open.contains(&")".to_owned()) && !open.contains(&"\n".to_owned()));
         let closed = allowed_text(&mut c, &pieces, "x = (5 + 3)");
@@ -469,14 +433,14 @@ mod tests {
     #[test]
     fn text_outside_the_grammar_stops_the_generation() {
         let (v, pieces) = vocab();
-        let mut c = ProgramConstraint::new(v, allowed_numbers("5"));
+        let mut c = ProgramConstraint::program(v, allowed_numbers("5"));
         assert_eq!(allowed_text(&mut c, &pieces, "x = oops"), ["<done>"]);
     }
 
     #[test]
     fn the_line_limit_ends_the_program() {
         let (v, pieces) = vocab();
-        let mut c = ProgramConstraint::new(v, allowed_numbers("5"));
+        let mut c = ProgramConstraint::program(v, allowed_numbers("5"));
         let program: String = (0..MAX_LINES).map(|i| format!("a{i} = 5\n")).collect();
         assert_eq!(allowed_text(&mut c, &pieces, &program), ["<done>"]);
     }
