@@ -35,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "samples" => config.samples = v.parse()?,
             "grammar" => config.grammar = v == "on",
+            "single_use" => config.single_use = v == "on",
             "examples" => config.examples = v.parse()?,
             "tokens" => config.max_tokens = v.parse()?,
             "temperature" => config.temperature = v.parse()?,

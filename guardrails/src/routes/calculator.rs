@@ -61,6 +61,8 @@ pub struct CalculatorConfig {
     /// defined names only; see [`super::program_grammar`]) when the model
     /// supports a token constraint.
     pub grammar: bool,
+    /// Under the grammar, each number the question writes may be used once.
+    pub single_use: bool,
 }
 
 impl Default for CalculatorConfig {
@@ -73,6 +75,7 @@ impl Default for CalculatorConfig {
             temperature: DEFAULT_TEMPERATURE,
             tie: TiePolicy::MostLikely,
             grammar: true,
+            single_use: false,
         }
     }
 }
@@ -132,10 +135,11 @@ pub fn answer(
         .map(|i| {
             let mut r = GenerateRequest::greedy(prompt.clone(), config.max_tokens);
             if let Some(table) = &grammar {
-                r.constraint = Some(Box::new(ProgramConstraint::program(
-                    table.clone(),
-                    numbers.clone(),
-                )));
+                let mut c = ProgramConstraint::program(table.clone(), numbers.clone());
+                if config.single_use {
+                    c = c.with_single_use(written_numbers(question));
+                }
+                r.constraint = Some(Box::new(c));
             }
             r.stop = vec!["\nQuestion:".to_owned(), "\n\n".to_owned()];
             r.seed = seed.wrapping_add(i as u64);

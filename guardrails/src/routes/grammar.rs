@@ -107,6 +107,10 @@ impl<G: ByteGrammar> GrammarConstraint<G> {
         }
     }
 
+    pub(crate) fn grammar_mut(&mut self) -> &mut G {
+        &mut self.grammar
+    }
+
     /// Feed the generated text past what was already fed; false once the
     /// text has left the grammar.
     fn feed(&mut self, generated: &str) -> bool {

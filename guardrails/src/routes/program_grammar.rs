@@ -160,6 +160,8 @@ pub struct Cursor {
     unary: bool,
     /// The name of a line that just ended, until the grammar records it.
     committed: Option<String>,
+    /// Single-use numbers already used.
+    used: Arc<Vec<String>>,
 }
 
 /// The program grammar for one question; see the module docs.
@@ -167,6 +169,8 @@ pub struct ProgramGrammar {
     numbers: Vec<String>,
     /// Names assigned by the lines written so far.
     defined: Vec<String>,
+    /// Numbers a program may use once only (see [`GrammarConstraint::with_single_use`]).
+    single_use: Vec<String>,
 }
 
 /// The program grammar as the engine's logits hook.
@@ -184,11 +188,13 @@ impl GrammarConstraint<ProgramGrammar> {
             prev_space: false,
             unary: false,
             committed: None,
+            used: Arc::default(),
         };
         GrammarConstraint::new(
             ProgramGrammar {
                 numbers,
                 defined: Vec::new(),
+                single_use: Vec::new(),
             },
             table,
             start,
@@ -235,7 +241,7 @@ impl ByteGrammar for ProgramGrammar {
                     cur.word.clear();
                     cur.word.push(c as char);
                     cur.mode = Mode::Number;
-                    self.numbers.iter().any(|n| n.starts_with(&cur.word))
+                    self.number_prefix(cur)
                 }
                 b'a'..=b'z' | b'_' => {
                     cur.word.clear();
@@ -263,7 +269,7 @@ impl ByteGrammar for ProgramGrammar {
                 cur.word.push(c as char);
                 let extends = continues
                     && if cur.mode == Mode::Number {
-                        self.numbers.iter().any(|n| n.starts_with(&cur.word))
+                        self.number_prefix(cur)
                     } else {
                         self.is_name_prefix(cur)
                     };
@@ -272,12 +278,15 @@ impl ByteGrammar for ProgramGrammar {
                 } else {
                     cur.word.pop();
                     let complete = if cur.mode == Mode::Number {
-                        self.numbers.contains(&cur.word)
+                        self.numbers.contains(&cur.word) && self.available(cur, &cur.word)
                     } else {
                         self.defined.contains(&cur.word)
                     };
                     if !complete {
                         return false;
+                    }
+                    if cur.mode == Mode::Number && self.single_use.contains(&cur.word) {
+                        Arc::make_mut(&mut cur.used).push(cur.word.clone());
                     }
                     cur.mode = Mode::AfterOperand;
                     return self.step(cur, c);
@@ -321,7 +330,28 @@ impl ByteGrammar for ProgramGrammar {
     }
 }
 
+impl GrammarConstraint<ProgramGrammar> {
+    /// Each of `numbers` (the numbers the question writes) may be used once:
+    /// a word problem's quantities usually enter its solution once each, and
+    /// a small model's wrong programs reuse one and leave another out.
+    pub fn with_single_use(mut self, numbers: Vec<String>) -> Self {
+        self.grammar_mut().single_use = numbers;
+        self
+    }
+}
+
 impl ProgramGrammar {
+    /// Could `cur.word` still grow into a number that may be used?
+    fn number_prefix(&self, cur: &Cursor) -> bool {
+        self.numbers
+            .iter()
+            .any(|n| n.starts_with(&cur.word) && self.available(cur, n))
+    }
+
+    fn available(&self, cur: &Cursor, number: &str) -> bool {
+        !self.single_use.iter().any(|s| s == number) || !cur.used.iter().any(|u| u == number)
+    }
+
     fn assign(&self, cur: &mut Cursor) -> bool {
         cur.lhs = std::mem::take(&mut cur.word);
         cur.mode = Mode::Operand;
@@ -418,6 +448,27 @@ mod tests {
         assert!(!program_fits("total = 5 + bags", q), "bags is undefined");
         assert!(!program_fits("total = 5 * .30", q));
         assert!(!program_fits("", q));
+    }
+
+    #[test]
+    fn single_use_numbers_are_used_once() {
+        let (v, pieces) = vocab();
+        let single = || {
+            ProgramConstraint::program(v.clone(), allowed_numbers("5 books at $20"))
+                .with_single_use(vec!["5".to_owned(), "20".to_owned()])
+        };
+        // 5 is used up: after "5" only 52 (an implied constant) can follow.
+        let five = allowed_text(&mut single(), &pieces, "a = 5 * 20\nb = a + 5");
+        assert!(
+            !five.contains(&"\n".to_owned()) && five.contains(&"2".to_owned()),
+            "{five:?}"
+        );
+        // 20 is used up, 2 (an implied constant) is not.
+        let two = allowed_text(&mut single(), &pieces, "a = 5 * 20\nb = a + 2");
+        assert!(
+            !two.contains(&"0".to_owned()) && two.contains(&"\n".to_owned()),
+            "{two:?}"
+        );
     }
 
     #[test]
