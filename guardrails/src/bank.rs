@@ -201,7 +201,7 @@ pub fn numbers_in(text: &str) -> Vec<String> {
 }
 
 /// `"24.0"` and `"24"` compare equal; so do `"0.50"` and `".5"`.
-fn normalise(number: &str) -> String {
+pub(crate) fn normalise(number: &str) -> String {
     let n = number.trim().trim_start_matches('$').replace(',', "");
     let n = if n.contains('.') {
         n.trim_end_matches('0').trim_end_matches('.').to_owned()

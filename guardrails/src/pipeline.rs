@@ -279,8 +279,10 @@ impl Pipeline {
             route: decision.route.name().to_owned(),
             reason: decision.reason.clone(),
         });
-        let (text, evidence) = match decision.route {
-            RouteKind::Calculator => self.calculator(&question, options, &mut trace)?,
+        // A tool route's answer, or `None` when the question gets guarded
+        // generation (the fallback reason is in the trace).
+        let tool = match decision.route {
+            RouteKind::Calculator => Some(self.calculator(&question, options, &mut trace)?),
             RouteKind::Constrained if !requirements.is_empty() => {
                 let c = constrained::answer(
                     &mut Scoped::tool(self.llm.as_mut(), options),
@@ -290,14 +292,14 @@ impl Pipeline {
                     options.seed,
                     &mut trace,
                 )?;
-                (
+                Some((
                     c.text,
                     Evidence::Verdicts {
                         verdicts: c.verdicts,
                         draft: c.draft,
                         drafts: c.drafts,
                     },
-                )
+                ))
             }
             RouteKind::Logic => {
                 match logic::answer(
@@ -312,31 +314,28 @@ impl Pipeline {
                         text,
                         facts,
                         script,
-                    } => (text, Evidence::Solver { facts, script }),
+                    } => Some((text, Evidence::Solver { facts, script })),
                     LogicOutcome::GiveUp { reason } => {
                         trace.note(Event::Fallback {
                             from: "logic".to_owned(),
                             reason: format!("{reason}; answering with guarded generation"),
                         });
-                        let g = self.chat(
-                            conversation,
-                            Anchor::Plain,
-                            options,
-                            on_text,
-                            &mut trace,
-                            "answer",
-                        )?;
-                        (g.text, Evidence::None)
+                        None
                     }
                 }
             }
-            RouteKind::Chat | RouteKind::Constrained => {
-                if decision.route == RouteKind::Constrained {
-                    trace.note(Event::Fallback {
-                        from: "constrained".to_owned(),
-                        reason: "no structural requirement was found in the question".to_owned(),
-                    });
-                }
+            RouteKind::Constrained => {
+                trace.note(Event::Fallback {
+                    from: "constrained".to_owned(),
+                    reason: "no structural requirement was found in the question".to_owned(),
+                });
+                None
+            }
+            RouteKind::Chat => None,
+        };
+        let (text, evidence) = match tool {
+            Some(answer) => answer,
+            None => {
                 let g = self.chat(
                     conversation,
                     Anchor::Plain,

@@ -17,6 +17,16 @@ fn pipeline(replies: &[&str]) -> Pipeline {
     )
 }
 
+/// The answer to a one-question conversation with default options.
+fn ask(p: &mut Pipeline, question: &str) -> flinch_guardrails::Answer {
+    p.answer(
+        &Conversation::question(question),
+        &AnswerOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap()
+}
+
 const BOOKS: &str =
     "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
 
@@ -30,13 +40,7 @@ fn calculator_votes_on_program_values() {
         "total = (5*20 + 3*30 + 2*45",
         good,
     ]);
-    let a = p
-        .answer(
-            &Conversation::question(BOOKS),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, BOOKS);
     assert_eq!(a.route, Some(RouteKind::Calculator));
     assert_eq!(a.text, "The answer is 280.");
     match &a.evidence {
@@ -75,13 +79,7 @@ fn calculator_falls_back_to_checked_reasoning_when_no_program_runs() {
     let bad = "total = five times twenty";
     let reasoning = "He spends 5×20 + 3×30 + 2×45 = 280 dollars. The answer is 245.";
     let mut p = pipeline(&[bad, bad, bad, bad, bad, reasoning]);
-    let a = p
-        .answer(
-            &Conversation::question(BOOKS),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, BOOKS);
     assert!(a.text.ends_with("so the answer is 280."), "{}", a.text);
     assert!(
         matches!(&a.evidence, Evidence::Arithmetic { corrected_answer: Some(c), .. } if c == "280")
@@ -96,13 +94,7 @@ fn calculator_falls_back_to_checked_reasoning_when_no_program_runs() {
 #[test]
 fn a_formula_is_computed_without_the_model() {
     let mut p = pipeline(&[]);
-    let a = p
-        .answer(
-            &Conversation::question("((-3 + 4) * (2 - 9)) ="),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, "((-3 + 4) * (2 - 9)) =");
     assert_eq!(a.text, "The answer is -7.");
 }
 
@@ -155,13 +147,7 @@ fn self_correction_artifacts_are_stripped() {
     let mut p = pipeline(&[
         "Paris is the capital of Spain. Wait, let me recheck. Corrected Answer: Paris is the capital of France.",
     ]);
-    let a = p
-        .answer(
-            &Conversation::question("What is the capital of France?"),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, "What is the capital of France?");
     assert_eq!(a.text, "Paris is the capital of France.");
 }
 
@@ -202,13 +188,7 @@ const DAVID_REWORDED: &str = "David has three sisters. Every sister of his has e
 #[test]
 fn a_family_puzzle_in_the_usual_phrasing_needs_no_model() {
     let mut p = pipeline(&[]);
-    let a = p
-        .answer(
-            &Conversation::question(DAVID),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, DAVID);
     assert_eq!(a.route, Some(RouteKind::Logic));
     assert_eq!(a.text, "The answer is 0.");
     assert!(
@@ -222,13 +202,7 @@ fn a_family_puzzle_in_the_usual_phrasing_needs_no_model() {
 fn logic_puzzle_is_solved_by_z3_from_the_models_facts() {
     let facts = "boy David\nsisters David = 3\nbrothers sister = 1\nask brothers David\n";
     let mut p = pipeline(&[facts]);
-    let a = p
-        .answer(
-            &Conversation::question(DAVID_REWORDED),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, DAVID_REWORDED);
     assert_eq!(a.route, Some(RouteKind::Logic));
     assert_eq!(a.text, "The answer is 0.");
     assert!(matches!(&a.evidence, Evidence::Solver { facts: f, .. } if f.starts_with("boy David")));
@@ -239,13 +213,7 @@ fn rejected_facts_are_sent_back_with_the_error() {
     let bad = "boy David\nsisters David = 3\nbrothers sister =\nask brothers David";
     let good = "boy David\nsisters David = 3\nbrothers sister = 1\nask brothers David";
     let mut p = pipeline(&[bad, good]);
-    let a = p
-        .answer(
-            &Conversation::question(DAVID_REWORDED),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, DAVID_REWORDED);
     assert_eq!(a.text, "The answer is 0.");
     let rejected: Vec<String> = a
         .trace
@@ -265,13 +233,7 @@ fn rejected_facts_are_sent_back_with_the_error() {
 fn logic_falls_back_to_guarded_generation_when_the_facts_never_parse() {
     let bad = "David is happy because";
     let mut p = pipeline(&[bad, bad, bad, "David has no brothers."]);
-    let a = p
-        .answer(
-            &Conversation::question(DAVID_REWORDED),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, DAVID_REWORDED);
     assert_eq!(a.text, "David has no brothers.");
     assert_eq!(a.evidence, Evidence::None);
     assert!(
@@ -284,13 +246,7 @@ fn logic_falls_back_to_guarded_generation_when_the_facts_never_parse() {
 #[test]
 fn a_boolean_expression_is_evaluated_without_the_model() {
     let mut p = pipeline(&[]);
-    let a = p
-        .answer(
-            &Conversation::question("not ( True ) and ( True ) is"),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, "not ( True ) and ( True ) is");
     assert_eq!(
         (a.route, a.text.as_str()),
         (Some(RouteKind::Logic), "The answer is False.")
@@ -303,13 +259,7 @@ fn constrained_route_refines_then_cuts_an_overlong_poem() {
         .map(|i| format!("The sea rolls on, wave {i}.\n"))
         .collect();
     let mut p = pipeline(&[&long, &long, &long]);
-    let a = p
-        .answer(
-            &Conversation::question("Write a poem about the sea in fewer than 10 lines."),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, "Write a poem about the sea in fewer than 10 lines.");
     assert_eq!(a.route, Some(RouteKind::Constrained));
     assert_eq!(a.text.lines().count(), 9);
     match &a.evidence {
@@ -332,13 +282,7 @@ fn constrained_route_refines_then_cuts_an_overlong_poem() {
 #[test]
 fn constrained_route_stops_at_the_first_draft_that_passes() {
     let mut p = pipeline(&["calm blue sea\nsoft white foam\nthe gulls cry"]);
-    let a = p
-        .answer(
-            &Conversation::question("Write a poem about the sea in fewer than 10 lines."),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let a = ask(&mut p, "Write a poem about the sea in fewer than 10 lines.");
     assert_eq!(a.text, "calm blue sea\nsoft white foam\nthe gulls cry");
     assert!(matches!(
         &a.evidence,

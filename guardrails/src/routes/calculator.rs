@@ -9,7 +9,7 @@ use flinch_engine::{GenerateRequest, Generation, Message, Prompt, Role, Sampling
 use flinch_sandbox::{Sandbox, Value, ValueKind};
 use serde::Serialize;
 
-use crate::bank::Retriever;
+use crate::bank::{Retriever, numbers_in};
 use crate::error::Result;
 use crate::llm::{Llm, PromptStyle};
 use crate::prompts::PromptId;
@@ -126,6 +126,7 @@ pub fn answer(
         None
     };
     let numbers = allowed_numbers(question);
+    let written = written_numbers(question);
     if grammar.is_some() {
         trace.note(Event::Note {
             text: format!("program grammar: numbers {}", numbers.join(" ")),
@@ -137,7 +138,7 @@ pub fn answer(
             if let Some(table) = &grammar {
                 let mut c = ProgramConstraint::program(table.clone(), numbers.clone());
                 if config.single_use {
-                    c = c.with_single_use(written_numbers(question));
+                    c = c.with_single_use(written.clone());
                 }
                 r.constraint = Some(Box::new(c));
             }
@@ -315,27 +316,21 @@ fn asks_for_count(question: &str) -> bool {
 
 /// The numbers the question writes in digits (`1,200` as `1200`).
 fn written_numbers(question: &str) -> Vec<String> {
-    let cleaned = question.replace(',', "");
-    let mut out: Vec<String> = cleaned
-        .split(|c: char| !c.is_ascii_digit() && c != '.')
-        .map(|n| n.trim_matches('.'))
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut out = numbers_in(question);
     out.sort();
     out.dedup();
     out
 }
 
-/// How many of `written` the program uses.
+/// How many of `written` the program uses as literals (`step_2` is a name).
 fn coverage(program: &str, written: &[String]) -> usize {
-    let used: Vec<&str> = program
-        .split(|c: char| !c.is_ascii_digit() && c != '.')
-        .filter(|n| !n.is_empty())
+    let literals: Vec<&str> = program
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
         .collect();
     written
         .iter()
-        .filter(|w| used.contains(&w.as_str()))
+        .filter(|w| literals.contains(&w.as_str()))
         .count()
 }
 

@@ -10,9 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-const NUMBER_WORDS: &[&str] = &[
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-];
+use crate::solver::facts::NUMBER_WORDS;
 
 static HAS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

@@ -160,3 +160,31 @@ impl<G: ByteGrammar> flinch_engine::TokenConstraint for GrammarConstraint<G> {
         }
     }
 }
+
+/// Toy vocabularies for the grammars' unit tests.
+#[cfg(test)]
+pub(crate) mod toy {
+    use std::sync::Arc;
+
+    use flinch_engine::{Allowed, TokenConstraint};
+
+    use super::TokenTable;
+
+    /// Every printable ASCII byte as a token, then `extra`; the table keeps
+    /// those made of `byte`s.
+    pub fn table(extra: &[&str], byte: fn(u8) -> bool) -> (Arc<TokenTable>, Vec<String>) {
+        let mut pieces: Vec<String> = (32u8..127).map(|b| (b as char).to_string()).collect();
+        pieces.extend(extra.iter().map(|p| (*p).to_owned()));
+        let bytes: Vec<Vec<u8>> = pieces.iter().map(|p| p.as_bytes().to_vec()).collect();
+        (Arc::new(TokenTable::new(&bytes, byte)), pieces)
+    }
+
+    /// The pieces `c` allows after `text`; `["<done>"]` when it stops.
+    pub fn allowed(c: &mut dyn TokenConstraint, pieces: &[String], text: &str) -> Vec<String> {
+        match c.allowed(text) {
+            Allowed::Only(ids) => ids.iter().map(|&i| pieces[i as usize].clone()).collect(),
+            Allowed::Done => vec!["<done>".to_owned()],
+            Allowed::Any => vec!["<any>".to_owned()],
+        }
+    }
+}

@@ -17,6 +17,7 @@
 use std::sync::Arc;
 
 use super::grammar::{ByteGrammar, GrammarConstraint, TokenTable};
+use crate::bank::{normalise, numbers_in};
 
 /// Numbers a program may use even when the question does not write them.
 pub const IMPLIED_CONSTANTS: &[&str] = &[
@@ -73,38 +74,8 @@ pub(crate) fn program_byte(b: u8) -> bool {
 /// stand for, and the implied constants. Sorted, without duplicates.
 pub fn allowed_numbers(question: &str) -> Vec<String> {
     let mut out: Vec<String> = IMPLIED_CONSTANTS.iter().map(|s| (*s).to_owned()).collect();
-    let bytes = question.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let mut number = String::new();
-        while i < bytes.len() {
-            let b = bytes[i];
-            let next_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-            if b.is_ascii_digit() {
-                number.push(b as char);
-            } else if b == b',' && next_digit {
-                // thousands separator
-            } else if b == b'.' && next_digit && !number.contains('.') {
-                number.push('.');
-            } else {
-                break;
-            }
-            i += 1;
-        }
-        if let Some((int, frac)) = number.split_once('.') {
-            let frac = frac.trim_end_matches('0');
-            let int = int.trim_start_matches('0');
-            let int = if int.is_empty() { "0" } else { int };
-            out.push(if frac.is_empty() {
-                int.to_owned()
-            } else {
-                format!("{int}.{frac}")
-            });
-        }
+    for number in numbers_in(question) {
+        out.push(normalise(&number));
         out.push(number);
     }
     for word in question
@@ -367,28 +338,17 @@ impl ProgramGrammar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flinch_engine::{Allowed, TokenConstraint};
+    use crate::routes::grammar::toy;
 
     /// A toy vocabulary: single bytes plus a few multi-byte pieces.
     fn vocab() -> (Arc<TokenTable>, Vec<String>) {
-        let mut pieces: Vec<String> = (32u8..127).map(|b| (b as char).to_string()).collect();
-        pieces.extend(
-            [
+        toy::table(
+            &[
                 "\n", "\n\n", " = ", " * ", " + ", "step", "_2", "books", "cost", "Question", "$",
                 "50", "oops",
-            ]
-            .map(str::to_owned),
-        );
-        let bytes: Vec<Vec<u8>> = pieces.iter().map(|p| p.as_bytes().to_vec()).collect();
-        (Arc::new(TokenTable::new(&bytes, program_byte)), pieces)
-    }
-
-    fn allowed_text(c: &mut ProgramConstraint, pieces: &[String], text: &str) -> Vec<String> {
-        match c.allowed(text) {
-            Allowed::Only(ids) => ids.iter().map(|&i| pieces[i as usize].clone()).collect(),
-            Allowed::Done => vec!["<done>".to_owned()],
-            Allowed::Any => vec!["<any>".to_owned()],
-        }
+            ],
+            program_byte,
+        )
     }
 
     #[test]
@@ -406,33 +366,33 @@ mod tests {
         let (v, pieces) = vocab();
         let numbers = allowed_numbers("5 books at $20 and 3 at $30");
         let mut c = ProgramConstraint::program(v, numbers);
-        let start = allowed_text(&mut c, &pieces, "");
+        let start = toy::allowed(&mut c, &pieces, "");
         assert!(start.contains(&"step".to_owned()) && start.contains(&"b".to_owned()));
         assert!(!start.contains(&"Question".to_owned()) && !start.contains(&"\n".to_owned()));
         assert!(!start.contains(&"$".to_owned()) && !start.contains(&"5".to_owned()));
 
         // After `=`: the question's numbers, not invented ones; no undefined names.
-        let operand = allowed_text(&mut c, &pieces, "books = ");
+        let operand = toy::allowed(&mut c, &pieces, "books = ");
         assert!(operand.contains(&"5".to_owned()) && operand.contains(&"3".to_owned()));
         assert!(!operand.contains(&"9".to_owned()) && !operand.contains(&"50".to_owned()));
         assert!(!operand.contains(&"s".to_owned()) && !operand.contains(&"books".to_owned()));
         // `2` may start 20 (and is an implied constant); `20` then ends or goes on
-        let after_two = allowed_text(&mut c, &pieces, "books = 5 * 2");
+        let after_two = toy::allowed(&mut c, &pieces, "books = 5 * 2");
         assert!(after_two.contains(&"0".to_owned()) && after_two.contains(&"\n".to_owned()));
         assert!(!after_two.contains(&"5".to_owned()));
 
         // A finished line defines its name for the lines after it.
-        let next = allowed_text(&mut c, &pieces, "books = 5 * 20\ncost = ");
+        let next = toy::allowed(&mut c, &pieces, "books = 5 * 20\ncost = ");
         assert!(next.contains(&"books".to_owned()) && next.contains(&"b".to_owned()));
         assert!(
             !next.contains(&"cost".to_owned()),
             "a line cannot use its own name"
         );
         // A blank line ends the program.
-        let end = allowed_text(&mut c, &pieces, "books = 5 * 20\ncost = books + 3 * 30\n");
+        let end = toy::allowed(&mut c, &pieces, "books = 5 * 20\ncost = books + 3 * 30\n");
         assert!(end.contains(&"\n".to_owned()) && end.contains(&"step".to_owned()));
         assert_eq!(
-            allowed_text(&mut c, &pieces, "books = 5 * 20\ncost = books + 3 * 30\n\n"),
+            toy::allowed(&mut c, &pieces, "books = 5 * 20\ncost = books + 3 * 30\n\n"),
             ["<done>"]
         );
     }
@@ -458,13 +418,13 @@ mod tests {
                 .with_single_use(vec!["5".to_owned(), "20".to_owned()])
         };
         // 5 is used up: after "5" only 52 (an implied constant) can follow.
-        let five = allowed_text(&mut single(), &pieces, "a = 5 * 20\nb = a + 5");
+        let five = toy::allowed(&mut single(), &pieces, "a = 5 * 20\nb = a + 5");
         assert!(
             !five.contains(&"\n".to_owned()) && five.contains(&"2".to_owned()),
             "{five:?}"
         );
         // 20 is used up, 2 (an implied constant) is not.
-        let two = allowed_text(&mut single(), &pieces, "a = 5 * 20\nb = a + 2");
+        let two = toy::allowed(&mut single(), &pieces, "a = 5 * 20\nb = a + 2");
         assert!(
             !two.contains(&"0".to_owned()) && two.contains(&"\n".to_owned()),
             "{two:?}"
@@ -475,9 +435,9 @@ mod tests {
     fn parentheses_balance_before_the_line_ends() {
         let (v, pieces) = vocab();
         let mut c = ProgramConstraint::program(v, allowed_numbers("5 and 3"));
-        let open = allowed_text(&mut c, &pieces, "x = (5 + 3");
+        let open = toy::allowed(&mut c, &pieces, "x = (5 + 3");
         assert!(open.contains(&")".to_owned()) && !open.contains(&"\n".to_owned()));
-        let closed = allowed_text(&mut c, &pieces, "x = (5 + 3)");
+        let closed = toy::allowed(&mut c, &pieces, "x = (5 + 3)");
         assert!(closed.contains(&"\n".to_owned()) && !closed.contains(&")".to_owned()));
     }
 
@@ -485,7 +445,7 @@ mod tests {
     fn text_outside_the_grammar_stops_the_generation() {
         let (v, pieces) = vocab();
         let mut c = ProgramConstraint::program(v, allowed_numbers("5"));
-        assert_eq!(allowed_text(&mut c, &pieces, "x = oops"), ["<done>"]);
+        assert_eq!(toy::allowed(&mut c, &pieces, "x = oops"), ["<done>"]);
     }
 
     #[test]
@@ -493,6 +453,6 @@ mod tests {
         let (v, pieces) = vocab();
         let mut c = ProgramConstraint::program(v, allowed_numbers("5"));
         let program: String = (0..MAX_LINES).map(|i| format!("a{i} = 5\n")).collect();
-        assert_eq!(allowed_text(&mut c, &pieces, &program), ["<done>"]);
+        assert_eq!(toy::allowed(&mut c, &pieces, &program), ["<done>"]);
     }
 }

@@ -54,7 +54,7 @@ pub use ast::{
     Cmp, End, Gender, Line, LineKind, Numeric, Order, Person, Program, Quantifier, Query, Stmt,
 };
 pub use compile::{Compiled, Question, QuestionKind, compile_program};
-pub use parse::{KEYWORDS, MAX_NUMBER, parse_program};
+pub use parse::{KEYWORDS, MAX_NUMBER, NUMBER_WORDS, parse_program};
 pub use run::{
     Answer, DEFAULT_MAX_BYTES, DEFAULT_MAX_LINES, FactsLimits, FactsOutcome, Pick, QuestionAnswer,
     compile, solve_facts,

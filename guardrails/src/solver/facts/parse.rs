@@ -67,7 +67,8 @@ const WORD: &str = "a word";
 const NUMBER: &str = "a number";
 const COMPARISON: &str = "a comparison (=, !=, <, >, <=, >=)";
 
-const NUMBER_WORDS: &[&str] = &[
+/// Number words the facts language reads as numbers (`sisters Ann = three`); index = value.
+pub const NUMBER_WORDS: &[&str] = &[
     "zero",
     "one",
     "two",
