@@ -18,5 +18,7 @@ pub mod trace;
 pub use conversation::Conversation;
 pub use error::{Error, Result};
 pub use llm::{Llm, PromptStyle, ScriptedLlm};
-pub use pipeline::{Answer, AnswerOptions, Evidence, Pipeline, PipelineConfig, RouteChoice};
+pub use pipeline::{
+    Answer, AnswerOptions, Evidence, Pipeline, PipelineConfig, ProgramSource, RouteChoice,
+};
 pub use router::RouteKind;

@@ -24,6 +24,7 @@ use crate::routes::constrained::{self, Checked};
 use crate::routes::grammar::TokenTables;
 use crate::routes::logic::{self, LogicOutcome};
 use crate::routes::math_cot;
+use crate::routes::purchases;
 use crate::solver::{SmtSolver, SolverLimits};
 use crate::trace::{Event, Step, Trace};
 
@@ -181,6 +182,8 @@ pub enum Evidence {
     Program {
         program: String,
         value: String,
+        /// Who wrote the program; `votes` and `samples` count model samples.
+        source: ProgramSource,
         votes: usize,
         samples: usize,
     },
@@ -201,6 +204,18 @@ pub enum Evidence {
         equations: Vec<Equation>,
         corrected_answer: Option<String>,
     },
+}
+
+/// Who wrote the program of [`Evidence::Program`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramSource {
+    /// The question is itself a formula.
+    Question,
+    /// Read from the question by a fixed reader ([`purchases`]), no model.
+    Reader,
+    /// Sampled from the model and voted on.
+    Model,
 }
 
 /// A verified answer.
@@ -385,8 +400,18 @@ impl Pipeline {
         trace: &mut Trace,
     ) -> Result<(String, Evidence)> {
         let seed = options.seed;
-        // A question that is itself a formula needs no translation.
-        if let Some(formula) = formula_of(question) {
+        // A question that is itself a formula needs no translation, and a
+        // purchase list in its usual phrasing is read without the model.
+        let read = formula_of(question)
+            .map(|f| (f, ProgramSource::Question))
+            .or_else(|| purchases::purchase_program(question).map(|p| (p, ProgramSource::Reader)));
+        if let Some((formula, source)) = read {
+            if source == ProgramSource::Reader {
+                trace.note(Event::Note {
+                    text: "a purchase list in a known phrasing: program read without the model"
+                        .to_owned(),
+                });
+            }
             let start = Instant::now();
             let result = self.sandbox.eval(&formula);
             let (outcome, ok) = match &result {
@@ -406,8 +431,9 @@ impl Pipeline {
                 let evidence = Evidence::Program {
                     program: formula,
                     value: outcome,
-                    votes: 1,
-                    samples: 1,
+                    source,
+                    votes: 0,
+                    samples: 0,
                 };
                 return Ok((text, evidence));
             }
@@ -432,6 +458,7 @@ impl Pipeline {
                 Evidence::Program {
                     program,
                     value,
+                    source: ProgramSource::Model,
                     votes,
                     samples,
                 },
@@ -694,8 +721,7 @@ mod tests {
             stop: vec!["never".to_owned()],
             ..AnswerOptions::default()
         };
-        let question =
-            "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
+        let question = "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45 for his class. How much does he spend in total?";
         let a = p
             .answer(&Conversation::question(question), &options, &mut |_| {})
             .unwrap();

@@ -3,8 +3,8 @@
 
 use flinch_guardrails::trace::Event;
 use flinch_guardrails::{
-    AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, RouteChoice, RouteKind,
-    ScriptedLlm,
+    AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, ProgramSource, RouteChoice,
+    RouteKind, ScriptedLlm,
 };
 use flinch_sandbox::{Limits, ModuleCache, Sandbox};
 
@@ -27,8 +27,11 @@ fn ask(p: &mut Pipeline, question: &str) -> flinch_guardrails::Answer {
     .unwrap()
 }
 
+/// The seed question as the purchase reader reads it, no model involved.
 const BOOKS: &str =
     "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?";
+/// The same sums in a phrasing the reader leaves to the model.
+const BOOKS_FOR_THE_MODEL: &str = "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45 for his class. How much does he spend in total?";
 
 #[test]
 fn calculator_votes_on_program_values() {
@@ -40,17 +43,19 @@ fn calculator_votes_on_program_values() {
         "total = (5*20 + 3*30 + 2*45",
         good,
     ]);
-    let a = ask(&mut p, BOOKS);
+    let a = ask(&mut p, BOOKS_FOR_THE_MODEL);
     assert_eq!(a.route, Some(RouteKind::Calculator));
     assert_eq!(a.text, "The answer is 280.");
     match &a.evidence {
         Evidence::Program {
             program,
             value,
+            source,
             votes,
             samples,
         } => {
             assert_eq!(program, good);
+            assert_eq!(*source, ProgramSource::Model);
             assert_eq!((value.as_str(), *votes, *samples), ("280", 3, 5));
         }
         other => panic!("program evidence expected, got {other:?}"),
@@ -79,7 +84,7 @@ fn calculator_falls_back_to_checked_reasoning_when_no_program_runs() {
     let bad = "total = five times twenty";
     let reasoning = "He spends 5×20 + 3×30 + 2×45 = 280 dollars. The answer is 245.";
     let mut p = pipeline(&[bad, bad, bad, bad, bad, reasoning]);
-    let a = ask(&mut p, BOOKS);
+    let a = ask(&mut p, BOOKS_FOR_THE_MODEL);
     assert!(a.text.ends_with("so the answer is 280."), "{}", a.text);
     assert!(
         matches!(&a.evidence, Evidence::Arithmetic { corrected_answer: Some(c), .. } if c == "280")
@@ -88,6 +93,31 @@ fn calculator_falls_back_to_checked_reasoning_when_no_program_runs() {
         a.trace
             .iter()
             .any(|s| matches!(&s.event, Event::Fallback { from, .. } if from == "calculator"))
+    );
+}
+
+#[test]
+fn a_purchase_list_is_read_without_the_model() {
+    // No scripted output: a call to the model would fail the test.
+    let mut p = pipeline(&[]);
+    let a = ask(&mut p, BOOKS);
+    assert_eq!(a.text, "The answer is 280.");
+    match &a.evidence {
+        Evidence::Program {
+            program, source, ..
+        } => {
+            assert_eq!(*source, ProgramSource::Reader);
+            assert!(
+                program.ends_with("total = books + books_2 + books_3"),
+                "{program}"
+            );
+        }
+        other => panic!("program evidence expected, got {other:?}"),
+    }
+    assert!(
+        a.trace.iter().any(
+            |s| matches!(&s.event, Event::Note { text } if text.contains("without the model"))
+        )
     );
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use flinch_guardrails::trace;
-use flinch_guardrails::{Answer, AnswerOptions, Conversation, Evidence};
+use flinch_guardrails::{Answer, AnswerOptions, Conversation, Evidence, ProgramSource};
 
 use super::setup::{self, EngineOpts, RouteArg};
 
@@ -97,12 +97,16 @@ pub fn print_answer(answer: &Answer, with_trace: bool) {
         Evidence::Program {
             program,
             value,
+            source,
             votes,
             samples,
         } => {
-            println!(
-                "\nevidence: this program computes {value} in the sandbox ({votes} of {samples} sampled programs agree):"
-            );
+            let by = match source {
+                ProgramSource::Question => "the question as written".to_owned(),
+                ProgramSource::Reader => "read from the question without the model".to_owned(),
+                ProgramSource::Model => format!("{votes} of {samples} sampled programs agree"),
+            };
+            println!("\nevidence: this program computes {value} in the sandbox ({by}):");
             for line in program.lines() {
                 println!("    {line}");
             }

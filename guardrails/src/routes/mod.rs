@@ -9,3 +9,4 @@ pub mod grammar;
 pub mod logic;
 pub mod math_cot;
 pub mod program_grammar;
+pub mod purchases;

@@ -53,7 +53,9 @@ function renderTrace(box, ext) {
   t.append(el("div", "route", ext.route ?? "raw (no guardrails)"));
   const ev = ext.evidence || { kind: "none" };
   if (ev.kind === "program") {
-    section(t, `program (${ev.votes} of ${ev.samples} samples agree on ${ev.value})`);
+    const by = { question: "the question as written", reader: "read from the question, no model" }[ev.source]
+      ?? `${ev.votes} of ${ev.samples} samples agree`;
+    section(t, `program (${by}; value ${ev.value})`);
     t.append(el("pre", "program", ev.program));
   } else if (ev.kind === "solver") {
     section(t, "solver");

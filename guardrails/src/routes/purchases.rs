@@ -1,0 +1,574 @@
+//! Purchase lists in their usual phrasing ("Benjamin buys 5 books at $20, 3
+//! at $30 and 2 at $45. How much does he spend in total?") are read into a
+//! program without the model: one `count * price` line per item and their
+//! sum. The sandbox still computes it.
+//!
+//! The reader is deliberately narrow. Every sentence must be either a
+//! purchase (a buyer, a buying verb, then items `N things at $P [each]`
+//! joined by commas and "and") or plain scene-setting with no numbers and no
+//! word that could change the sum (twice, discount, each, change, her
+//! friend …); the last sentence must ask for the whole amount spent; only one
+//! person may be named. A price that could be for the lot ("5 flags for
+//! $1") is read only with "each"/"per …", or when the count is one. Anything
+//! else is left to the model. Measured on GSM8K with
+//! `cargo run --release -p flinch-guardrails --example readers`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::bank::{normalise, numbers_in};
+use crate::solver::facts::NUMBER_WORDS;
+
+const COUNT: &str = r"\d{1,3}(?:,\d{3})+|\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty";
+const BUY: &str =
+    "buys|bought|buy|purchases|purchased|purchase|orders|ordered|order|gets|got|picks up|picked up";
+
+static ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?P<count>{COUNT})(?P<dozen> dozen)?(?P<what>(?: [a-z][a-z'’-]*){{0,5}}?) (?P<conn>at|for|costing|priced at|that costs?|which costs?|that were|which were|that was|which was) \$(?P<price>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit> each| apiece| a piece| each one| for each(?: one)?| per [a-z]+| a [a-z]+|/[a-z]+)?"
+    ))
+    .expect("pattern is valid")
+});
+
+/// A purchase sentence once its items are replaced by `#`.
+static PURCHASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^(?P<prefix>(?:[a-z'’]+ ){{1,8}}?)(?:also |then |later |just )?(?:{BUY}) #(?:(?:,|,? and|,? plus|;) #)*$"
+    ))
+    .expect("pattern is valid")
+});
+
+static ASK: LazyLock<[Regex; 4]> = LazyLock::new(|| {
+    let tail = r"(?P<tail>(?: [a-z']+){0,6})";
+    [
+        format!(
+            r"^how much (?:money )?(?:in total |altogether |in all )?(?:did|does|do|will|would|has|have|had) (?P<subject>[a-z']+(?: [a-z']+)?) (?:spend|pay|spent|paid){tail}$"
+        ),
+        format!(
+            r"^how much (?:was|is|were|will be|would be) (?:the |his |her |their |your |my )?total(?: cost| bill| amount| price| spending)?{tail}$"
+        ),
+        format!(
+            r"^how much (?:did|does|do|will|would) (?:everything|it all|all of it|all of them|they all|all the items|the purchases?|(?:his|her|their) purchases) cost{tail}$"
+        ),
+        format!(
+            r"^what (?:is|was|will be|would be) the total (?:cost|amount|bill|price|spending){tail}$"
+        ),
+    ]
+    .map(|p| Regex::new(&p).expect("pattern is valid"))
+});
+
+/// Words that may follow the question's verb ("… in total", "… on everything").
+const TAIL: &[&str] = &[
+    "in",
+    "total",
+    "altogether",
+    "all",
+    "for",
+    "on",
+    "everything",
+    "it",
+    "them",
+    "of",
+    "the",
+    "dollars",
+    "these",
+    "those",
+    "his",
+    "her",
+    "their",
+    "purchases",
+    "purchase",
+    "items",
+    "things",
+    "shopping",
+    "groceries",
+    "supplies",
+    "together",
+    "overall",
+    "combined",
+    "trip",
+    "order",
+    "food",
+    "snacks",
+    "ingredients",
+    "at",
+    "store",
+    "market",
+    "mall",
+    "shop",
+    "bakery",
+    "this",
+    "that",
+];
+
+/// Words that, outside the items, could change what the sum should be.
+const CHANGES_THE_SUM: &[&str] = &[
+    "twice",
+    "half",
+    "double",
+    "doubled",
+    "triple",
+    "thrice",
+    "times",
+    "percent",
+    "discount",
+    "off",
+    "more",
+    "less",
+    "fewer",
+    "extra",
+    "each",
+    "every",
+    "per",
+    "split",
+    "share",
+    "shared",
+    "same",
+    "again",
+    "dozen",
+    "dozens",
+    "pair",
+    "pairs",
+    "both",
+    "sale",
+    "tax",
+    "tip",
+    "coupon",
+    "refund",
+    "return",
+    "returned",
+    "change",
+    "gave",
+    "give",
+    "gives",
+    "sold",
+    "sell",
+    "sells",
+    "left",
+    "remaining",
+    "save",
+    "saved",
+    "budget",
+    "earn",
+    "earns",
+    "earned",
+    "not",
+    "didn't",
+    "doesn't",
+    "instead",
+    "free",
+    "cheaper",
+    "expensive",
+    "price",
+    "cost",
+    "costs",
+    "paid",
+    "pays",
+    "pay",
+    "spend",
+    "spends",
+    "spent",
+    "plus",
+    "minus",
+    "total",
+    "hundred",
+    "thousand",
+    "brother",
+    "sister",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "friend",
+    "friends",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "parents",
+    "grandma",
+    "grandpa",
+    "grandmother",
+    "grandfather",
+    "aunt",
+    "uncle",
+    "cousin",
+    "boss",
+    "partner",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "day",
+    "days",
+    "daily",
+    "weekly",
+    "monthly",
+    "yearly",
+    "hour",
+    "hours",
+    "buys",
+    "bought",
+    "buy",
+    "purchases",
+    "purchased",
+    "purchase",
+    "orders",
+    "ordered",
+    "order",
+    "gets",
+    "got",
+    "some",
+    "several",
+    "few",
+    "many",
+    "much",
+    "but",
+    "if",
+    "when",
+    "wants",
+    "want",
+    "needs",
+    "need",
+    "will",
+    "would",
+    "plans",
+];
+
+/// Scene-setting that names a purchase before it lists it ("She went to buy
+/// some school supplies.", "She bought various types of pastries.").
+static INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:(?:went|goes|go|was going|is going) to (?:buy|purchase|get) some|(?:bought|buys|purchased) (?:various|different|all kinds of|several kinds of) (?:types |kinds |sorts )?(?:of )?)\b",
+    )
+    .expect("pattern is valid")
+});
+
+/// Sentence-initial words that are not names.
+const NOT_NAMES: &[&str] = &[
+    "He",
+    "She",
+    "They",
+    "I",
+    "We",
+    "You",
+    "The",
+    "His",
+    "Her",
+    "Their",
+    "My",
+    "Our",
+    "At",
+    "On",
+    "In",
+    "Then",
+    "After",
+    "Also",
+    "How",
+    "What",
+    "A",
+    "An",
+    "It",
+    "So",
+    "For",
+    "Last",
+    "Today",
+    "Yesterday",
+    "This",
+    "That",
+];
+
+/// One bought item.
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    name: String,
+    /// The count as a program expression (`5`, `3 * 12`).
+    count: String,
+    price: String,
+}
+
+fn count_value(word: &str) -> Option<String> {
+    let w = word.to_ascii_lowercase();
+    if w == "a" || w == "an" {
+        return Some("1".to_owned());
+    }
+    if w.chars().all(|c| c.is_ascii_digit() || c == ',') {
+        return Some(w.replace(',', ""));
+    }
+    NUMBER_WORDS
+        .iter()
+        .position(|n| *n == w)
+        .map(|n| n.to_string())
+}
+
+/// The item's name for the program: the head noun of "bags of rocks from
+/// the shop" (`rocks`), or `None` when nothing is named ("3 at $30").
+fn noun(what: &str) -> Option<String> {
+    let words: Vec<&str> = what
+        .split_whitespace()
+        .take_while(|w| {
+            ![
+                "from", "in", "with", "for", "at", "to", "on", "that", "which",
+            ]
+            .contains(w)
+        })
+        .collect();
+    let head = match words.iter().rposition(|w| *w == "of") {
+        Some(i) => words.get(i + 1).copied(),
+        None => words.last().copied(),
+    }?;
+    let name: String = head
+        .trim_end_matches("'s")
+        .trim_end_matches("’s")
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .filter(|c| c.is_ascii_lowercase() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+fn harmless(text: &str) -> bool {
+    words(text).all(|w| {
+        !CHANGES_THE_SUM.contains(&w.as_str())
+            && !NUMBER_WORDS.contains(&w.as_str())
+            && !w.chars().any(|c| c.is_ascii_digit())
+    }) && !text.contains('$')
+        && !text.contains('%')
+}
+
+/// The items of a purchase sentence, or `None` when it is not one.
+fn purchase(sentence: &str, previous: Option<&str>) -> Option<Vec<Line>> {
+    let mut lines = Vec::new();
+    let mut rest = String::new();
+    let mut last = 0;
+    let mut name = previous.map(str::to_owned);
+    for m in ITEM.captures_iter(sentence) {
+        let whole = m.get(0)?;
+        rest.push_str(&sentence[last..whole.start()]);
+        rest.push('#');
+        last = whole.end();
+        let count = count_value(&m["count"])?;
+        let dozen = m.name("dozen").is_some();
+        let unit = m
+            .name("unit")
+            .map(|u| u.as_str().trim().to_ascii_lowercase());
+        let per_dozen = unit
+            .as_deref()
+            .is_some_and(|u| u.ends_with(" dozen") || u.ends_with("/dozen"));
+        let conn = m["conn"].to_ascii_lowercase();
+        let count = match (dozen, per_dozen, unit.is_some()) {
+            (true, true, _) | (false, false, true) => count,
+            (true, false, true) => format!("{count} * 12"),
+            (false, true, _) | (true, false, false) => return None,
+            (false, false, false) if conn == "at" || conn == "priced at" || count == "1" => count,
+            (false, false, false) => return None,
+        };
+        if let Some(n) = noun(&m["what"].to_lowercase()) {
+            name = Some(n);
+        }
+        lines.push(Line {
+            name: name.clone().unwrap_or_else(|| "item".to_owned()),
+            count,
+            price: m["price"].replace(',', ""),
+        });
+    }
+    rest.push_str(&sentence[last..]);
+    let shape = PURCHASE.captures(rest.trim())?;
+    if lines.is_empty() || !harmless(&shape["prefix"]) {
+        return None;
+    }
+    Some(lines)
+}
+
+fn asks_for_the_whole_amount(question: &str) -> bool {
+    let q = question.trim().trim_end_matches('?').trim().to_lowercase();
+    if q.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    ASK.iter().any(|re| {
+        re.captures(&q).is_some_and(|c| {
+            let subject_ok = c
+                .name("subject")
+                .is_none_or(|s| harmless(s.as_str()) && !s.as_str().starts_with("each"));
+            let tail_ok = words(c.name("tail").map_or("", |t| t.as_str()))
+                .all(|w| TAIL.contains(&w.as_str()));
+            subject_ok && tail_ok
+        })
+    })
+}
+
+/// Sentences, split at `.`, `?` and `!` followed by a space or the end (so
+/// `$2.50` stays whole).
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let at_end = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+        if matches!(b, b'.' | b'?' | b'!') && at_end {
+            out.push(text[start..i].trim());
+            start = i + 1;
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn names(sentences: &[&str]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for s in sentences {
+        for (i, w) in s.split_whitespace().enumerate() {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let w = w.trim_end_matches("'s").trim_end_matches("’s");
+            let capital = w.chars().next().is_some_and(char::is_uppercase);
+            if capital
+                && !(i == 0 && NOT_NAMES.contains(&w))
+                && w != "I"
+                && !found.iter().any(|f| f == w)
+            {
+                found.push(w.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// The question as a program (`books = 5 * 20` … `total = books + …`), or
+/// `None` when it is not a purchase list in a known phrasing.
+pub fn purchase_program(question: &str) -> Option<String> {
+    let sentences = sentences(question);
+    let (ask, body) = sentences.split_last()?;
+    if !question.trim_end().ends_with('?') || !asks_for_the_whole_amount(ask) {
+        return None;
+    }
+    if names(&sentences).len() > 1 {
+        return None;
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    for s in body {
+        if ITEM.is_match(s) {
+            let previous = lines.last().map(|l| l.name.as_str());
+            lines.extend(purchase(s, previous)?);
+        } else if !harmless(&INTRO.replace_all(s, " ")) {
+            return None;
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let program = render(&lines);
+    // Every number the question writes is in the program, once per use.
+    let used = numbers_in(&program);
+    let all_used = numbers_in(question)
+        .iter()
+        .all(|n| used.iter().any(|u| normalise(u) == normalise(n)));
+    all_used.then_some(program)
+}
+
+fn render(lines: &[Line]) -> String {
+    const TAKEN: &[&str] = &[
+        "abs", "ceil", "float", "floor", "int", "max", "min", "pow", "round", "sqrt", "sum",
+        "total",
+    ];
+    let mut names: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for line in lines {
+        let base = &line.name;
+        let mut name = base.clone();
+        let mut k = 1;
+        while TAKEN.contains(&name.as_str()) || names.contains(&name) {
+            k += 1;
+            name = format!("{base}_{k}");
+        }
+        let value = if line.count == "1" {
+            line.price.clone()
+        } else {
+            format!("{} * {}", line.count, line.price)
+        };
+        out.push(format!("{name} = {value}"));
+        names.push(name);
+    }
+    if names.len() > 1 {
+        out.push(format!("total = {}", names.join(" + ")));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_question_is_read_as_a_sum_of_products() {
+        assert_eq!(
+            purchase_program(
+                "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45. How much does he spend in total?"
+            )
+            .as_deref(),
+            Some("books = 5 * 20\nbooks_2 = 3 * 30\nbooks_3 = 2 * 45\ntotal = books + books_2 + books_3")
+        );
+    }
+
+    #[test]
+    fn several_sentences_units_dozens_and_single_items() {
+        assert_eq!(
+            purchase_program(
+                "Peter purchased 20 popsicles at $0.25 each. He also purchased 4 ice cream bars at $0.50 each. How much did he pay in total in dollars?"
+            )
+            .as_deref(),
+            Some("popsicles = 20 * 0.25\nbars = 4 * 0.50\ntotal = popsicles + bars")
+        );
+        assert_eq!(
+            purchase_program(
+                "Toula went to the bakery and bought various types of pastries. She bought 3 dozen donuts which cost $68 per dozen, 2 dozen mini cupcakes which cost $80 per dozen, and 6 dozen mini cheesecakes for $55 per dozen. How much was the total cost?"
+            )
+            .as_deref(),
+            Some("donuts = 3 * 68\ncupcakes = 2 * 80\ncheesecakes = 6 * 55\ntotal = donuts + cupcakes + cheesecakes")
+        );
+        assert_eq!(
+            purchase_program("Ann bought a dozen eggs at $0.25 each and a loaf of bread for $3. What was the total cost?")
+                .as_deref(),
+            Some("eggs = 1 * 12 * 0.25\nbread = 3\ntotal = eggs + bread")
+        );
+    }
+
+    #[test]
+    fn anything_that_could_change_the_sum_is_left_to_the_model() {
+        for q in [
+            // A price for the lot.
+            "Terry buys 4 yogurts for $5.00. How much does he spend?",
+            // An item without a price.
+            "Jack bought a book and bought 3 pens at $2 each. How much did he spend?",
+            // A discount, a second buyer, a partial question, change.
+            "Davos bought 2 shirts that cost $30 each with a discount. How much did he pay?",
+            "Anna buys 3 pens at $2 each. Her brother buys 2 books at $5 each. How much does Anna spend?",
+            "Anna buys 3 pens at $2 each. Bob buys 2 books at $5 each. How much do they spend?",
+            "Gus bought 2 bags of chips for $2.00 each and a pie. How much did the pie cost?",
+            "Gus paid with $20. He bought 2 bags of chips at $2 each. How much change did he get?",
+            "John buys twice as many red ties as blue ties. He buys 3 blue ties at $4 each. How much did he spend?",
+            // Not a question, or a question about each.
+            "Ben buys 5 books at $20.",
+            "Five friends buy 5 pizzas at $10 each. How much will each of them pay?",
+            // An unpriced purchase among priced ones.
+            "Ann bought some apples. She bought 2 pears at $1 each. How much did she spend?",
+        ] {
+            assert_eq!(purchase_program(q), None, "{q}");
+        }
+    }
+}
