@@ -231,3 +231,32 @@ fn a_shared_sandbox_serves_threads() {
         assert_eq!(got, vec!["0", "10", "20", "30"]);
     });
 }
+
+#[test]
+fn more_concurrent_evaluations_than_pool_slots_wait_for_a_slot() {
+    // Two slots, eight threads started together, each dividing big numbers
+    // for tens of milliseconds: the scheduler interleaves them, so more than
+    // two are inside an evaluation at once unless they wait for a slot.
+    let limits = Limits {
+        fuel: 20_000_000_000,
+        deadline: Duration::from_secs(60),
+        ..Limits::default()
+    };
+    let sb = Sandbox::with_slots(limits, &ModuleCache::Off, 2).unwrap();
+    let start = std::sync::Barrier::new(8);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (sb, start) = (&sb, &start);
+                s.spawn(move || {
+                    start.wait();
+                    sb.eval(&heavy_program(1)).map(|v| v.kind)
+                })
+            })
+            .collect();
+        for h in handles {
+            let r = h.join().unwrap();
+            assert!(r.is_ok(), "{r:?}");
+        }
+    });
+}
