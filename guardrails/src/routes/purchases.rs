@@ -20,13 +20,13 @@ use regex::Regex;
 use crate::bank::{normalise, numbers_in};
 use crate::solver::facts::NUMBER_WORDS;
 
-const COUNT: &str = r"\d{1,3}(?:,\d{3})+|\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty";
+const COUNT: &str = r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty";
 const BUY: &str =
     "buys|bought|buy|purchases|purchased|purchase|orders|ordered|order|gets|got|picks up|picked up";
 
 static ITEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(?P<count>{COUNT})(?P<dozen> dozen)?(?P<what>(?: [a-z][a-z'’-]*){{0,5}}?) (?P<conn>at|for|costing|priced at|that costs?|which costs?|that were|which were|that was|which was) \$(?P<price>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit> each| apiece| a piece| each one| for each(?: one)?| per [a-z]+| a [a-z]+|/[a-z]+)?"
+        r"(?i)\b(?P<count>{COUNT})(?P<dozen> dozen)?(?P<what>(?: [a-z][a-z'’-]*){{0,5}}?) (?P<conn>at|for|costing|priced at|that costs?|which costs?|that were|which were|that was|which was) \$(?P<price>[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?P<unit> each| apiece| a piece| each one| for each(?: one)?| per [a-z]+| a [a-z]+|/[a-z]+)?"
     ))
     .expect("pattern is valid")
 });
@@ -43,7 +43,7 @@ static ASK: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     let tail = r"(?P<tail>(?: [a-z']+){0,6})";
     [
         format!(
-            r"^how much (?:money )?(?:in total |altogether |in all )?(?:did|does|do|will|would|has|have|had) (?P<subject>[a-z']+(?: [a-z']+)?) (?:spend|pay|spent|paid){tail}$"
+            r"^how much (?:money )?(?:in total |altogether |in all )?(?:did|does|do|will|would|has|have|had) (?P<subject>[a-z']+) (?:(?:have|need) to )?(?:spend|pay|spent|paid){tail}$"
         ),
         format!(
             r"^how much (?:was|is|were|will be|would be) (?:the |his |her |their |your |my )?total(?: cost| bill| amount| price| spending)?{tail}$"
@@ -52,191 +52,132 @@ static ASK: LazyLock<[Regex; 4]> = LazyLock::new(|| {
             r"^how much (?:did|does|do|will|would) (?:everything|it all|all of it|all of them|they all|all the items|the purchases?|(?:his|her|their) purchases) cost{tail}$"
         ),
         format!(
-            r"^what (?:is|was|will be|would be) the total (?:cost|amount|bill|price|spending){tail}$"
+            r"^what (?:is|was|will be|would be) the total(?: cost| amount| bill| price| spending)?{tail}$"
         ),
     ]
     .map(|p| Regex::new(&p).expect("pattern is valid"))
 });
 
-/// Words that may follow the question's verb ("… in total", "… on everything").
+/// Words that may follow the question's verb ("… in total", "… on
+/// everything"): none that could name a part of the purchase ("on food", "at
+/// the bakery", "on her").
+#[rustfmt::skip]
 const TAIL: &[&str] = &[
-    "in",
-    "total",
-    "altogether",
-    "all",
-    "for",
-    "on",
-    "everything",
-    "it",
-    "them",
-    "of",
-    "the",
-    "dollars",
-    "these",
-    "those",
-    "his",
-    "her",
-    "their",
-    "purchases",
-    "purchase",
-    "items",
-    "things",
-    "shopping",
-    "groceries",
-    "supplies",
-    "together",
-    "overall",
-    "combined",
-    "trip",
-    "order",
-    "food",
-    "snacks",
-    "ingredients",
-    "at",
-    "store",
-    "market",
-    "mall",
-    "shop",
-    "bakery",
-    "this",
-    "that",
+    "in", "total", "altogether", "all", "for", "on", "everything", "it", "them", "of", "the",
+    "dollars", "these", "those", "purchases", "purchase", "items", "things", "shopping",
+    "together", "overall", "combined", "this", "that",
 ];
 
 /// Words that, outside the items, could change what the sum should be.
+#[rustfmt::skip]
 const CHANGES_THE_SUM: &[&str] = &[
-    "twice",
-    "half",
-    "double",
-    "doubled",
-    "triple",
-    "thrice",
-    "times",
-    "percent",
-    "discount",
-    "off",
-    "more",
-    "less",
-    "fewer",
-    "extra",
-    "each",
-    "every",
-    "per",
-    "split",
-    "share",
-    "shared",
-    "same",
-    "again",
-    "dozen",
-    "dozens",
-    "pair",
-    "pairs",
-    "both",
-    "sale",
-    "tax",
-    "tip",
-    "coupon",
-    "refund",
-    "return",
-    "returned",
-    "change",
-    "gave",
-    "give",
-    "gives",
-    "sold",
-    "sell",
-    "sells",
-    "left",
-    "remaining",
-    "save",
-    "saved",
-    "budget",
-    "earn",
-    "earns",
-    "earned",
-    "not",
-    "didn't",
-    "doesn't",
-    "instead",
-    "free",
-    "cheaper",
-    "expensive",
-    "price",
-    "cost",
-    "costs",
-    "paid",
-    "pays",
-    "pay",
-    "spend",
-    "spends",
-    "spent",
-    "plus",
-    "minus",
-    "total",
-    "hundred",
-    "thousand",
-    "brother",
-    "sister",
-    "mother",
-    "father",
-    "mom",
-    "dad",
-    "friend",
-    "friends",
-    "wife",
-    "husband",
-    "son",
-    "daughter",
-    "parents",
-    "grandma",
-    "grandpa",
-    "grandmother",
-    "grandfather",
-    "aunt",
-    "uncle",
-    "cousin",
-    "boss",
-    "partner",
-    "week",
-    "weeks",
-    "month",
-    "months",
-    "year",
-    "years",
-    "day",
-    "days",
-    "daily",
-    "weekly",
-    "monthly",
-    "yearly",
-    "hour",
-    "hours",
-    "buys",
-    "bought",
-    "buy",
-    "purchases",
-    "purchased",
-    "purchase",
-    "orders",
-    "ordered",
-    "order",
-    "gets",
-    "got",
-    "some",
-    "several",
-    "few",
-    "many",
-    "much",
-    "but",
-    "if",
-    "when",
-    "wants",
-    "want",
-    "needs",
-    "need",
-    "will",
-    "would",
-    "plans",
+    // Multiples, fractions, larger numbers.
+    "twice", "half", "double", "doubled", "triple", "thrice", "times", "percent", "dozen", "dozens",
+    "pair", "pairs", "both", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand", "million", "third", "thirds", "quarter", "quarters", "fourth", "fifth",
+    // Prices changed, money moving the other way.
+    "discount", "discounted", "off", "sale", "clearance", "marked", "reduced", "cheaper",
+    "expensive", "price", "cost", "costs", "tax", "tip", "tips", "tipped", "fee", "fees",
+    "shipping", "delivery", "charge", "charges", "charged", "coupon", "voucher", "gift", "rebate",
+    "refund", "refunds", "refunded", "return", "returns", "returned", "exchange", "exchanges",
+    "exchanged", "change", "gave", "give", "gives", "sold", "sell", "sells", "left", "remaining",
+    "save", "saved", "budget", "earn", "earns", "earned", "paid", "pays", "pay", "spend", "spends",
+    "spent", "plus", "minus", "total", "free", "lost",
+    // Comparisons and repetition.
+    "more", "less", "fewer", "extra", "each", "every", "per", "same", "again", "another", "other",
+    "next", "split", "share", "shared",
+    // Other people.
+    "brother", "sister", "mother", "father", "mom", "dad", "friend", "friends", "wife", "husband",
+    "son", "daughter", "parents", "grandma", "grandpa", "grandmother", "grandfather", "aunt",
+    "uncle", "cousin", "boss", "partner",
+    // Time, which multiplies.
+    "week", "weeks", "month", "months", "year", "years", "day", "days", "daily", "weekly",
+    "monthly", "yearly", "hour", "hours",
+    // Purchases without a price, or that did not happen.
+    "buys", "bought", "buy", "purchases", "purchased", "purchase", "orders", "ordered", "order",
+    "gets", "got", "picked", "picks", "grabbed", "took", "takes", "some", "several", "few", "many",
+    "much", "but", "if", "when", "wants", "want", "needs", "need", "will", "would", "plans", "not",
+    "didn't", "doesn't", "forgot", "never", "couldn't", "can't", "cannot", "won't", "wasn't",
+    "almost", "instead",
 ];
+
+/// Words an item's description ("5 model cars") may not contain: a second
+/// item, a hidden number or a multiple ("3 pens and a notebook at $2 each",
+/// "a box of twelve pens", "a half dozen eggs").
+fn plain_description(what: &str) -> bool {
+    words(what).all(|w| {
+        let w = w.as_str();
+        let allowed = ["pair", "pairs", "more", "extra"].contains(&w);
+        !NUMBER_WORDS.contains(&w)
+            && !(CHANGES_THE_SUM.contains(&w) && !allowed)
+            && !["and", "or", "as", "than", "with", "weighing"].contains(&w)
+    })
+}
+
+/// The word a count counts: "pairs" in "pairs of socks", "pizzas" in
+/// "large pizzas".
+fn counted_word(what: &str) -> Option<&str> {
+    what.split_whitespace()
+        .take_while(|w| {
+            ![
+                "of", "from", "in", "with", "for", "at", "to", "on", "that", "which",
+            ]
+            .contains(w)
+        })
+        .last()
+}
+
+/// A rate's unit ("per pound", "a pair", "/bag") must be what the count
+/// counts (5 pounds at $2 per pound), or a unit that means one of them.
+fn unit_matches(unit: &str, counted: Option<&str>) -> bool {
+    let Some(x) = unit
+        .strip_prefix("per ")
+        .or_else(|| unit.strip_prefix("a "))
+        .or_else(|| unit.strip_prefix('/'))
+    else {
+        return true; // each, apiece, a piece, for each
+    };
+    if ["item", "piece", "unit", "one"].contains(&x) {
+        return true;
+    }
+    counted.is_some_and(|c| c == x || c == format!("{x}s") || c == format!("{x}es"))
+}
+
+/// Subjects a purchase sentence or the question may have besides the one name.
+const PRONOUNS: &[&str] = &["he", "she", "they", "i", "we", "you"];
+/// Words that may come before the subject of a purchase sentence.
+const LEAD_INS: &[&str] = &[
+    "then",
+    "later",
+    "also",
+    "next",
+    "today",
+    "yesterday",
+    "finally",
+    "afterwards",
+];
+
+static ERRAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:went|goes|go|drove|drives|walked|walks) to (?:the|a) [a-z]+(?: [a-z]+)? and$")
+        .expect("pattern is valid")
+});
+
+/// The buyer of a purchase sentence, from the words before its verb ("He",
+/// "Then she", "John goes to the market and"): a pronoun or `name`, or `None`
+/// when the words say anything else.
+fn buyer(prefix: &str, name: Option<&str>) -> Option<String> {
+    let words: Vec<String> = prefix.split_whitespace().map(str::to_lowercase).collect();
+    let start = words
+        .iter()
+        .take_while(|w| LEAD_INS.contains(&w.trim_end_matches(',')))
+        .count();
+    let (who, rest) = words[start..].split_first()?;
+    let is_name = name.is_some_and(|n| n.to_lowercase() == *who);
+    if !(PRONOUNS.contains(&who.as_str()) || is_name) {
+        return None;
+    }
+    (rest.is_empty() || ERRAND.is_match(&rest.join(" "))).then(|| who.clone())
+}
 
 /// Scene-setting that names a purchase before it lists it ("She went to buy
 /// some school supplies.", "She bought various types of pastries.").
@@ -351,8 +292,12 @@ fn harmless(text: &str) -> bool {
         && !text.contains('%')
 }
 
-/// The items of a purchase sentence, or `None` when it is not one.
-fn purchase(sentence: &str, previous: Option<&str>) -> Option<Vec<Line>> {
+/// The buyer and items of a purchase sentence, or `None` when it is not one.
+fn purchase(
+    sentence: &str,
+    previous: Option<&str>,
+    name_in_question: Option<&str>,
+) -> Option<(String, Vec<Line>)> {
     let mut lines = Vec::new();
     let mut rest = String::new();
     let mut last = 0;
@@ -370,6 +315,17 @@ fn purchase(sentence: &str, previous: Option<&str>) -> Option<Vec<Line>> {
         let per_dozen = unit
             .as_deref()
             .is_some_and(|u| u.ends_with(" dozen") || u.ends_with("/dozen"));
+        let what = m["what"].to_lowercase();
+        if !plain_description(&what) {
+            return None;
+        }
+        let counted = counted_word(&what).or(name.as_deref());
+        if unit
+            .as_deref()
+            .is_some_and(|u| !u.ends_with("dozen") && !unit_matches(u, counted))
+        {
+            return None;
+        }
         let conn = m["conn"].to_ascii_lowercase();
         let count = match (dozen, per_dozen, unit.is_some()) {
             (true, true, _) | (false, false, true) => count,
@@ -378,7 +334,7 @@ fn purchase(sentence: &str, previous: Option<&str>) -> Option<Vec<Line>> {
             (false, false, false) if conn == "at" || conn == "priced at" || count == "1" => count,
             (false, false, false) => return None,
         };
-        if let Some(n) = noun(&m["what"].to_lowercase()) {
+        if let Some(n) = noun(&what) {
             name = Some(n);
         }
         lines.push(Line {
@@ -389,26 +345,28 @@ fn purchase(sentence: &str, previous: Option<&str>) -> Option<Vec<Line>> {
     }
     rest.push_str(&sentence[last..]);
     let shape = PURCHASE.captures(rest.trim())?;
-    if lines.is_empty() || !harmless(&shape["prefix"]) {
-        return None;
-    }
-    Some(lines)
+    let who = buyer(&shape["prefix"], name_in_question)?;
+    (!lines.is_empty()).then_some((who, lines))
 }
 
-fn asks_for_the_whole_amount(question: &str) -> bool {
+/// Whether the last sentence asks for the whole amount, and who it asks
+/// about (`None` for "What was the total cost?").
+fn asks_for_the_whole_amount(question: &str, name: Option<&str>) -> Option<Option<String>> {
     let q = question.trim().trim_end_matches('?').trim().to_lowercase();
     if q.chars().any(|c| c.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    ASK.iter().any(|re| {
-        re.captures(&q).is_some_and(|c| {
-            let subject_ok = c
-                .name("subject")
-                .is_none_or(|s| harmless(s.as_str()) && !s.as_str().starts_with("each"));
-            let tail_ok = words(c.name("tail").map_or("", |t| t.as_str()))
-                .all(|w| TAIL.contains(&w.as_str()));
-            subject_ok && tail_ok
-        })
+    ASK.iter().find_map(|re| {
+        let c = re.captures(&q)?;
+        let tail_ok =
+            words(c.name("tail").map_or("", |t| t.as_str())).all(|w| TAIL.contains(&w.as_str()));
+        match c.name("subject") {
+            None => tail_ok.then_some(None),
+            Some(s) => {
+                let who = buyer(s.as_str(), name)?;
+                tail_ok.then_some(Some(who))
+            }
+        }
     })
 }
 
@@ -454,20 +412,32 @@ fn names(sentences: &[&str]) -> Vec<String> {
 pub fn purchase_program(question: &str) -> Option<String> {
     let sentences = sentences(question);
     let (ask, body) = sentences.split_last()?;
-    if !question.trim_end().ends_with('?') || !asks_for_the_whole_amount(ask) {
+    let names = names(&sentences);
+    if names.len() > 1 || !question.trim_end().ends_with('?') {
         return None;
     }
-    if names(&sentences).len() > 1 {
-        return None;
-    }
+    let name = names.first().map(String::as_str);
+    let asked_about = asks_for_the_whole_amount(ask, name)?;
+    let mut buyers: Vec<String> = asked_about.into_iter().collect();
     let mut lines: Vec<Line> = Vec::new();
     for s in body {
         if ITEM.is_match(s) {
             let previous = lines.last().map(|l| l.name.as_str());
-            lines.extend(purchase(s, previous)?);
+            let (who, items) = purchase(s, previous, name)?;
+            buyers.push(who);
+            lines.extend(items);
         } else if !harmless(&INTRO.replace_all(s, " ")) {
             return None;
         }
+    }
+    // One buyer: the name and at most one pronoun ("Tom … he", not "he … she").
+    let mut pronouns: Vec<&String> = buyers
+        .iter()
+        .filter(|b| PRONOUNS.contains(&b.as_str()))
+        .collect();
+    pronouns.dedup();
+    if pronouns.len() > 1 {
+        return None;
     }
     if lines.is_empty() {
         return None;
@@ -549,6 +519,24 @@ mod tests {
     }
 
     #[test]
+    fn rates_in_the_counted_unit_and_errands_are_read() {
+        assert_eq!(
+            purchase_program(
+                "John goes to the market and buys 3 goats for $500 each and 2 cows for $1500 each.  How much money did he spend?"
+            )
+            .as_deref(),
+            Some("goats = 3 * 500\ncows = 2 * 1500\ntotal = goats + cows")
+        );
+        assert_eq!(
+            purchase_program(
+                "Then Mia bought 4 pounds of apples at $2 per pound and 2 more pounds of pears at $3 a pound. What was the total?"
+            )
+            .as_deref(),
+            Some("apples = 4 * 2\npears = 2 * 3\ntotal = apples + pears")
+        );
+    }
+
+    #[test]
     fn anything_that_could_change_the_sum_is_left_to_the_model() {
         for q in [
             // A price for the lot.
@@ -565,6 +553,24 @@ mod tests {
             // Not a question, or a question about each.
             "Ben buys 5 books at $20.",
             "Five friends buy 5 pizzas at $10 each. How much will each of them pay?",
+            // Found in review: a second item or a hidden number in the
+            // description, a unit that is not what is counted, a part of the
+            // purchase asked about, another buyer, a purchase that did not
+            // happen, money moving the other way.
+            "Tom buys 3 pens and a notebook at $2 each. How much did he spend?",
+            "Tom buys a box of twelve pens at $1 each. How much did he spend?",
+            "Tom buys a half dozen eggs at $0.25 each. How much did he spend?",
+            "Tom buys 8 ounces of cheese at $6 per pound. How much did he spend?",
+            "Tom buys 6 socks at $4 per pair. How much did he spend?",
+            "Tom buys 3 books at $5 each and 2 sandwiches at $4 each. How much did he spend on food?",
+            "Tom buys 3 pens at $2 each. His neighbor buys 2 books at $5 each. How much does Tom spend?",
+            "Tom buys 3 pens at $2 each. How much did his neighbor pay?",
+            "He buys 3 pens at $2 each. She buys 2 books at $5 each. How much did he spend?",
+            "tom buys 3 pens at $2 each. ann buys 2 books at $5 each. How much did they spend?",
+            "Tom forgot to buy 3 pens at $2 each. He bought 2 books at $5 each. How much did he spend?",
+            "Tom buys 5 pens at $2 each. He returns a pen. How much did he spend?",
+            "Tom buys 3 pens at $2 each. A delivery fee of fifty dollars is added. What is the total cost?",
+            "Tom buys 3 pens at $٢ each. How much did he spend?",
             // An unpriced purchase among priced ones.
             "Ann bought some apples. She bought 2 pears at $1 each. How much did she spend?",
         ] {
