@@ -54,6 +54,10 @@ prompts! {
     LogicFacts => "logic-facts.txt" ["question"],
     /// Rejected facts and the solver's error → fixed facts.
     LogicFactsRepair => "logic-facts-repair.txt" ["question", "previous", "error"],
+    /// Puzzle → SMT-LIB2, few-shot (measured against the facts form).
+    LogicSmtlib => "logic-smtlib.txt" ["question"],
+    /// A rejected script and Z3's error → fixed script.
+    LogicSmtlibRepair => "logic-smtlib-repair.txt" ["question", "previous", "error"],
     /// One worked example of step-by-step math reasoning.
     MathCotExample => "math-cot-example.txt" ["question", "reasoning", "answer"],
     /// Step-by-step math reasoning for a base model (the calculator's fallback).

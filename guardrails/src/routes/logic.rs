@@ -18,7 +18,7 @@ use crate::routes::calculator::generate_event;
 use crate::routes::facts_grammar::{FactsConstraint, allowed_words};
 use crate::routes::family::family_facts;
 use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
-use crate::solver::{Claim, Entailment, SmtSolver, SolverError};
+use crate::solver::{Asked, Claim, Entailment, SmtSolver, SolverError, Uniqueness, Value, Values};
 use crate::trace::{Event, Trace};
 
 /// Times a rejected facts program is sent back with its error.
@@ -167,6 +167,43 @@ pub fn answer(
         }
     }
 
+    translate(
+        llm,
+        solver,
+        question,
+        LogicForm::Facts,
+        retries,
+        seed,
+        trace,
+    )
+}
+
+/// What the model writes for the solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogicForm {
+    /// One fact per line in the facts language, under its grammar (the
+    /// route's form).
+    Facts,
+    /// An SMT-LIB2 script (`prompts/logic-smtlib.txt`): `answer`, `claim` or
+    /// `option_a` … constants carry the answer. Unconstrained; kept to
+    /// measure the two forms against each other.
+    SmtLib,
+}
+
+/// The model's part of the route alone: translate the puzzle into `form`,
+/// solve, feed errors back up to `retries` times.
+pub fn translate(
+    llm: &mut dyn Llm,
+    solver: &SmtSolver,
+    question: &str,
+    form: LogicForm,
+    retries: usize,
+    seed: u64,
+    trace: &mut Trace,
+) -> Result<LogicOutcome> {
+    if form == LogicForm::SmtLib {
+        return translate_smtlib(llm, solver, question, retries, seed, trace);
+    }
     let style = llm.prompt_style();
     let mut previous: Option<(String, String)> = None;
     for attempt in 0..=retries {
@@ -262,6 +299,151 @@ pub fn answer(
             previous.map(|p| p.1).unwrap_or_default()
         ),
     })
+}
+
+/// Token budget of an SMT-LIB script (they are longer than facts).
+const SMTLIB_TOKENS: usize = 400;
+
+fn translate_smtlib(
+    llm: &mut dyn Llm,
+    solver: &SmtSolver,
+    question: &str,
+    retries: usize,
+    seed: u64,
+    trace: &mut Trace,
+) -> Result<LogicOutcome> {
+    let style = llm.prompt_style();
+    let mut previous: Option<(String, String)> = None;
+    for attempt in 0..=retries {
+        let prompt_text = match &previous {
+            None => PromptId::LogicSmtlib.render(&[("question", question.trim())])?,
+            Some((script, error)) => PromptId::LogicSmtlibRepair.render(&[
+                ("question", question.trim()),
+                ("previous", script),
+                ("error", error),
+            ])?,
+        };
+        let prompt = match style {
+            PromptStyle::Completion => Prompt::Text(prompt_text),
+            PromptStyle::Chat => Prompt::Chat(vec![Message::new(
+                Role::User,
+                prompt_text.trim_end().to_owned(),
+            )]),
+        };
+        let mut r = GenerateRequest::greedy(prompt, SMTLIB_TOKENS);
+        r.seed = seed.wrapping_add(attempt as u64);
+        r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned()];
+        let start = Instant::now();
+        let g = llm.generate(r, &mut |_| {})?;
+        let purpose = if attempt == 0 {
+            "smtlib"
+        } else {
+            "smtlib (retry)"
+        };
+        trace.record(generate_event(purpose, &g), start.elapsed());
+        let script = g.text.trim().to_owned();
+        let start = Instant::now();
+        let read = read_script(solver, &script, question);
+        trace.record(
+            Event::Solve {
+                script: script.clone(),
+                outcome: match &read {
+                    Ok(Ok(text)) => text.clone(),
+                    Ok(Err(reason)) => reason.clone(),
+                    Err(error) => format!("rejected: {error}"),
+                },
+                ok: matches!(read, Ok(Ok(_))),
+            },
+            start.elapsed(),
+        );
+        match read {
+            Ok(Ok(text)) => {
+                return Ok(LogicOutcome::Answer {
+                    text,
+                    facts: String::new(),
+                    script,
+                });
+            }
+            Ok(Err(reason)) => return Ok(LogicOutcome::GiveUp { reason }),
+            Err(error) => previous = Some((script, error)),
+        }
+    }
+    Ok(LogicOutcome::GiveUp {
+        reason: format!(
+            "the script was rejected {} times; last error: {}",
+            retries + 1,
+            previous.map(|p| p.1).unwrap_or_default()
+        ),
+    })
+}
+
+/// The answer a model-written script gives through its `option_*`, `claim`
+/// or `answer` constants: `Err` for an error worth sending back to the model
+/// (parse error, refused command, no answer constant), `Ok(Err)` for a
+/// solver verdict without a single answer.
+fn read_script(
+    solver: &SmtSolver,
+    script: &str,
+    question: &str,
+) -> std::result::Result<std::result::Result<String, String>, String> {
+    let checked = solver.check(script).map_err(|e| e.to_string())?;
+    let names: Vec<&str> = checked.constants.iter().map(|c| c.name.as_str()).collect();
+    let options: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with("option_"))
+        .collect();
+    if !options.is_empty() {
+        let mut follow = Vec::new();
+        for option in options {
+            let e = solver
+                .entails(script, Claim::Constant(option))
+                .map_err(|e| e.to_string())?;
+            if e.result == Entailment::True {
+                follow.push(option["option_".len()..].to_uppercase());
+            }
+        }
+        return Ok(match follow.as_slice() {
+            [one] => Ok(format!("The answer is ({one}).")),
+            [] => Err("no option follows from the script".to_owned()),
+            _ => Err(format!("several options follow: {}", follow.join(", "))),
+        });
+    }
+    if names.contains(&"claim") {
+        let e = solver
+            .entails(script, Claim::Constant("claim"))
+            .map_err(|e| e.to_string())?;
+        let yes_no = starts_with_aux(question);
+        return Ok(match e.result {
+            Entailment::True => Ok(if yes_no { "Yes." } else { "True." }.to_owned()),
+            Entailment::False => Ok(if yes_no { "No." } else { "False." }.to_owned()),
+            Entailment::Unknown => {
+                Ok("Unknown: the script neither implies it nor rules it out.".to_owned())
+            }
+            other => Err(format!("the solver could not decide: {other:?}")),
+        });
+    }
+    if names.contains(&"answer") {
+        let found = solver
+            .find_values(
+                script,
+                &Asked::Names(vec!["answer".to_owned()]),
+                Uniqueness::Check,
+            )
+            .map_err(|e| e.to_string())?;
+        return Ok(match found.result {
+            Values::Unique(model) => match model.get("answer") {
+                Some(Value::Int(n)) => Ok(format!("The answer is {n}.")),
+                Some(Value::Bool(b)) => Ok(format!("The answer is {b}.")),
+                Some(Value::Text(t)) => Ok(format!("The answer is {t}.")),
+                None => Err("the model leaves answer free".to_owned()),
+            },
+            Values::Ambiguous { .. } => Err("ambiguous: more than one answer fits".to_owned()),
+            Values::NoSolution => Err("the script contradicts itself".to_owned()),
+            other => Err(format!("the solver could not decide: {other:?}")),
+        });
+    }
+    Err("declare the answer as a constant named answer, claim or option_a, option_b, …".to_owned())
 }
 
 fn describe(outcome: &FactsOutcome) -> String {
@@ -374,6 +556,67 @@ mod tests {
         );
         assert_eq!(boolean_term("True and is"), None);
         assert_eq!(boolean_term("Is Tom a cat?"), None);
+    }
+
+    fn smtlib(replies: &[&str], question: &str) -> (LogicOutcome, Trace) {
+        let mut llm = crate::llm::ScriptedLlm::new(replies.iter().copied());
+        let solver = SmtSolver::new(crate::solver::SolverLimits::default());
+        let mut trace = Trace::default();
+        let outcome = translate(
+            &mut llm,
+            &solver,
+            question,
+            LogicForm::SmtLib,
+            2,
+            0,
+            &mut trace,
+        )
+        .unwrap();
+        (outcome, trace)
+    }
+
+    fn text(outcome: &LogicOutcome) -> &str {
+        match outcome {
+            LogicOutcome::Answer { text, .. } => text,
+            LogicOutcome::GiveUp { reason } => reason,
+        }
+    }
+
+    #[test]
+    fn smtlib_scripts_answer_through_options_claims_and_answers() {
+        let options = "(declare-const a Int)\n(declare-const b Int)\n(assert (distinct a b))\n(assert (and (<= 1 a 2) (<= 1 b 2)))\n(assert (< a b))\n(declare-const option_a Bool)\n(declare-const option_b Bool)\n(assert (= option_a (= a 2)))\n(assert (= option_b (= b 2)))\n(check-sat)";
+        let (o, _) = smtlib(&[options], "Options: (A) a is second (B) b is second");
+        assert_eq!(text(&o), "The answer is (B).");
+        let claim = "(declare-const bob Bool)\n(declare-const claim Bool)\n(assert (not bob))\n(assert (= claim bob))";
+        let (o, _) = smtlib(&[claim], "Bob lies. Does Bob tell the truth?");
+        assert_eq!(text(&o), "No.");
+        let answer =
+            "(declare-const answer Int)\n(assert (= answer (+ 2 3)))\n(get-value (answer))";
+        let (o, _) = smtlib(&[answer], "How many?");
+        assert_eq!(text(&o), "The answer is 5.");
+        let loose = "(declare-const answer Int)\n(assert (> answer 3))";
+        let (o, _) = smtlib(&[loose], "How many?");
+        assert!(
+            matches!(&o, LogicOutcome::GiveUp { reason } if reason.starts_with("ambiguous")),
+            "{o:?}"
+        );
+    }
+
+    #[test]
+    fn a_rejected_smtlib_script_is_sent_back_with_the_error() {
+        let bad = "(declare-const answer Int)\n(assert (= answer bob))";
+        let good = "(declare-const answer Int)\n(assert (= answer 4))";
+        let (o, trace) = smtlib(&[bad, good], "How many?");
+        assert_eq!(text(&o), "The answer is 4.");
+        let rejected = trace.steps().iter().any(|s| {
+            matches!(&s.event, Event::Solve { outcome, ok: false, .. } if outcome.contains("bob"))
+        });
+        assert!(rejected, "{trace:?}");
+        let (o, _) = smtlib(&["(exit)", "(exit)", "(exit)"], "How many?");
+        assert!(
+            matches!(&o, LogicOutcome::GiveUp { reason } if reason.contains("rejected 3 times")),
+            "{o:?}"
+        );
     }
 
     #[test]
