@@ -36,5 +36,24 @@ fn try_main() -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(code));
         }
     };
+    if !matches!(
+        cli.command,
+        cli::Command::Serve(_) | cli::Command::Bench(cmd::bench::BenchCommand::Serve(_))
+    ) {
+        quiet_broken_pipe();
+    }
     cmd::run(cli.command)
+}
+
+/// A closed stdout (`flinch calc … | head -1`) ends the process quietly, as
+/// it does other command-line tools, instead of a panic in `println!`. The
+/// server and its load test keep Rust's setting (SIGPIPE ignored), so that a
+/// write to a closed socket is an error they handle.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up before any other thread exists;
+    // setting a signal's action to its default is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
