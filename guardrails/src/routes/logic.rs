@@ -207,21 +207,12 @@ pub fn translate(
     let style = llm.prompt_style();
     let mut previous: Option<(String, String)> = None;
     for attempt in 0..=retries {
-        let prompt_text = match &previous {
-            None => PromptId::LogicFacts.render(&[("question", question.trim())])?,
-            Some((facts, error)) => PromptId::LogicFactsRepair.render(&[
-                ("question", question.trim()),
-                ("previous", facts),
-                ("error", error),
-            ])?,
-        };
-        let prompt = match style {
-            PromptStyle::Completion => Prompt::Text(prompt_text),
-            PromptStyle::Chat => Prompt::Chat(vec![Message::new(
-                Role::User,
-                prompt_text.trim_end().to_owned(),
-            )]),
-        };
+        let prompt = attempt_prompt(
+            style,
+            (PromptId::LogicFacts, PromptId::LogicFactsRepair),
+            question,
+            previous.as_ref(),
+        )?;
         let mut r = GenerateRequest::greedy(prompt, DEFAULT_FACTS_TOKENS);
         r.seed = seed.wrapping_add(attempt as u64);
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned(), "\n\n".to_owned()];
@@ -301,6 +292,30 @@ pub fn translate(
     })
 }
 
+/// The prompt of one translation attempt: the first prompt of `prompts`, or
+/// its repair prompt with the previous attempt and its error.
+fn attempt_prompt(
+    style: PromptStyle,
+    (first, repair): (PromptId, PromptId),
+    question: &str,
+    previous: Option<&(String, String)>,
+) -> Result<Prompt> {
+    let text = match previous {
+        None => first.render(&[("question", question.trim())])?,
+        Some((written, error)) => repair.render(&[
+            ("question", question.trim()),
+            ("previous", written),
+            ("error", error),
+        ])?,
+    };
+    Ok(match style {
+        PromptStyle::Completion => Prompt::Text(text),
+        PromptStyle::Chat => {
+            Prompt::Chat(vec![Message::new(Role::User, text.trim_end().to_owned())])
+        }
+    })
+}
+
 /// Token budget of an SMT-LIB script (they are longer than facts).
 const SMTLIB_TOKENS: usize = 400;
 
@@ -315,21 +330,12 @@ fn translate_smtlib(
     let style = llm.prompt_style();
     let mut previous: Option<(String, String)> = None;
     for attempt in 0..=retries {
-        let prompt_text = match &previous {
-            None => PromptId::LogicSmtlib.render(&[("question", question.trim())])?,
-            Some((script, error)) => PromptId::LogicSmtlibRepair.render(&[
-                ("question", question.trim()),
-                ("previous", script),
-                ("error", error),
-            ])?,
-        };
-        let prompt = match style {
-            PromptStyle::Completion => Prompt::Text(prompt_text),
-            PromptStyle::Chat => Prompt::Chat(vec![Message::new(
-                Role::User,
-                prompt_text.trim_end().to_owned(),
-            )]),
-        };
+        let prompt = attempt_prompt(
+            style,
+            (PromptId::LogicSmtlib, PromptId::LogicSmtlibRepair),
+            question,
+            previous.as_ref(),
+        )?;
         let mut r = GenerateRequest::greedy(prompt, SMTLIB_TOKENS);
         r.seed = seed.wrapping_add(attempt as u64);
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned()];
