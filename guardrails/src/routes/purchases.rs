@@ -7,11 +7,15 @@
 //! purchase (a buyer, a buying verb, then items `N things at $P [each]`
 //! joined by commas and "and") or plain scene-setting with no numbers and no
 //! word that could change the sum (twice, discount, each, change, her
-//! friend …); the last sentence must ask for the whole amount spent; only one
-//! person may be named. A price that could be for the lot ("5 flags for
-//! $1") is read only with "each"/"per …", or when the count is one. Anything
-//! else is left to the model. Measured on GSM8K with
-//! `cargo run --release -p flinch-guardrails --example readers`.
+//! friend …); the last sentence must ask for the whole amount spent. There is
+//! one buyer: at most one person is named, and every purchase sentence and
+//! the question are about that name or one pronoun (a "she" among "he"s is
+//! refused; which pronoun the name takes is not checked). An item's
+//! description may not hide a second item or a number, a rate's unit must be
+//! what is counted ("4 pounds at $2 per pound"), and a price that could be
+//! for the lot ("5 flags for $1") is read only with "each"/"per …", or when
+//! the count is one. Anything else is left to the model. Measured on GSM8K
+//! with `cargo run --release -p flinch-guardrails --example readers`.
 
 use std::sync::LazyLock;
 
