@@ -207,14 +207,14 @@ pub fn translate(
     let style = llm.prompt_style();
     let mut previous: Option<(String, String)> = None;
     for attempt in 0..=retries {
-        let prompt = attempt_prompt(
+        let mut r = attempt_request(
             style,
             (PromptId::LogicFacts, PromptId::LogicFactsRepair),
             question,
             previous.as_ref(),
+            DEFAULT_FACTS_TOKENS,
+            seed.wrapping_add(attempt as u64),
         )?;
-        let mut r = GenerateRequest::greedy(prompt, DEFAULT_FACTS_TOKENS);
-        r.seed = seed.wrapping_add(attempt as u64);
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned(), "\n\n".to_owned()];
         if let Some(tables) = llm.token_tables() {
             r.constraint = Some(Box::new(FactsConstraint::facts(
@@ -292,14 +292,16 @@ pub fn translate(
     })
 }
 
-/// The prompt of one translation attempt: the first prompt of `prompts`, or
-/// its repair prompt with the previous attempt and its error.
-fn attempt_prompt(
+/// The greedy request of one translation attempt: the first prompt of
+/// `prompts`, or its repair prompt with the previous attempt and its error.
+fn attempt_request(
     style: PromptStyle,
     (first, repair): (PromptId, PromptId),
     question: &str,
     previous: Option<&(String, String)>,
-) -> Result<Prompt> {
+    max_tokens: usize,
+    seed: u64,
+) -> Result<GenerateRequest> {
     let text = match previous {
         None => first.render(&[("question", question.trim())])?,
         Some((written, error)) => repair.render(&[
@@ -308,12 +310,15 @@ fn attempt_prompt(
             ("error", error),
         ])?,
     };
-    Ok(match style {
+    let prompt = match style {
         PromptStyle::Completion => Prompt::Text(text),
         PromptStyle::Chat => {
             Prompt::Chat(vec![Message::new(Role::User, text.trim_end().to_owned())])
         }
-    })
+    };
+    let mut r = GenerateRequest::greedy(prompt, max_tokens);
+    r.seed = seed;
+    Ok(r)
 }
 
 /// Token budget of an SMT-LIB script (they are longer than facts).
@@ -330,14 +335,14 @@ fn translate_smtlib(
     let style = llm.prompt_style();
     let mut previous: Option<(String, String)> = None;
     for attempt in 0..=retries {
-        let prompt = attempt_prompt(
+        let mut r = attempt_request(
             style,
             (PromptId::LogicSmtlib, PromptId::LogicSmtlibRepair),
             question,
             previous.as_ref(),
+            SMTLIB_TOKENS,
+            seed.wrapping_add(attempt as u64),
         )?;
-        let mut r = GenerateRequest::greedy(prompt, SMTLIB_TOKENS);
-        r.seed = seed.wrapping_add(attempt as u64);
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned()];
         let start = Instant::now();
         let g = llm.generate(r, &mut |_| {})?;

@@ -122,14 +122,14 @@ fn plain_description(what: &str) -> bool {
 /// "large pizzas".
 fn counted_word(what: &str) -> Option<&str> {
     what.split_whitespace()
-        .take_while(|w| {
-            ![
-                "of", "from", "in", "with", "for", "at", "to", "on", "that", "which",
-            ]
-            .contains(w)
-        })
+        .take_while(|w| *w != "of" && !AFTER_THE_NOUN.contains(w))
         .last()
 }
+
+/// Words that end the noun phrase of an item ("rocks from the shop").
+const AFTER_THE_NOUN: &[&str] = &[
+    "from", "in", "with", "for", "at", "to", "on", "that", "which",
+];
 
 /// A rate's unit ("per pound", "a pair", "/bag") must be what the count
 /// counts (5 pounds at $2 per pound), or a unit that means one of them.
@@ -254,12 +254,7 @@ fn count_value(word: &str) -> Option<String> {
 fn noun(what: &str) -> Option<String> {
     let words: Vec<&str> = what
         .split_whitespace()
-        .take_while(|w| {
-            ![
-                "from", "in", "with", "for", "at", "to", "on", "that", "which",
-            ]
-            .contains(w)
-        })
+        .take_while(|w| !AFTER_THE_NOUN.contains(w))
         .collect();
     let head = match words.iter().rposition(|w| *w == "of") {
         Some(i) => words.get(i + 1).copied(),
