@@ -1,11 +1,12 @@
 //! Measure the logic route's two translation forms against each other: the
 //! model writes facts (one per line, under the facts grammar) or SMT-LIB2
-//! (unconstrained); Z3 answers either. Runs the model's part of the route
-//! only (no Boolean-expression or family-puzzle shortcut) on BIG-Bench Hard
-//! items, which the prompts' examples are not taken from.
+//! (under the SMT-LIB grammar); Z3 answers either. Runs the model's part of
+//! the route only (no Boolean-expression or family-puzzle shortcut) on
+//! BIG-Bench Hard items, which the prompts' examples are not taken from.
 //!
-//! `cargo run --release -p flinch-guardrails --example tune_logic -- MODEL.gguf N [TASK …]`
-//! (default tasks: web_of_lies logical_deduction_three_objects; the first N items of each)
+//! `cargo run --release -p flinch-guardrails --example tune_logic -- MODEL.gguf N [--form=facts|smtlib] [TASK …]`
+//! (default tasks: web_of_lies logical_deduction_three_objects; the first N items of each;
+//! both forms unless `--form` names one). Each item's outcome goes to stderr.
 
 use std::time::Instant;
 
@@ -16,10 +17,20 @@ use flinch_guardrails::trace::Trace;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [model, n, tasks @ ..] = args.as_slice() else {
-        return Err("usage: tune_logic MODEL N [TASK …]".into());
+    let [model, n, rest @ ..] = args.as_slice() else {
+        return Err("usage: tune_logic MODEL N [--form=facts|smtlib] [TASK …]".into());
     };
     let n: usize = n.parse()?;
+    let mut forms = vec![LogicForm::Facts, LogicForm::SmtLib];
+    let mut tasks = Vec::new();
+    for arg in rest {
+        match arg.strip_prefix("--form=") {
+            Some("facts") => forms = vec![LogicForm::Facts],
+            Some("smtlib") => forms = vec![LogicForm::SmtLib],
+            Some(other) => return Err(format!("unknown form {other:?}: facts or smtlib").into()),
+            None => tasks.push(arg.clone()),
+        }
+    }
     let default = [
         "web_of_lies".to_owned(),
         "logical_deduction_three_objects".to_owned(),
@@ -27,11 +38,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tasks = if tasks.is_empty() {
         &default[..]
     } else {
-        tasks
+        &tasks[..]
     };
     let mut engine = Engine::load(std::path::Path::new(model), LoadOptions::default())?;
     let solver = SmtSolver::new(SolverLimits::default());
-    for form in [LogicForm::Facts, LogicForm::SmtLib] {
+    for form in forms {
         for task in tasks {
             let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
                 format!("benchmarks/data/bbh/{task}.json"),
@@ -52,12 +63,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     0,
                     &mut trace,
                 )?;
-                if let LogicOutcome::Answer { text, .. } = outcome {
-                    answered += 1;
-                    let said = text
-                        .trim_start_matches("The answer is ")
-                        .trim_end_matches('.');
-                    right += usize::from(said.eq_ignore_ascii_case(target));
+                match outcome {
+                    LogicOutcome::Answer { text, .. } => {
+                        answered += 1;
+                        let said = text
+                            .trim_start_matches("The answer is ")
+                            .trim_end_matches('.');
+                        right += usize::from(said.eq_ignore_ascii_case(target));
+                        eprintln!("{task}: answered {said:?}, gold {target:?}");
+                    }
+                    other => {
+                        eprintln!("{task}: {other:?}");
+                        if std::env::var_os("TUNE_TRACE").is_some() {
+                            eprintln!("{}", flinch_guardrails::trace::render(trace.steps()));
+                        }
+                    }
                 }
             }
             println!(

@@ -3,6 +3,7 @@
 
 use super::facts_grammar::facts_byte;
 use super::program_grammar::program_byte;
+use super::smtlib_grammar::smtlib_byte;
 
 /// The tokens made only of bytes a grammar uses, grouped by first byte.
 #[derive(Debug, Default)]
@@ -59,6 +60,8 @@ pub struct TokenTables {
     pub program: std::sync::Arc<TokenTable>,
     /// Logic facts ([`super::facts_grammar`]).
     pub facts: std::sync::Arc<TokenTable>,
+    /// SMT-LIB scripts ([`super::smtlib_grammar`]).
+    pub smtlib: std::sync::Arc<TokenTable>,
 }
 
 impl TokenTables {
@@ -66,6 +69,7 @@ impl TokenTables {
         Self {
             program: std::sync::Arc::new(TokenTable::new(pieces, program_byte)),
             facts: std::sync::Arc::new(TokenTable::new(pieces, facts_byte)),
+            smtlib: std::sync::Arc::new(TokenTable::new(pieces, smtlib_byte)),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::prompts::PromptId;
 use crate::routes::calculator::generate_event;
 use crate::routes::facts_grammar::{FactsConstraint, allowed_words};
 use crate::routes::family::family_facts;
+use crate::routes::smtlib_grammar::SmtLibConstraint;
 use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
 use crate::solver::{Asked, Claim, Entailment, SmtSolver, SolverError, Uniqueness, Value, Values};
 use crate::trace::{Event, Trace};
@@ -185,8 +186,10 @@ pub enum LogicForm {
     /// route's form).
     Facts,
     /// An SMT-LIB2 script (`prompts/logic-smtlib.txt`): `answer`, `claim` or
-    /// `option_a` … constants carry the answer. Unconstrained; kept to
-    /// measure the two forms against each other.
+    /// `option_a` … constants carry the answer. Written under the SMT-LIB
+    /// grammar ([`crate::routes::smtlib_grammar`]) when the model's
+    /// vocabulary is known; kept to measure the two forms against each
+    /// other.
     SmtLib,
 }
 
@@ -344,6 +347,9 @@ fn translate_smtlib(
             seed.wrapping_add(attempt as u64),
         )?;
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned()];
+        if let Some(tables) = llm.token_tables() {
+            r.constraint = Some(Box::new(SmtLibConstraint::smtlib(tables.smtlib.clone())));
+        }
         let start = Instant::now();
         let g = llm.generate(r, &mut |_| {})?;
         let purpose = if attempt == 0 {

@@ -10,3 +10,4 @@ pub mod logic;
 pub mod math_cot;
 pub mod program_grammar;
 pub mod purchases;
+pub mod smtlib_grammar;
