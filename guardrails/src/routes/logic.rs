@@ -17,7 +17,7 @@ use crate::prompts::PromptId;
 use crate::routes::calculator::generate_event;
 use crate::routes::facts_grammar::{FactsConstraint, allowed_words};
 use crate::routes::family::family_facts;
-use crate::routes::smtlib_grammar::SmtLibConstraint;
+use crate::routes::smtlib_grammar::{SmtLibConstraint, allowed_names, whole_commands};
 use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
 use crate::solver::{Asked, Claim, Entailment, SmtSolver, SolverError, Uniqueness, Value, Values};
 use crate::trace::{Event, Trace};
@@ -347,8 +347,12 @@ fn translate_smtlib(
             seed.wrapping_add(attempt as u64),
         )?;
         r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned()];
-        if let Some(tables) = llm.token_tables() {
-            r.constraint = Some(Box::new(SmtLibConstraint::smtlib(tables.smtlib.clone())));
+        let tables = llm.token_tables();
+        if let Some(tables) = &tables {
+            r.constraint = Some(Box::new(SmtLibConstraint::smtlib(
+                tables.smtlib.clone(),
+                allowed_names(question),
+            )));
         }
         let start = Instant::now();
         let g = llm.generate(r, &mut |_| {})?;
@@ -358,7 +362,13 @@ fn translate_smtlib(
             "smtlib (retry)"
         };
         trace.record(generate_event(purpose, &g), start.elapsed());
-        let script = g.text.trim().to_owned();
+        let script = if tables.is_some() {
+            // under the grammar only a last command cut off by the budget
+            // can be incomplete: drop it
+            whole_commands(g.text.trim()).to_owned()
+        } else {
+            g.text.trim().to_owned()
+        };
         let start = Instant::now();
         let read = read_script(solver, &script, question);
         trace.record(

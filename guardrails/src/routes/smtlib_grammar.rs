@@ -1,6 +1,9 @@
 //! SMT-LIB2 as a logits hook, for the logic route's SMT-LIB form. The model
 //! can only write:
 //! - balanced parentheses, at most [`MAX_DEPTH`] deep;
+//! - each command on one line, its items separated by single spaces (no
+//!   space after `(` or before `)`), and no command twice (a 270M model
+//!   otherwise repeats one `assert` until its budget runs out);
 //! - top-level commands from [`COMMANDS`], each in its shape
 //!   (`(declare-const name Sort)`, `(declare-fun name (Sort*) Sort)`,
 //!   `(define-fun name ((x Sort)*) Sort term)`, `(assert term)`, …), at most
@@ -10,14 +13,23 @@
 //!   command; an application's operator is one of [`OPERATORS`] or a
 //!   function the script declared, given as many arguments as it takes (a
 //!   declared function exactly its arity, a variadic operator at most
-//!   [`MAX_ARGS`]); a sort is `Int`, `Bool`, `Real` or a declared sort; a
-//!   new name may not shadow a builtin or an earlier declaration;
+//!   [`MAX_ARGS`]); a sort is `Int`, `Bool`, `Real` or a declared sort;
+//! - terms of the right kind where the grammar can tell: a Boolean where
+//!   `assert`, `not`, `and`, `or`, `xor`, `=>`, a quantifier's body or an
+//!   `ite` condition want one, a number where arithmetic and comparisons
+//!   want one (so no `(not 1)` or `(+ x true)`); `get-value` names declared
+//!   constants only;
+//! - new names (declared or bound) from [`allowed_names`]: the puzzle's
+//!   words, the answer constants and a few generic names, none twice and
+//!   none shadowing a builtin (a 270M model otherwise declares
+//!   `truth-value-value-value2`, `…3`, … until its budget runs out);
 //! - `;` comments between commands, and `END`, which ends the script;
 //! - `check-sat` and `END` only once the script declares the constant its
 //!   answer is read from (`answer`, `claim` or `option_…`, see
-//!   [`crate::routes::logic`]), `check-sat` once, and after it only
-//!   `get-value` or `get-model` (two at most) and no comment: a 270M model
-//!   otherwise repeats `(check-sat)` until its budget runs out.
+//!   [`crate::routes::logic`]), `check-sat` once, `get-value` and
+//!   `get-model` only after it (two at most), and no comment after it: a
+//!   270M model otherwise repeats `(check-sat)` or `(get-value …)` until its
+//!   budget runs out.
 //!
 //! Inside `declare-datatypes` any symbol goes, and each becomes a declared
 //! constant and sort (the grammar does not follow datatype declarations'
@@ -60,39 +72,132 @@ pub const COMMANDS: &[&str] = &[
     "get-value",
 ];
 
-/// The core, integer and real theories' operators with their fewest and
-/// most arguments (`forall`, `exists` and `let` take binders and a body).
-/// Sorted (by bytes).
-pub const OPERATORS: &[(&str, usize, usize)] = &[
-    ("*", 2, MAX_ARGS),
-    ("+", 2, MAX_ARGS),
-    ("-", 1, MAX_ARGS),
-    ("/", 2, MAX_ARGS),
-    ("<", 2, MAX_ARGS),
-    ("<=", 2, MAX_ARGS),
-    ("=", 2, MAX_ARGS),
-    ("=>", 2, MAX_ARGS),
-    (">", 2, MAX_ARGS),
-    (">=", 2, MAX_ARGS),
-    ("abs", 1, 1),
-    ("and", 1, MAX_ARGS),
-    ("distinct", 2, MAX_ARGS),
-    ("div", 2, 2),
-    ("exists", 2, 2),
-    ("forall", 2, 2),
-    ("ite", 3, 3),
-    ("let", 2, 2),
-    ("mod", 2, 2),
-    ("not", 1, 1),
-    ("or", 1, MAX_ARGS),
-    ("xor", 2, MAX_ARGS),
+/// The core, integer and real theories' operators: fewest and most
+/// arguments, what the arguments must be, what the operator gives
+/// (`Ty::Unknown`: what its place wants, for `ite` and `let`).
+/// `forall`, `exists` and `let` take binders and a body. Sorted (by bytes).
+pub const OPERATORS: &[(&str, usize, usize, Want, Ty)] = &[
+    ("*", 2, MAX_ARGS, Want::Num, Ty::Num),
+    ("+", 2, MAX_ARGS, Want::Num, Ty::Num),
+    ("-", 1, MAX_ARGS, Want::Num, Ty::Num),
+    ("/", 2, MAX_ARGS, Want::Num, Ty::Num),
+    ("<", 2, MAX_ARGS, Want::Num, Ty::Bool),
+    ("<=", 2, MAX_ARGS, Want::Num, Ty::Bool),
+    ("=", 2, MAX_ARGS, Want::Any, Ty::Bool),
+    ("=>", 2, MAX_ARGS, Want::Bool, Ty::Bool),
+    (">", 2, MAX_ARGS, Want::Num, Ty::Bool),
+    (">=", 2, MAX_ARGS, Want::Num, Ty::Bool),
+    ("abs", 1, 1, Want::Num, Ty::Num),
+    ("and", 1, MAX_ARGS, Want::Bool, Ty::Bool),
+    ("distinct", 2, MAX_ARGS, Want::Any, Ty::Bool),
+    ("div", 2, 2, Want::Num, Ty::Num),
+    ("exists", 2, 2, Want::Bool, Ty::Bool),
+    ("forall", 2, 2, Want::Bool, Ty::Bool),
+    ("ite", 3, 3, Want::Any, Ty::Unknown),
+    ("let", 2, 2, Want::Any, Ty::Unknown),
+    ("mod", 2, 2, Want::Num, Ty::Num),
+    ("not", 1, 1, Want::Bool, Ty::Bool),
+    ("or", 1, MAX_ARGS, Want::Bool, Ty::Bool),
+    ("xor", 2, MAX_ARGS, Want::Bool, Ty::Bool),
 ];
+
+/// What a term's place wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Any,
+    Bool,
+    /// `Int` or `Real`.
+    Num,
+}
+
+/// What a term is, as far as the grammar tells sorts apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ty {
+    Bool,
+    /// `Int` or `Real`.
+    Num,
+    /// A declared sort.
+    Other,
+    /// Not known (a `let` binding, a datatype symbol): fits anywhere.
+    #[default]
+    Unknown,
+}
+
+impl Ty {
+    fn of_sort(sort: &str) -> Ty {
+        match sort {
+            "Bool" => Ty::Bool,
+            "Int" | "Real" => Ty::Num,
+            _ => Ty::Other,
+        }
+    }
+
+    fn fits(self, want: Want) -> bool {
+        matches!(
+            (self, want),
+            (Ty::Unknown, _) | (_, Want::Any) | (Ty::Bool, Want::Bool) | (Ty::Num, Want::Num)
+        )
+    }
+}
 
 /// The constants a term may use without declaring them.
 const CONSTANTS: &[&str] = &["false", "true"];
 
 /// The sorts a script may use without declaring them.
 const BUILTIN_SORTS: &[&str] = &["Bool", "Int", "Real"];
+
+/// `text` up to the end of its last whole top-level command (with what
+/// follows on that line): a script cut off by the token budget, or by the
+/// grammar at a dead end, still has its whole commands. Comments are
+/// skipped; text without a whole command gives `""`.
+pub fn whole_commands(text: &str) -> &str {
+    let (mut depth, mut comment, mut end) = (0usize, false, 0);
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'\n' => comment = false,
+            _ if comment => {}
+            b';' => comment = depth == 0,
+            b'(' => depth += 1,
+            b')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    end = i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    &text[..end]
+}
+
+/// Names any script may declare besides the puzzle's words: the answer
+/// constants, generic sorts, variables and counts.
+const GENERIC_NAMES: &[&str] = &[
+    "Item", "Person", "Thing", "answer", "boys", "claim", "count", "girls", "n", "p", "q", "t",
+    "total", "x", "y", "z",
+];
+
+/// Options are `option_a` up to this letter.
+const LAST_OPTION: u8 = b'r';
+
+/// The names a script for `question` may declare or bind: the words of the
+/// question (as written and in lower case), [`GENERIC_NAMES`] and
+/// `option_a` … `option_r`.
+pub fn allowed_names(question: &str) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = GENERIC_NAMES.iter().map(|n| (*n).to_owned()).collect();
+    names.extend((b'a'..=LAST_OPTION).map(|l| format!("option_{}", l as char)));
+    for w in question.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        let w = &w[..w.len().min(MAX_SYMBOL)];
+        if w.as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic())
+        {
+            names.insert(w.to_owned());
+            names.insert(w.to_ascii_lowercase());
+        }
+    }
+    names
+}
 
 /// The bytes a script is made of (symbols, numerals, parentheses,
 /// whitespace, and what comments use besides).
@@ -119,7 +224,9 @@ enum Role {
     NewBound,
     Sort,
     Numeral,
-    Term,
+    Term(Want),
+    /// A declared constant (in `get-value`).
+    Constant,
     /// `(Sort*)` of `declare-fun`.
     SortList,
     /// `((name Sort)*)` of a quantifier or `define-fun` (`sorted`), or
@@ -144,8 +251,10 @@ enum Head {
     Quantifier,
     /// `let`: bindings, then a body.
     Let,
-    /// Between `min` and `max` terms.
-    Args { min: usize, max: usize },
+    /// `ite`: a condition, then two terms.
+    Ite,
+    /// Between `min` and `max` terms, each what `args` wants.
+    Args { min: usize, max: usize, args: Want },
 }
 
 /// An open list.
@@ -153,8 +262,11 @@ enum Head {
 enum Kind {
     /// A top-level command; its name once written.
     Command(Option<&'static str>),
-    /// An application; its operator once written.
-    Apply(Option<Head>),
+    /// An application; its operator once written; what its place wants.
+    Apply {
+        head: Option<Head>,
+        want: Want,
+    },
     SortList,
     Binders {
         sorted: bool,
@@ -191,11 +303,11 @@ fn command_items(command: &str) -> &'static [Role] {
                 may_be_empty: true,
             },
             Role::Sort,
-            Role::Term,
+            Role::Term(Want::Any),
         ],
         "declare-sort" => &[Role::NewName { sort: true }, Role::Numeral],
         "declare-datatypes" => &[Role::Free, Role::Free],
-        "assert" => &[Role::Term],
+        "assert" => &[Role::Term(Want::Bool)],
         "get-value" => &[Role::Terms],
         _ => &[],
     }
@@ -207,32 +319,53 @@ impl Frame {
         match self.kind {
             Kind::Command(None) => (index == 0).then_some(Role::Command),
             Kind::Command(Some(c)) => command_items(c).get(index.checked_sub(1)?).copied(),
-            Kind::Apply(None) => (index == 0).then_some(Role::Head),
-            Kind::Apply(Some(Head::Quantifier)) => match index {
+            Kind::Apply { head: None, .. } => (index == 0).then_some(Role::Head),
+            Kind::Apply {
+                head: Some(Head::Quantifier),
+                ..
+            } => match index {
                 1 => Some(Role::Binders {
                     sorted: true,
                     may_be_empty: false,
                 }),
-                2 => Some(Role::Term),
+                2 => Some(Role::Term(Want::Bool)),
                 _ => None,
             },
-            Kind::Apply(Some(Head::Let)) => match index {
+            Kind::Apply {
+                head: Some(Head::Let),
+                want,
+            } => match index {
                 1 => Some(Role::Binders {
                     sorted: false,
                     may_be_empty: false,
                 }),
-                2 => Some(Role::Term),
+                2 => Some(Role::Term(want)),
                 _ => None,
             },
-            Kind::Apply(Some(Head::Args { max, .. })) => (index <= max).then_some(Role::Term),
+            Kind::Apply {
+                head: Some(Head::Ite),
+                want,
+            } => match index {
+                1 => Some(Role::Term(Want::Bool)),
+                2 | 3 => Some(Role::Term(want)),
+                _ => None,
+            },
+            Kind::Apply {
+                head: Some(Head::Args { max, args, .. }),
+                ..
+            } => (index <= max).then_some(Role::Term(args)),
             Kind::SortList => Some(Role::Sort),
             Kind::Binders { sorted, .. } => Some(Role::Binding { sorted }),
             Kind::Binding { sorted } => match index {
                 0 => Some(Role::NewBound),
-                1 => Some(if sorted { Role::Sort } else { Role::Term }),
+                1 => Some(if sorted {
+                    Role::Sort
+                } else {
+                    Role::Term(Want::Any)
+                }),
                 _ => None,
             },
-            Kind::Terms => Some(Role::Term),
+            Kind::Terms => Some(Role::Constant),
             Kind::Free => Some(Role::Free),
         }
     }
@@ -244,9 +377,19 @@ impl Frame {
             Kind::Command(Some("declare-sort")) => 2,
             Kind::Command(Some(c)) => 1 + command_items(c).len(),
             Kind::Command(None) => 1,
-            Kind::Apply(Some(Head::Quantifier | Head::Let)) => 3,
-            Kind::Apply(Some(Head::Args { min, .. })) => 1 + min,
-            Kind::Apply(None) => 2,
+            Kind::Apply {
+                head: Some(Head::Quantifier | Head::Let),
+                ..
+            } => 3,
+            Kind::Apply {
+                head: Some(Head::Ite),
+                ..
+            } => 4,
+            Kind::Apply {
+                head: Some(Head::Args { min, .. }),
+                ..
+            } => 1 + min,
+            Kind::Apply { head: None, .. } => 2,
             Kind::SortList | Kind::Free => 0,
             Kind::Binders { may_be_empty, .. } => usize::from(!may_be_empty),
             Kind::Binding { .. } => 2,
@@ -258,7 +401,7 @@ impl Frame {
 /// A list opened in `role`'s place, if a list may stand there.
 fn list_for(role: Role) -> Option<Kind> {
     match role {
-        Role::Term => Some(Kind::Apply(None)),
+        Role::Term(want) => Some(Kind::Apply { head: None, want }),
         Role::SortList => Some(Kind::SortList),
         Role::Binders {
             sorted,
@@ -314,7 +457,16 @@ pub struct Cursor {
     closed_command: bool,
     /// The arity of the function being declared, once known.
     arity: Option<usize>,
+    /// The sort of what was last declared (false) or bound (true), once known.
+    sorted: Option<(Ty, bool)>,
+    /// The last byte.
+    last: u8,
+    /// FNV-1a hash of the command being written.
+    command_hash: u64,
 }
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 impl Default for Cursor {
     fn default() -> Self {
@@ -334,6 +486,9 @@ impl Default for Cursor {
             pending: None,
             closed_command: false,
             arity: None,
+            sorted: None,
+            last: b'\n',
+            command_hash: FNV_OFFSET,
         }
     }
 }
@@ -348,6 +503,14 @@ impl Cursor {
         self.depth.checked_sub(1).map(|i| &mut self.frames[i])
     }
 
+    /// What the innermost application's place wants.
+    fn apply_want(&self) -> Want {
+        match self.depth.checked_sub(1).map(|i| self.frames[i].kind) {
+            Some(Kind::Apply { want, .. }) => want,
+            _ => Want::Any,
+        }
+    }
+
     /// Start an item in the innermost list: its role, if one more fits.
     fn start_item(&mut self) -> Option<Role> {
         let frame = self.top()?;
@@ -360,23 +523,34 @@ impl Cursor {
 /// The SMT-LIB grammar of one script; see the module docs.
 #[derive(Debug, Default)]
 pub struct SmtLibGrammar {
-    /// Declared constants (arity 0) and functions, with their arity.
-    names: BTreeMap<String, usize>,
-    /// The name the last `declare-fun` or `define-fun` declared, until its
-    /// arity is known.
-    last_function: Option<String>,
+    /// The names the script may declare or bind ([`allowed_names`]).
+    vocabulary: BTreeSet<String>,
+    /// Declared constants (arity 0) and functions: arity and what they give.
+    names: BTreeMap<String, (usize, Ty)>,
+    /// The name the last command declared, until its arity and sort are known.
+    last_declared: Option<String>,
+    /// The name the last binding bound, until its sort is known.
+    last_bound: Option<String>,
     /// Declared sorts.
     sorts: BTreeSet<String>,
-    /// Names bound in the current command.
-    bound: BTreeSet<String>,
+    /// Names bound in the current command, with their kind.
+    bound: BTreeMap<String, Ty>,
+    /// Hashes of the commands written.
+    seen: std::collections::HashSet<u64>,
 }
 
 /// The SMT-LIB grammar as the engine's logits hook.
 pub type SmtLibConstraint = GrammarConstraint<SmtLibGrammar>;
 
 impl GrammarConstraint<SmtLibGrammar> {
-    pub fn smtlib(table: Arc<TokenTable>) -> Self {
-        GrammarConstraint::new(SmtLibGrammar::default(), table, Cursor::default())
+    /// The grammar of a script whose new names come from `vocabulary` (see
+    /// [`allowed_names`]).
+    pub fn smtlib(table: Arc<TokenTable>, vocabulary: BTreeSet<String>) -> Self {
+        let grammar = SmtLibGrammar {
+            vocabulary,
+            ..SmtLibGrammar::default()
+        };
+        GrammarConstraint::new(grammar, table, Cursor::default())
     }
 }
 
@@ -402,61 +576,92 @@ impl SmtLibGrammar {
         if cur.checked {
             matches!(c, "get-value" | "get-model") && cur.after_check < MAX_AFTER_CHECK
         } else {
-            c != "check-sat" || self.has_answer()
+            match c {
+                "check-sat" => self.has_answer(),
+                "get-value" | "get-model" => false,
+                _ => true,
+            }
         }
     }
 
-    /// The declared names starting with `prefix`, with their arity.
-    fn names_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = usize> + 'a {
+    /// The declared names starting with `prefix`: arity and what they give.
+    fn names_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (usize, Ty)> + 'a {
         self.names
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(move |(name, _)| name.starts_with(prefix))
-            .map(|(_, arity)| *arity)
+            .map(|(_, v)| *v)
     }
 
-    fn bound_here(&self, cur: &Cursor) -> Option<&BTreeSet<String>> {
-        (!cur.closed_command).then_some(&self.bound)
+    /// The bound names starting with `prefix` (none once the command closed).
+    fn bound_with_prefix<'a>(
+        &'a self,
+        cur: &Cursor,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a Ty)> + 'a {
+        let live = !cur.closed_command;
+        self.bound
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(name, _)| live && name.starts_with(prefix))
     }
 
-    /// Could `prefix` grow into a term atom: a constant, builtin or
-    /// declared, or (until the command closes) a bound name?
-    fn term_prefix(&self, cur: &Cursor, prefix: &str) -> bool {
-        CONSTANTS.iter().any(|c| c.starts_with(prefix))
-            || self.names_with_prefix(prefix).any(|arity| arity == 0)
+    /// Could `prefix` grow into a term atom that fits `want`: a Boolean
+    /// constant, a declared constant, or (until the command closes) a bound
+    /// name?
+    fn term_prefix(&self, cur: &Cursor, prefix: &str, want: Want) -> bool {
+        (Ty::Bool.fits(want) && CONSTANTS.iter().any(|c| c.starts_with(prefix)))
             || self
-                .bound_here(cur)
-                .is_some_and(|b| set_has_prefix(b, prefix))
+                .names_with_prefix(prefix)
+                .any(|(arity, ty)| arity == 0 && ty.fits(want))
+            || self
+                .bound_with_prefix(cur, prefix)
+                .any(|(_, ty)| ty.fits(want))
     }
 
-    fn is_term(&self, cur: &Cursor, word: &str) -> bool {
-        CONSTANTS.contains(&word)
-            || self.names.get(word) == Some(&0)
-            || self.bound_here(cur).is_some_and(|b| b.contains(word))
+    fn is_term(&self, cur: &Cursor, word: &str, want: Want) -> bool {
+        (Ty::Bool.fits(want) && CONSTANTS.contains(&word))
+            || self
+                .names
+                .get(word)
+                .is_some_and(|(arity, ty)| *arity == 0 && ty.fits(want))
+            || self
+                .bound_with_prefix(cur, word)
+                .any(|(name, ty)| name == word && ty.fits(want))
     }
 
-    /// Could `prefix` grow into an operator or a declared function?
-    fn head_prefix(&self, prefix: &str) -> bool {
-        OPERATORS.iter().any(|(op, ..)| op.starts_with(prefix))
-            || self.names_with_prefix(prefix).any(|arity| arity > 0)
+    /// Could `prefix` grow into an operator or a declared function that
+    /// gives what `want` wants?
+    fn head_prefix(&self, prefix: &str, want: Want) -> bool {
+        OPERATORS
+            .iter()
+            .any(|(op, .., ty)| op.starts_with(prefix) && ty.fits(want))
+            || self
+                .names_with_prefix(prefix)
+                .any(|(arity, ty)| arity > 0 && ty.fits(want))
     }
 
-    /// The operator `word` shapes its application so.
-    fn head(&self, word: &str) -> Option<Head> {
-        match word {
-            "forall" | "exists" => return Some(Head::Quantifier),
-            "let" => return Some(Head::Let),
-            _ => {}
-        }
-        if let Some((_, min, max)) = OPERATORS.iter().find(|(op, ..)| *op == word) {
-            return Some(Head::Args {
-                min: *min,
-                max: *max,
+    /// The operator `word` shapes its application so, if it gives what
+    /// `want` wants.
+    fn head(&self, word: &str, want: Want) -> Option<Head> {
+        if let Some((_, min, max, args, ty)) = OPERATORS.iter().find(|(op, ..)| *op == word) {
+            if !ty.fits(want) {
+                return None;
+            }
+            return Some(match word {
+                "forall" | "exists" => Head::Quantifier,
+                "let" => Head::Let,
+                "ite" => Head::Ite,
+                _ => Head::Args {
+                    min: *min,
+                    max: *max,
+                    args: *args,
+                },
             });
         }
         match self.names.get(word) {
-            Some(&arity) if arity > 0 => Some(Head::Args {
+            Some(&(arity, ty)) if arity > 0 && ty.fits(want) => Some(Head::Args {
                 min: arity,
                 max: arity,
+                args: Want::Any,
             }),
             _ => None,
         }
@@ -464,6 +669,14 @@ impl SmtLibGrammar {
 
     fn sort_prefix(&self, prefix: &str) -> bool {
         BUILTIN_SORTS.iter().any(|s| s.starts_with(prefix)) || set_has_prefix(&self.sorts, prefix)
+    }
+
+    /// The vocabulary's names starting with `prefix`.
+    fn vocabulary_from<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.vocabulary
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |w| w.starts_with(prefix))
+            .map(String::as_str)
     }
 
     fn is_builtin(word: &str) -> bool {
@@ -487,12 +700,14 @@ impl SmtLibGrammar {
             Some(Role::Command) => COMMANDS
                 .iter()
                 .any(|c| c.starts_with(word) && self.command_allowed(cur, c)),
-            Some(Role::Head) => self.head_prefix(word),
-            Some(Role::Term) => self.term_prefix(cur, word),
+            Some(Role::Head) => self.head_prefix(word, cur.apply_want()),
+            Some(Role::Term(want)) => self.term_prefix(cur, word, want),
+            Some(Role::Constant) => self.names_with_prefix(word).any(|(arity, _)| arity == 0),
             Some(Role::Sort) => self.sort_prefix(word),
-            // a taken name at full length could not end
-            Some(Role::NewName { .. }) => word.len() < MAX_SYMBOL || !self.is_taken(word),
-            Some(Role::NewBound | Role::Free) => true,
+            // the word must still be able to end as a name not taken
+            Some(Role::NewName { .. }) => self.vocabulary_from(word).any(|w| !self.is_taken(w)),
+            Some(Role::NewBound) => self.vocabulary_from(word).any(|w| !Self::is_builtin(w)),
+            Some(Role::Free) => true,
             _ => false,
         }
     }
@@ -520,22 +735,46 @@ impl SmtLibGrammar {
                 }
                 _ => false,
             },
-            Some(Role::Head) => match self.head(&word) {
+            Some(Role::Head) => match self.head(&word, cur.apply_want()) {
                 Some(head) => {
-                    if let Some(frame) = cur.top() {
-                        frame.kind = Kind::Apply(Some(head));
+                    if let Some(frame) = cur.top()
+                        && let Kind::Apply { want, .. } = frame.kind
+                    {
+                        frame.kind = Kind::Apply {
+                            head: Some(head),
+                            want,
+                        };
                     }
                     true
                 }
                 None => false,
             },
-            Some(Role::Term) => numeral || self.is_term(cur, &word),
+            Some(Role::Term(want)) => {
+                if numeral {
+                    Ty::Num.fits(want)
+                } else {
+                    self.is_term(cur, &word, want)
+                }
+            }
+            Some(Role::Constant) => self.names.get(&word).is_some_and(|(arity, _)| *arity == 0),
             Some(Role::Numeral) => numeral,
             Some(Role::Sort) => {
+                // the sort of a declared constant or function, or of a
+                // quantifier's or parameter's binding
+                let in_binding = matches!(
+                    cur.top(),
+                    Some(Frame {
+                        kind: Kind::Binding { .. },
+                        ..
+                    })
+                );
+                if cur.depth == 1 || in_binding {
+                    cur.sorted = Some((Ty::of_sort(&word), in_binding));
+                }
                 BUILTIN_SORTS.contains(&word.as_str()) || self.sorts.contains(&word)
             }
             Some(Role::NewName { sort }) => {
-                let fresh = !numeral && !self.is_taken(&word);
+                let fresh = !numeral && !self.is_taken(&word) && self.vocabulary.contains(&word);
                 let function = matches!(
                     cur.frames[0].kind,
                     Kind::Command(Some("declare-fun" | "define-fun"))
@@ -549,7 +788,7 @@ impl SmtLibGrammar {
                 fresh
             }
             Some(Role::NewBound) => {
-                let fresh = !numeral && !Self::is_builtin(&word);
+                let fresh = !numeral && !Self::is_builtin(&word) && self.vocabulary.contains(&word);
                 cur.pending = Some((word, Space::Bound));
                 fresh
             }
@@ -602,6 +841,9 @@ impl SmtLibGrammar {
         let (kind, items) = (frame.kind, frame.items);
         cur.depth -= 1;
         if cur.depth == 0 {
+            if self.seen.contains(&cur.command_hash) {
+                return false;
+            }
             cur.closed_command = true;
         }
         // a function's argument sorts or parameters: its arity
@@ -631,11 +873,15 @@ impl SmtLibGrammar {
                 return false;
             };
             let fits = match role {
-                Role::Term | Role::Free => true,
+                Role::Term(want) => !b.is_ascii_digit() || Ty::Num.fits(want),
+                Role::Free => true,
                 Role::Numeral => b.is_ascii_digit(),
-                Role::Command | Role::Head | Role::NewName { .. } | Role::NewBound | Role::Sort => {
-                    !b.is_ascii_digit()
-                }
+                Role::Command
+                | Role::Head
+                | Role::NewName { .. }
+                | Role::NewBound
+                | Role::Sort
+                | Role::Constant => !b.is_ascii_digit(),
                 Role::SortList | Role::Binders { .. } | Role::Binding { .. } | Role::Terms => false,
             };
             if !fits {
@@ -668,6 +914,13 @@ impl ByteGrammar for SmtLibGrammar {
             cur.comment = Some(len + 1);
             return len < MAX_COMMENT && smtlib_byte(b);
         }
+        let last = std::mem::replace(&mut cur.last, b);
+        if cur.depth > 0 || b == b'(' {
+            if cur.depth == 0 {
+                cur.command_hash = FNV_OFFSET;
+            }
+            cur.command_hash = (cur.command_hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
         if symbol_byte(b) {
             cur.spaces = 0;
             return self.word_byte(cur, b);
@@ -678,12 +931,21 @@ impl ByteGrammar for SmtLibGrammar {
         if !self.end_word(cur) {
             return false;
         }
+        let in_command = cur.depth > 0;
         match b {
+            // inside a command: one space after a word or `)`, when another
+            // item may follow
+            b' ' if in_command => {
+                let frame = cur.frames[cur.depth - 1];
+                last != b' ' && last != b'(' && frame.role(frame.items).is_some()
+            }
+            b'\n' if in_command => false,
             b' ' | b'\n' => self.space(cur),
             b'(' => {
                 cur.spaces = 0;
                 self.open(cur)
             }
+            b')' if in_command && last == b' ' => false,
             b')' => {
                 cur.spaces = 0;
                 self.close(cur)
@@ -699,32 +961,47 @@ impl ByteGrammar for SmtLibGrammar {
     fn advanced(&mut self, cur: &mut Cursor) {
         if let Some((name, space)) = cur.pending.take() {
             match space {
-                Space::Name => {
-                    self.names.insert(name, 0);
-                }
-                Space::Function => {
-                    self.names.insert(name.clone(), 0);
-                    self.last_function = Some(name);
+                Space::Name | Space::Function => {
+                    self.names.insert(name.clone(), (0, Ty::Unknown));
+                    self.last_declared = Some(name);
                 }
                 Space::Sort => {
                     self.sorts.insert(name);
                 }
                 Space::Bound => {
-                    self.bound.insert(name);
+                    self.bound.insert(name.clone(), Ty::Unknown);
+                    self.last_bound = Some(name);
                 }
                 Space::Datatype => {
-                    self.names.insert(name.clone(), 0);
+                    self.names.insert(name.clone(), (0, Ty::Unknown));
                     self.sorts.insert(name);
                 }
             }
         }
         if let Some(arity) = cur.arity.take()
-            && let Some(function) = self.last_function.take()
+            && let Some(entry) = self
+                .last_declared
+                .as_ref()
+                .and_then(|n| self.names.get_mut(n))
         {
-            self.names.insert(function, arity);
+            entry.0 = arity;
+        }
+        if let Some((ty, bound)) = cur.sorted.take() {
+            if bound {
+                if let Some(b) = self.last_bound.as_ref().and_then(|n| self.bound.get_mut(n)) {
+                    *b = ty;
+                }
+            } else if let Some(entry) = self
+                .last_declared
+                .as_ref()
+                .and_then(|n| self.names.get_mut(n))
+            {
+                entry.1 = ty;
+            }
         }
         if cur.closed_command {
             self.bound.clear();
+            self.seen.insert(cur.command_hash);
             cur.closed_command = false;
         }
     }
@@ -751,13 +1028,21 @@ mod tests {
         )
     }
 
+    /// The names the tests' scripts use, as the words of a question.
+    const QUESTION: &str = "Ann, Anna and Bob; a b c x t T double Color red green Thing. \
+                            Mia, Ava, Ben, Cal, Dee, rains, cancelled, Sam, florp, blint, green, shiny";
+
     fn grammar() -> SmtLibConstraint {
-        SmtLibConstraint::smtlib(table().0)
+        SmtLibConstraint::smtlib(table().0, allowed_names(QUESTION))
     }
 
     fn allowed(text: &str) -> Vec<String> {
         let (t, pieces) = table();
-        toy::allowed(&mut SmtLibConstraint::smtlib(t), &pieces, text)
+        toy::allowed(
+            &mut SmtLibConstraint::smtlib(t, allowed_names(QUESTION)),
+            &pieces,
+            text,
+        )
     }
 
     fn has(allowed: &[String], piece: &str) -> bool {
@@ -777,7 +1062,7 @@ mod tests {
     }
 
     /// The scripts the prompts show the model (after `SMT-LIB:` or `Fixed
-    /// script:`, up to `END`) are sentences of the grammar.
+    /// script:`, up to `END`) are sentences of the grammar for their puzzle.
     #[test]
     fn the_prompt_examples_are_accepted() {
         let mut n = 0;
@@ -785,14 +1070,19 @@ mod tests {
             (PromptId::LogicSmtlib, "SMT-LIB:"),
             (PromptId::LogicSmtlibRepair, "Fixed script:"),
         ] {
-            let text = prompt.text();
-            for part in text.split(marker).skip(1) {
-                let Some(end) = part.find("END") else {
+            for example in prompt.text().split("Puzzle:").skip(1) {
+                let Some(at) = example.find(marker) else {
+                    continue;
+                };
+                let puzzle = &example[..example.find('\n').unwrap_or(at)];
+                let rest = &example[at + marker.len()..];
+                let Some(end) = rest.find("END") else {
                     continue; // the placeholder at the end of the prompt
                 };
-                let script = &part[..end + 3];
+                let script = &rest[..end + 3];
+                let g = SmtLibConstraint::smtlib(table().0, allowed_names(puzzle));
                 assert!(
-                    grammar().accepts_whole(script),
+                    g.accepts_whole(script),
                     "{prompt:?} example refused:\n{script}"
                 );
                 n += 1;
@@ -818,8 +1108,12 @@ mod tests {
     #[test]
     fn declarations_need_their_parts() {
         // `(declare-const xInt)`, a 270M output: the sort is missing
-        let a = allowed("(declare-const xInt");
+        let a = allowed("(declare-const x");
         assert!(!has(&a, ")") && !has(&a, ")\n") && has(&a, " ") && has(&a, " Int"));
+        assert!(
+            !has(&allowed("(declare-const x"), "I"),
+            "xInt is no word of the question"
+        );
         assert!(!whole("(declare-const x)\nEND"));
         assert!(whole("(declare-const x Int)\nEND"));
         // a declared name cannot be declared again, nor a builtin
@@ -870,6 +1164,62 @@ mod tests {
         assert!(!whole(&many));
         // sorts are no terms
         assert!(!whole("(assert (= answer Int))\nEND"));
+    }
+
+    #[test]
+    fn terms_are_of_the_kind_their_place_wants() {
+        // 270M outputs: a numeral as a Boolean, a term in get-value
+        assert!(!whole("(declare-const t Bool)\n(assert (not 1))\nEND"));
+        assert!(!whole(
+            "(declare-const t Bool)\n(assert (not (xor (not 1) t)))\nEND"
+        ));
+        assert!(!whole("(check-sat)\n(get-value ((+ answer 1)))\nEND"));
+        assert!(!whole("(check-sat)\n(get-value (7))\nEND"));
+        assert!(whole("(check-sat)\n(get-value (answer))\nEND"));
+        let decls = "(declare-const t Bool)\n(declare-const x Int)\n";
+        assert!(whole(&format!("{decls}(assert (=> t (> x 2)))\nEND")));
+        assert!(
+            !whole(&format!("{decls}(assert x)\nEND")),
+            "an Int asserted"
+        );
+        assert!(
+            !whole(&format!("{decls}(assert (+ x 1))\nEND")),
+            "a sum asserted"
+        );
+        assert!(
+            !whole(&format!("{decls}(assert (> t 1))\nEND")),
+            "a Bool compared"
+        );
+        assert!(!whole(&format!("{decls}(assert (= x (+ x true)))\nEND")));
+        assert!(
+            whole(&format!("{decls}(assert (= t (> x 1)))\nEND")),
+            "= takes any"
+        );
+        assert!(whole(&format!("{decls}(assert (= x (ite t 1 2)))\nEND")));
+        assert!(
+            !whole(&format!("{decls}(assert (= x (ite x 1 2)))\nEND")),
+            "Int condition"
+        );
+        assert!(
+            !whole(&format!("{decls}(assert (not (ite t 1 2)))\nEND")),
+            "Int ite as Bool"
+        );
+        // declared functions give their result sort; bound names their sort
+        let f =
+            "(declare-sort Thing 0)\n(declare-fun p (Thing) Bool)\n(declare-fun c (Thing) Int)\n";
+        assert!(whole(&format!(
+            "{f}(assert (forall ((x Thing)) (=> (p x) (> (c x) 0))))\nEND"
+        )));
+        assert!(
+            !whole(&format!("{f}(assert (forall ((x Thing)) (c x)))\nEND")),
+            "Int body"
+        );
+        assert!(
+            !whole(&format!("{f}(assert (forall ((x Thing)) (not x)))\nEND")),
+            "Thing as Bool"
+        );
+        let a = allowed("(declare-const t Bool)\n(declare-const x Int)\n(assert (not ");
+        assert!(!has(&a, "12") && has(&a, "t") && !has(&a, "x") && has(&a, "("));
     }
 
     #[test]
@@ -926,19 +1276,58 @@ mod tests {
             "(check-sat)\n(get-value (answer))\n(get-model)\n(get-model)\nEND"
         ));
         assert!(!whole("(check-sat)\n(check-sat)\nEND"));
+        assert!(!whole("(get-value (answer))\n(check-sat)\nEND"), "get-value first");
     }
 
-    /// A name as long as a symbol may be that is already declared could not
-    /// end: its last byte is refused, so the model never reaches a dead end.
     #[test]
-    fn no_dead_end_at_a_taken_full_length_name() {
-        let name = "a".repeat(MAX_SYMBOL);
-        let text = format!(
-            "(declare-const {name} Int)\n(declare-const {}",
-            &name[..MAX_SYMBOL - 1]
+    fn new_names_come_from_the_question() {
+        assert!(whole(
+            "(declare-const bob Int)\n(declare-const Bob Int)\nEND"
+        ));
+        assert!(!whole("(declare-const bobby Int)\nEND"));
+        assert!(!whole("(declare-const truth-value Bool)\nEND"));
+        let a = allowed("(declare-const ");
+        assert!(has(&a, "ann") && has(&a, "anna") && has(&a, "bob") && !has(&a, "12"));
+        // a name whose every completion is taken is refused at its first byte
+        let a = allowed(
+            "(declare-const answer Int)\n(declare-const ann Int)\n(declare-const anna Int)\n(declare-const an",
         );
-        let a = allowed(&text);
-        assert!(!has(&a, "a") && has(&a, "b") && has(&a, " "));
+        assert!(!has(&a, "n") && !has(&a, " "));
+        assert!(has(&allowed("(declare-const "), "o"), "option_a");
+        let names = allowed_names("Does Ann lie? (A) 3");
+        assert!(names.contains("Ann") && names.contains("ann") && names.contains("option_r"));
+        assert!(!names.contains("3") && !names.contains("option_s"));
+    }
+
+    #[test]
+    fn one_line_single_spaces_and_no_repeats() {
+        let a = allowed("(assert (=");
+        assert!(has(&a, " ") && !has(&a, "\n") && !has(&a, ")\n"));
+        assert!(!has(&allowed("(assert (= "), " "), "two spaces");
+        assert!(!has(&allowed("(assert ("), " "), "space after (");
+        assert!(
+            !has(&allowed("(assert (= answer 1 "), ")"),
+            "space before )"
+        );
+        // no space where nothing may follow (it would be a dead end)
+        assert!(!has(&allowed("(declare-const answer Int"), " "));
+        assert!(!has(
+            &allowed("(declare-const answer Int)\n(assert (not answer"),
+            " "
+        ));
+        let once = "(declare-const t Bool)\n(assert (not t))\n";
+        assert!(!has(&allowed(&format!("{once}(assert (not t)")), ")"));
+        assert!(!whole(&format!("{once}(assert (not t))\nEND")));
+        assert!(whole(&format!("{once}(assert (not (not t)))\nEND")));
+    }
+
+    #[test]
+    fn whole_commands_cut_after_the_last_closed_command() {
+        assert_eq!(whole_commands("(a)\n(b (c)"), "(a)");
+        assert_eq!(whole_commands("; x)\n(a)\n; (\n(b"), "; x)\n(a)");
+        assert_eq!(whole_commands("(a (b))\nEND"), "(a (b))");
+        assert_eq!(whole_commands("(a"), "");
+        assert_eq!(whole_commands(""), "");
     }
 
     #[test]
