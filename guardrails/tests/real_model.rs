@@ -197,3 +197,50 @@ fn raw_mode_is_plain_generation() {
     assert!(!a.text.trim().is_empty());
     assert!(streamed.contains(a.text.trim()) || a.text.contains(streamed.trim()));
 }
+
+#[test]
+fn model_written_smtlib_keeps_to_the_grammar() {
+    use flinch_engine::{GenerateRequest, Prompt};
+    use flinch_guardrails::Llm;
+    use flinch_guardrails::prompts::PromptId;
+    use flinch_guardrails::routes::smtlib_grammar::{
+        SmtLibConstraint, allowed_names, whole_commands,
+    };
+    use flinch_guardrails::solver::{SmtSolver, SolverLimits};
+
+    let mut engine = Engine::load(&model_path(), LoadOptions::default()).unwrap();
+    let q = "Tom lies. Ann says Tom lies. Does Ann tell the truth?";
+    let prompt = PromptId::LogicSmtlib.render(&[("question", q)]).unwrap();
+    let mut r = GenerateRequest::greedy(Prompt::Text(prompt), 120);
+    let tables = engine.token_tables().expect("the engine has token tables");
+    r.constraint = Some(Box::new(SmtLibConstraint::smtlib(
+        tables.smtlib.clone(),
+        allowed_names(q),
+    )));
+    let g = Engine::generate(&mut engine, r, &mut |_| {}).unwrap();
+    let script = whole_commands(&g.text);
+    assert!(
+        !script.trim().is_empty(),
+        "no whole command in {:?}",
+        g.text
+    );
+    // The allowlist check (balanced, allowed commands, limits) passes.
+    let checked = SmtSolver::new(SolverLimits::default())
+        .check(script)
+        .unwrap_or_else(|e| panic!("{e}\n{script}"));
+    let names = allowed_names(q);
+    for c in &checked.constants {
+        assert!(names.contains(&c.name), "{} declared in\n{script}", c.name);
+    }
+    // Commands are whole lines.
+    for line in script.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.starts_with(';') {
+            continue;
+        }
+        let opens = line.matches('(').count();
+        assert!(
+            line.starts_with('(') && line.ends_with(')') && opens == line.matches(')').count(),
+            "{line:?} in\n{script}"
+        );
+    }
+}

@@ -170,22 +170,22 @@ pub fn whole_commands(text: &str) -> &str {
     &text[..end]
 }
 
-/// Names any script may declare besides the puzzle's words: the answer
-/// constants, generic sorts, variables and counts.
+/// Names any script may declare besides the puzzle's words and its answer
+/// constants: generic sorts, variables and counts.
 const GENERIC_NAMES: &[&str] = &[
-    "Item", "Person", "Thing", "answer", "boys", "claim", "count", "girls", "n", "p", "q", "t",
-    "total", "x", "y", "z",
+    "Item", "Person", "Thing", "boys", "count", "girls", "n", "p", "q", "t", "total", "x", "y", "z",
 ];
 
-/// Options are `option_a` up to this letter.
-const LAST_OPTION: u8 = b'r';
+/// Options are looked for up to `(R)`.
+const LAST_OPTION: u8 = b'R';
 
 /// The names a script for `question` may declare or bind: the words of the
-/// question (as written and in lower case), [`GENERIC_NAMES`] and
-/// `option_a` … `option_r`.
+/// question (as written and in lower case), [`GENERIC_NAMES`], and the
+/// answer constants: `option_a`, `option_b` … for the options `(A)`,
+/// `(B)` … the question lists, else `answer` and `claim` (a 270M model
+/// otherwise answers a multiple-choice question with a `claim`).
 pub fn allowed_names(question: &str) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = GENERIC_NAMES.iter().map(|n| (*n).to_owned()).collect();
-    names.extend((b'a'..=LAST_OPTION).map(|l| format!("option_{}", l as char)));
     for w in question.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
         let w = &w[..w.len().min(MAX_SYMBOL)];
         if w.as_bytes()
@@ -195,6 +195,17 @@ pub fn allowed_names(question: &str) -> BTreeSet<String> {
             names.insert(w.to_owned());
             names.insert(w.to_ascii_lowercase());
         }
+    }
+    let options: Vec<String> = (b'A'..=LAST_OPTION)
+        .filter(|l| question.contains(&format!("({})", *l as char)))
+        .map(|l| format!("option_{}", l.to_ascii_lowercase() as char))
+        .collect();
+    if options.is_empty() {
+        names.extend(["answer".to_owned(), "claim".to_owned()]);
+    } else {
+        names.remove("answer");
+        names.remove("claim");
+        names.extend(options);
     }
     names
 }
@@ -1022,7 +1033,7 @@ mod tests {
         toy::table(
             &[
                 "\n", "(assert", "(declare", "-const", " Int", " Bool", ")\n", "END", "ann",
-                "anna", "bob", " (", "))", "set", "echo", "12", "1234567",
+                "anna", "answer", "bob", " (", "))", "set", "echo", "12", "1234567",
             ],
             smtlib_byte,
         )
@@ -1037,9 +1048,13 @@ mod tests {
     }
 
     fn allowed(text: &str) -> Vec<String> {
+        allowed_for(QUESTION, text)
+    }
+
+    fn allowed_for(question: &str, text: &str) -> Vec<String> {
         let (t, pieces) = table();
         toy::allowed(
-            &mut SmtLibConstraint::smtlib(t, allowed_names(QUESTION)),
+            &mut SmtLibConstraint::smtlib(t, allowed_names(question)),
             &pieces,
             text,
         )
@@ -1074,7 +1089,7 @@ mod tests {
                 let Some(at) = example.find(marker) else {
                     continue;
                 };
-                let puzzle = &example[..example.find('\n').unwrap_or(at)];
+                let puzzle = &example[..at];
                 let rest = &example[at + marker.len()..];
                 let Some(end) = rest.find("END") else {
                     continue; // the placeholder at the end of the prompt
@@ -1257,11 +1272,18 @@ mod tests {
             !has(&allowed("(declare-const x Int)\n("), "c"),
             "check-sat before answer"
         );
-        for name in ["answer Int", "claim Bool", "option_a Bool"] {
+        let options = "Who lies? (A) Ann (B) Bob";
+        for (question, name) in [
+            (QUESTION, "answer Int"),
+            (QUESTION, "claim Bool"),
+            (options, "option_a Bool"),
+        ] {
             let declared = format!("(declare-const {name})\n");
-            assert!(has(&allowed(&declared), "END"), "{name}");
-            assert!(has(&allowed(&format!("{declared}(")), "c"), "{name}");
+            assert!(has(&allowed_for(question, &declared), "END"), "{name}");
+            let open = format!("{declared}(");
+            assert!(has(&allowed_for(question, &open), "c"), "{name}");
         }
+        assert!(!has(&allowed_for(options, "(declare-const "), "answer"));
         assert_eq!(allowed("(declare-const answer Int)\nEND"), ["<done>"]);
     }
 
@@ -1276,7 +1298,10 @@ mod tests {
             "(check-sat)\n(get-value (answer))\n(get-model)\n(get-model)\nEND"
         ));
         assert!(!whole("(check-sat)\n(check-sat)\nEND"));
-        assert!(!whole("(get-value (answer))\n(check-sat)\nEND"), "get-value first");
+        assert!(
+            !whole("(get-value (answer))\n(check-sat)\nEND"),
+            "get-value first"
+        );
     }
 
     #[test]
@@ -1293,10 +1318,17 @@ mod tests {
             "(declare-const answer Int)\n(declare-const ann Int)\n(declare-const anna Int)\n(declare-const an",
         );
         assert!(!has(&a, "n") && !has(&a, " "));
-        assert!(has(&allowed("(declare-const "), "o"), "option_a");
-        let names = allowed_names("Does Ann lie? (A) 3");
-        assert!(names.contains("Ann") && names.contains("ann") && names.contains("option_r"));
-        assert!(!names.contains("3") && !names.contains("option_s"));
+        assert!(
+            !has(&allowed("(declare-const "), "o"),
+            "no options in the question"
+        );
+        let names = allowed_names("Who lies? Ann or the answer? (A) Ann (B) 3");
+        assert!(names.contains("Ann") && names.contains("ann") && names.contains("option_b"));
+        assert!(!names.contains("3") && !names.contains("option_c"));
+        assert!(!names.contains("answer") && !names.contains("claim"));
+        let names = allowed_names("Does Ann lie?");
+        assert!(names.contains("claim") && names.contains("answer"));
+        assert!(!names.contains("option_a"));
     }
 
     #[test]
