@@ -678,8 +678,24 @@ impl SmtLibGrammar {
         }
     }
 
-    fn sort_prefix(&self, prefix: &str) -> bool {
+    fn sort_prefix(&self, cur: &Cursor, prefix: &str) -> bool {
+        if self.declares_a_claim(cur) {
+            return "Bool".starts_with(prefix);
+        }
         BUILTIN_SORTS.iter().any(|s| s.starts_with(prefix)) || set_has_prefix(&self.sorts, prefix)
+    }
+
+    /// Is the command at `cur` declaring `claim` or an `option_…`, which
+    /// must be Boolean?
+    fn declares_a_claim(&self, cur: &Cursor) -> bool {
+        cur.depth == 1
+            && matches!(cur.frames[0].kind, Kind::Command(Some("declare-const")))
+            && match &cur.pending {
+                // declared by the token being tried
+                Some((name, Space::Name)) => Some(name.as_str()),
+                _ => self.last_declared.as_deref(),
+            }
+            .is_some_and(|n| n == "claim" || n.starts_with("option_"))
     }
 
     /// The vocabulary's names starting with `prefix`.
@@ -714,7 +730,7 @@ impl SmtLibGrammar {
             Some(Role::Head) => self.head_prefix(word, cur.apply_want()),
             Some(Role::Term(want)) => self.term_prefix(cur, word, want),
             Some(Role::Constant) => self.names_with_prefix(word).any(|(arity, _)| arity == 0),
-            Some(Role::Sort) => self.sort_prefix(word),
+            Some(Role::Sort) => self.sort_prefix(cur, word),
             // the word must still be able to end as a name not taken
             Some(Role::NewName { .. }) => self.vocabulary_from(word).any(|w| !self.is_taken(w)),
             Some(Role::NewBound) => self.vocabulary_from(word).any(|w| !Self::is_builtin(w)),
@@ -781,6 +797,9 @@ impl SmtLibGrammar {
                 );
                 if cur.depth == 1 || in_binding {
                     cur.sorted = Some((Ty::of_sort(&word), in_binding));
+                }
+                if self.declares_a_claim(cur) {
+                    return word == "Bool";
                 }
                 BUILTIN_SORTS.contains(&word.as_str()) || self.sorts.contains(&word)
             }
@@ -1284,6 +1303,21 @@ mod tests {
             assert!(has(&allowed_for(question, &open), "c"), "{name}");
         }
         assert!(!has(&allowed_for(options, "(declare-const "), "answer"));
+        // the constants a verdict is read from are Boolean
+        assert!(!has(
+            &allowed_for(options, "(declare-const option_a "),
+            " Int"
+        ));
+        assert!(!has(
+            &allowed_for(options, "(declare-const option_a"),
+            " Int"
+        ));
+        assert!(has(
+            &allowed_for(options, "(declare-const option_a"),
+            " Bool"
+        ));
+        assert!(!whole("(declare-const claim Int)\nEND"));
+        assert!(whole("(declare-const claim Bool)\nEND"));
         assert_eq!(allowed("(declare-const answer Int)\nEND"), ["<done>"]);
     }
 
