@@ -75,8 +75,10 @@ pub enum RouteChoice {
 
 /// Options of one answer. `sampling`, `max_tokens` and `stop` apply to the
 /// generations that write the answer's text (the raw and chat answers, the
-/// chat fallbacks and the persona retry); the tool routes keep their own tuned
-/// settings. `cancel` stops every generation of the answer.
+/// chat fallbacks and the persona retry; `max_tokens` also bounds each draft
+/// of the constrained route, whose drafts are the answer text); the other
+/// tool routes keep their own tuned settings. `cancel` stops every
+/// generation of the answer.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerOptions {
     pub route: RouteChoice,
@@ -84,7 +86,8 @@ pub struct AnswerOptions {
     pub seed: u64,
     /// Sampling of the answer text [default: the route's own, greedy].
     pub sampling: Option<Sampling>,
-    /// Token budget of the answer text [default: `PipelineConfig::chat_max_tokens`].
+    /// Token budget of the answer text [default: `PipelineConfig::chat_max_tokens`;
+    /// for a constrained draft, `constrained::DEFAULT_DRAFT_TOKENS`].
     pub max_tokens: Option<usize>,
     /// The answer ends before the first of these: generations of the answer
     /// text stop at them, and the final text (of any route) is cut there.
@@ -304,6 +307,9 @@ impl Pipeline {
                     &question,
                     &requirements,
                     self.config.refine_passes,
+                    options
+                        .max_tokens
+                        .unwrap_or(constrained::DEFAULT_DRAFT_TOKENS),
                     options.seed,
                     &mut trace,
                 )?;
@@ -733,6 +739,33 @@ mod tests {
             assert!(!s.stop.contains(&"never".to_owned()), "{s:?}");
             assert_ne!(s.sampling, SAMPLED, "{s:?}");
         }
+    }
+
+    #[test]
+    fn max_tokens_bounds_each_constrained_draft() {
+        let request = "Write about Paris in exactly 3 bullet points.";
+        let drafts = |max_tokens: Option<usize>| {
+            let (mut p, seen) = pipeline(vec!["Paris."; 4]);
+            let options = AnswerOptions {
+                route: RouteChoice::Force(RouteKind::Constrained),
+                max_tokens,
+                ..AnswerOptions::default()
+            };
+            p.answer(&Conversation::question(request), &options, &mut |_| {})
+                .unwrap();
+            let budgets: Vec<usize> = seen.lock().unwrap().iter().map(|s| s.max_tokens).collect();
+            budgets
+        };
+        let bounded = drafts(Some(40));
+        assert!(bounded.len() >= 2, "a draft and a revision: {bounded:?}");
+        assert!(bounded.iter().all(|&n| n == 40), "{bounded:?}");
+        let default = drafts(None);
+        assert!(
+            default
+                .iter()
+                .all(|&n| n == constrained::DEFAULT_DRAFT_TOKENS),
+            "{default:?}"
+        );
     }
 
     #[test]

@@ -89,12 +89,14 @@ fn prompt(style: PromptStyle, id: PromptId, values: &[(&str, &str)]) -> Result<P
     })
 }
 
-/// Run the route on `request` with its parsed `requirements`.
+/// Run the route on `request` with its parsed `requirements`; each draft
+/// gets `max_tokens` tokens (see [`DEFAULT_DRAFT_TOKENS`]).
 pub fn answer(
     llm: &mut dyn Llm,
     request: &str,
     requirements: &[Requirement],
     passes: usize,
+    max_tokens: usize,
     seed: u64,
     trace: &mut Trace,
 ) -> Result<Constrained> {
@@ -132,7 +134,7 @@ pub fn answer(
                 ],
             )?
         };
-        let mut r = GenerateRequest::greedy(p, DEFAULT_DRAFT_TOKENS);
+        let mut r = GenerateRequest::greedy(p, max_tokens);
         r.seed = seed.wrapping_add(pass as u64);
         r.repeat_penalty = Some(DEFAULT_REPEAT_PENALTY);
         if style == PromptStyle::Completion {
