@@ -197,7 +197,7 @@ fn an_unsupported_architecture_lists_the_supported_ones() {
     assert_eq!(
         load_err(&p).to_string(),
         format!(
-            "{}: architecture `mamba` is not supported (supported: gemma3, llama, qwen2, qwen3)",
+            "{}: architecture `mamba` is not supported (supported: gemma3, gemma2, llama, qwen2, qwen3)",
             p.display()
         )
     );

@@ -1,7 +1,9 @@
-//! The qwen2 and qwen3 code paths (q/k/v biases; per-head q/k RMS norms)
-//! against llama.cpp, on two tiny random-weight GGUF files made by
+//! The qwen2, qwen3 and gemma2 code paths (q/k/v biases; per-head q/k RMS
+//! norms; post-norms, alternating sliding windows of 8, softcapped
+//! attention) against llama.cpp, on tiny random-weight GGUF files made by
 //! tests/fixtures/make_tiny_models.py (F32 weights, SmolLM2's BPE cut to 512
-//! tokens): the same prompt ids and the same greedy continuation.
+//! tokens): the same prompt ids and the same greedy continuation. (Greedy
+//! decoding cannot see gemma2's final-logit softcap: tanh keeps the order.)
 
 mod common;
 
@@ -77,4 +79,9 @@ fn tiny_qwen2_matches_llama_cpp() {
 #[test]
 fn tiny_qwen3_matches_llama_cpp() {
     check("qwen3");
+}
+
+#[test]
+fn tiny_gemma2_matches_llama_cpp() {
+    check("gemma2");
 }

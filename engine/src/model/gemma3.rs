@@ -1,7 +1,11 @@
-//! Gemma 3 (text): GELU-gated FFN, per-head RMS norm of queries and keys,
-//! norms after attention and FFN, five sliding-window layers (local rope
-//! base 10 000) for every global one, embeddings scaled by √hidden, output
-//! tied to the token embedding unless `output.weight` exists.
+//! Gemma 3 (text) and Gemma 2. Both: GELU-gated FFN, norms after attention
+//! and FFN, sliding-window layers, embeddings scaled by √hidden, output tied
+//! to the token embedding unless `output.weight` exists. Gemma 3: per-head
+//! RMS norm of queries and keys, five sliding-window layers (local rope base
+//! 10 000) for every global one, optional final logit softcapping. Gemma 2:
+//! no query/key norms, even layers sliding and odd ones global, one rope
+//! base, attention logits and final logits softcapped (50 and 30 unless the
+//! file says otherwise), as llama.cpp runs it.
 
 use crate::error::{Error, Result};
 use crate::gguf::Gguf;
@@ -13,18 +17,25 @@ use crate::quant::{Input, QMatrix};
 use super::common::{Head, Rows, add, par_rows};
 use super::{DecoderModel, ModelSpec, Step};
 
-/// Every `SWA_PATTERN`-th layer attends globally, the others locally.
+/// Gemma 3: every `SWA_PATTERN`-th layer attends globally, the others locally.
 const SWA_PATTERN: usize = 6;
-/// Rope base of the sliding-window layers (not stored in GGUF files).
+/// Gemma 3: rope base of the sliding-window layers (not stored in GGUF files).
 const LOCAL_ROPE_BASE: f32 = 10_000.0;
+/// Gemma 2 defaults for what older GGUF files leave out (llama.cpp's).
+const GEMMA2_WINDOW: usize = 4096;
+const GEMMA2_ATTN_SOFTCAP: f32 = 50.0;
+const GEMMA2_FINAL_SOFTCAP: f32 = 30.0;
+/// Gemma 2 27B (46 layers) scales queries by 1/√(hidden / heads), the
+/// others by 1/√head_dim (llama.cpp infers it from the layer count too).
+const GEMMA2_27B_LAYERS: usize = 46;
 
 struct Layer {
     attn_norm: Vec<f32>,
     q: QMatrix,
     k: QMatrix,
     v: QMatrix,
-    q_norm: Vec<f32>,
-    k_norm: Vec<f32>,
+    /// Per-head norms of queries and keys (Gemma 3).
+    qk_norm: Option<[Vec<f32>; 2]>,
     o: QMatrix,
     post_attn_norm: Vec<f32>,
     ffn_norm: Vec<f32>,
@@ -51,22 +62,43 @@ pub(crate) struct Gemma3 {
 }
 
 impl Gemma3 {
-    pub fn load(g: &Gguf) -> Result<Self> {
-        let key = |k: &str| format!("gemma3.{k}");
+    /// Load a `gemma3` or `gemma2` file (`arch`).
+    pub fn load(g: &Gguf, arch: &str) -> Result<Self> {
+        let gemma2 = arch == "gemma2";
+        let key = |k: &str| format!("{arch}.{k}");
         let context = g.usize(&key("context_length"))?;
         let hidden = g.usize(&key("embedding_length"))?;
         let n_layers = g.usize(&key("block_count"))?;
         let ffn = g.usize(&key("feed_forward_length"))?;
         let n_head = g.usize(&key("attention.head_count"))?;
         let n_kv_head = g.usize(&key("attention.head_count_kv"))?;
-        let head_dim = g.usize(&key("attention.key_length"))?;
+        let head_dim = match g.opt_usize(&key("attention.key_length"))? {
+            Some(d) => d,
+            None if gemma2 && n_head > 0 => hidden / n_head,
+            None => g.usize(&key("attention.key_length"))?,
+        };
         let value_dim = g
             .opt_usize(&key("attention.value_length"))?
             .unwrap_or(head_dim);
         let eps = g.f32(&key("attention.layer_norm_rms_epsilon"))?;
-        let rope_base = g.opt_f32(&key("rope.freq_base"))?.unwrap_or(1_000_000.0);
-        let window = g.usize(&key("attention.sliding_window"))?;
-        let softcap = g.opt_f32(&key("final_logit_softcapping"))?;
+        let rope_base = g.opt_f32(&key("rope.freq_base"))?.unwrap_or(if gemma2 {
+            10_000.0
+        } else {
+            1_000_000.0
+        });
+        let window = match g.opt_usize(&key("attention.sliding_window"))? {
+            Some(w) => w,
+            None if gemma2 => GEMMA2_WINDOW,
+            None => g.usize(&key("attention.sliding_window"))?,
+        };
+        let mut softcap = g.opt_f32(&key("final_logit_softcapping"))?;
+        let mut attn_softcap = g.opt_f32(&key("attn_logit_softcapping"))?;
+        if gemma2 {
+            softcap = softcap.or(Some(GEMMA2_FINAL_SOFTCAP));
+            attn_softcap = attn_softcap.or(Some(GEMMA2_ATTN_SOFTCAP));
+        } else {
+            attn_softcap = None;
+        }
         let rope_scale = match g.opt_str(&key("rope.scaling.type"))? {
             None | Some("none") => 1.0,
             Some("linear") => g.f32(&key("rope.scaling.factor"))?,
@@ -113,16 +145,32 @@ impl Gemma3 {
         let qd = n_head * head_dim;
         let kvd = n_kv_head * head_dim;
         let mut layers = Vec::with_capacity(n_layers);
+        let scale = if gemma2 && n_layers == GEMMA2_27B_LAYERS {
+            1.0 / ((hidden / n_head.max(1)) as f32).sqrt()
+        } else {
+            1.0 / (head_dim as f32).sqrt()
+        };
         for i in 0..n_layers {
             let t = |n: &str| format!("blk.{i}.{n}.weight");
-            let global = (i + 1) % SWA_PATTERN == 0;
+            let global = if gemma2 {
+                i % 2 == 1
+            } else {
+                (i + 1) % SWA_PATTERN == 0
+            };
+            let qk_norm = if gemma2 {
+                None
+            } else {
+                Some([
+                    QMatrix::load_vector(g, &t("attn_q_norm"), head_dim)?,
+                    QMatrix::load_vector(g, &t("attn_k_norm"), head_dim)?,
+                ])
+            };
             layers.push(Layer {
                 attn_norm: QMatrix::load_vector(g, &t("attn_norm"), hidden)?,
                 q: QMatrix::load(g, &t("attn_q"), qd, hidden)?,
                 k: QMatrix::load(g, &t("attn_k"), kvd, hidden)?,
                 v: QMatrix::load(g, &t("attn_v"), kvd, hidden)?,
-                q_norm: QMatrix::load_vector(g, &t("attn_q_norm"), head_dim)?,
-                k_norm: QMatrix::load_vector(g, &t("attn_k_norm"), head_dim)?,
+                qk_norm,
                 o: QMatrix::load(g, &t("attn_output"), hidden, qd)?,
                 post_attn_norm: QMatrix::load_vector(g, &t("post_attention_norm"), hidden)?,
                 ffn_norm: QMatrix::load_vector(g, &t("ffn_norm"), hidden)?,
@@ -134,9 +182,9 @@ impl Gemma3 {
                     n_head,
                     n_kv_head,
                     head_dim,
-                    scale: 1.0 / (head_dim as f32).sqrt(),
+                    scale,
                     window: (!global).then_some(window),
-                    softcap: None,
+                    softcap: attn_softcap,
                 },
                 global,
             });
@@ -154,7 +202,7 @@ impl Gemma3 {
                 .sum::<usize>();
         Ok(Self {
             spec: ModelSpec {
-                architecture: "gemma3".into(),
+                architecture: arch.into(),
                 context_length: context,
                 vocab_size: vocab,
                 hidden,
@@ -169,7 +217,11 @@ impl Gemma3 {
             output_norm,
             softcap,
             layers,
-            rope_local: Rope::new(head_dim, LOCAL_ROPE_BASE, 1.0, RopeStyle::Halves),
+            rope_local: if gemma2 {
+                Rope::new(head_dim, rope_base, rope_scale, RopeStyle::Halves)
+            } else {
+                Rope::new(head_dim, LOCAL_ROPE_BASE, 1.0, RopeStyle::Halves)
+            },
             rope_global: Rope::new(head_dim, rope_base, rope_scale, RopeStyle::Halves),
         })
     }
@@ -240,11 +292,15 @@ impl DecoderModel for Gemma3 {
             l.v.matmul(&mut inp, &mut v, pool);
             let tab = |i: usize| &cs[i * 2 * half..(i + 1) * 2 * half];
             par_rows(pool, &mut q, qd, &|i, r| {
-                ops::rms_norm(r, &l.q_norm, self.eps);
+                if let Some([nq, _]) = &l.qk_norm {
+                    ops::rms_norm(r, nq, self.eps);
+                }
                 rope.apply(r, hd, tab(i));
             });
             par_rows(pool, &mut k, kvd, &|i, r| {
-                ops::rms_norm(r, &l.k_norm, self.eps);
+                if let Some([_, nk]) = &l.qk_norm {
+                    ops::rms_norm(r, nk, self.eps);
+                }
                 rope.apply(r, hd, tab(i));
             });
             rows.write_kv(steps, li, &k, &v, kvd);

@@ -13,7 +13,7 @@ use crate::pool::ThreadPool;
 pub(crate) use common::Logits;
 
 /// Architectures the engine can run, as named in `general.architecture`.
-pub const SUPPORTED_ARCHITECTURES: &str = "gemma3, llama, qwen2, qwen3";
+pub const SUPPORTED_ARCHITECTURES: &str = "gemma3, gemma2, llama, qwen2, qwen3";
 
 /// Shape facts of a loaded model.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ pub(crate) trait DecoderModel: Send + Sync {
 pub(crate) fn load(gguf: &Gguf) -> Result<Box<dyn DecoderModel>> {
     let arch = gguf.str("general.architecture")?;
     Ok(match arch {
-        "gemma3" => Box::new(gemma3::Gemma3::load(gguf)?),
+        "gemma3" | "gemma2" => Box::new(gemma3::Gemma3::load(gguf, arch)?),
         "llama" | "qwen2" | "qwen3" => Box::new(llama::Llama::load(gguf, arch)?),
         other => {
             return Err(Error::UnsupportedArchitecture {
