@@ -346,8 +346,13 @@ fn translate_smtlib(
             SMTLIB_TOKENS,
             seed.wrapping_add(attempt as u64),
         )?;
-        r.stop = vec!["END".to_owned(), "\nPuzzle:".to_owned()];
         let tables = llm.token_tables();
+        // Under the grammar `END` ends the script only where the grammar
+        // allows it (a comment or a puzzle's word may hold the letters).
+        r.stop = vec!["\nPuzzle:".to_owned()];
+        if tables.is_none() {
+            r.stop.push("END".to_owned());
+        }
         if let Some(tables) = &tables {
             r.constraint = Some(Box::new(SmtLibConstraint::smtlib(
                 tables.smtlib.clone(),
@@ -365,7 +370,7 @@ fn translate_smtlib(
         let script = if tables.is_some() {
             // under the grammar only a last command cut off by the budget
             // can be incomplete: drop it
-            whole_commands(g.text.trim()).to_owned()
+            whole_commands(&g.text).trim().to_owned()
         } else {
             g.text.trim().to_owned()
         };

@@ -146,10 +146,10 @@ const CONSTANTS: &[&str] = &["false", "true"];
 /// The sorts a script may use without declaring them.
 const BUILTIN_SORTS: &[&str] = &["Bool", "Int", "Real"];
 
-/// `text` up to the end of its last whole top-level command (with what
-/// follows on that line): a script cut off by the token budget, or by the
-/// grammar at a dead end, still has its whole commands. Comments are
-/// skipped; text without a whole command gives `""`.
+/// `text` up to the `)` that ends its last whole top-level command: a
+/// script cut off by the token budget, or by the grammar at a dead end,
+/// still has its whole commands. Comments are skipped; text without a whole
+/// command gives `""`.
 pub fn whole_commands(text: &str) -> &str {
     let (mut depth, mut comment, mut end) = (0usize, false, 0);
     for (i, b) in text.bytes().enumerate() {
@@ -365,8 +365,8 @@ impl Frame {
                 head: Some(Head::Args { max, args, .. }),
                 ..
             } => (index <= max).then_some(Role::Term(args)),
-            Kind::SortList => Some(Role::Sort),
-            Kind::Binders { sorted, .. } => Some(Role::Binding { sorted }),
+            Kind::SortList => (index < MAX_ARGS).then_some(Role::Sort),
+            Kind::Binders { sorted, .. } => (index < MAX_ARGS).then_some(Role::Binding { sorted }),
             Kind::Binding { sorted } => match index {
                 0 => Some(Role::NewBound),
                 1 => Some(if sorted {
@@ -376,8 +376,8 @@ impl Frame {
                 }),
                 _ => None,
             },
-            Kind::Terms => Some(Role::Constant),
-            Kind::Free => Some(Role::Free),
+            Kind::Terms => (index < MAX_ARGS).then_some(Role::Constant),
+            Kind::Free => (index < MAX_ARGS).then_some(Role::Free),
         }
     }
 
@@ -432,8 +432,10 @@ fn list_for(role: Role) -> Option<Kind> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Space {
     Name,
-    /// A function: a name whose arity follows.
+    /// `declare-fun`: a name whose arity follows (a constant when 0).
     Function,
+    /// `define-fun`: a name whose arity follows, never a constant.
+    Defined,
     Sort,
     Bound,
     /// A `declare-datatypes` symbol: a name and a sort.
@@ -472,6 +474,8 @@ pub struct Cursor {
     sorted: Option<(Ty, bool)>,
     /// The last byte.
     last: u8,
+    /// The byte before the one being stepped over.
+    last_before: u8,
     /// FNV-1a hash of the command being written.
     command_hash: u64,
 }
@@ -499,6 +503,7 @@ impl Default for Cursor {
             arity: None,
             sorted: None,
             last: b'\n',
+            last_before: b'\n',
             command_hash: FNV_OFFSET,
         }
     }
@@ -538,6 +543,11 @@ pub struct SmtLibGrammar {
     vocabulary: BTreeSet<String>,
     /// Declared constants (arity 0) and functions: arity and what they give.
     names: BTreeMap<String, (usize, Ty)>,
+    /// The constants `check_script` sees: names declared by `declare-const`,
+    /// or by `declare-fun` without arguments.
+    constants: BTreeSet<String>,
+    /// Is a name of the vocabulary still free to declare?
+    fresh_left: bool,
     /// The name the last command declared, until its arity and sort are known.
     last_declared: Option<String>,
     /// The name the last binding bound, until its sort is known.
@@ -558,11 +568,17 @@ impl GrammarConstraint<SmtLibGrammar> {
     /// [`allowed_names`]).
     pub fn smtlib(table: Arc<TokenTable>, vocabulary: BTreeSet<String>) -> Self {
         let grammar = SmtLibGrammar {
+            fresh_left: !vocabulary.is_empty(),
             vocabulary,
             ..SmtLibGrammar::default()
         };
         GrammarConstraint::new(grammar, table, Cursor::default())
     }
+}
+
+/// Does the operator take binders (`forall`, `exists`, `let`)?
+fn binds(op: &str) -> bool {
+    matches!(op, "forall" | "exists" | "let")
 }
 
 fn set_has_prefix(set: &BTreeSet<String>, prefix: &str) -> bool {
@@ -577,21 +593,26 @@ const MAX_AFTER_CHECK: usize = 2;
 impl SmtLibGrammar {
     /// Has the script declared a constant the answer is read from?
     fn has_answer(&self) -> bool {
-        self.names.contains_key("answer")
-            || self.names.contains_key("claim")
-            || self.names_with_prefix("option_").next().is_some()
+        self.constants.contains("answer")
+            || self.constants.contains("claim")
+            || set_has_prefix(&self.constants, "option_")
     }
 
     /// May the command `c` start at `cur`?
     fn command_allowed(&self, cur: &Cursor, c: &str) -> bool {
         if cur.checked {
-            matches!(c, "get-value" | "get-model") && cur.after_check < MAX_AFTER_CHECK
-        } else {
-            match c {
-                "check-sat" => self.has_answer(),
-                "get-value" | "get-model" => false,
-                _ => true,
-            }
+            return match c {
+                "get-value" => cur.after_check < MAX_AFTER_CHECK && !self.constants.is_empty(),
+                "get-model" => cur.after_check < MAX_AFTER_CHECK,
+                _ => false,
+            };
+        }
+        match c {
+            "check-sat" => self.has_answer(),
+            "get-value" | "get-model" => false,
+            // a declaration needs a name left to declare
+            "declare-const" | "declare-fun" | "define-fun" | "declare-sort" => self.fresh_left,
+            _ => true,
         }
     }
 
@@ -641,20 +662,20 @@ impl SmtLibGrammar {
 
     /// Could `prefix` grow into an operator or a declared function that
     /// gives what `want` wants?
-    fn head_prefix(&self, prefix: &str, want: Want) -> bool {
-        OPERATORS
-            .iter()
-            .any(|(op, .., ty)| op.starts_with(prefix) && ty.fits(want))
-            || self
-                .names_with_prefix(prefix)
-                .any(|(arity, ty)| arity > 0 && ty.fits(want))
+    fn head_prefix(&self, cur: &Cursor, prefix: &str, want: Want) -> bool {
+        OPERATORS.iter().any(|(op, .., ty)| {
+            op.starts_with(prefix) && ty.fits(want) && (cur.depth + 2 <= MAX_DEPTH || !binds(op))
+        }) || self
+            .names_with_prefix(prefix)
+            .any(|(arity, ty)| arity > 0 && ty.fits(want))
     }
 
     /// The operator `word` shapes its application so, if it gives what
     /// `want` wants.
-    fn head(&self, word: &str, want: Want) -> Option<Head> {
+    fn head(&self, cur: &Cursor, word: &str, want: Want) -> Option<Head> {
         if let Some((_, min, max, args, ty)) = OPERATORS.iter().find(|(op, ..)| *op == word) {
-            if !ty.fits(want) {
+            // binders and a binding take two more levels
+            if !ty.fits(want) || (binds(word) && cur.depth + 2 > MAX_DEPTH) {
                 return None;
             }
             return Some(match word {
@@ -689,10 +710,13 @@ impl SmtLibGrammar {
     /// must be Boolean?
     fn declares_a_claim(&self, cur: &Cursor) -> bool {
         cur.depth == 1
-            && matches!(cur.frames[0].kind, Kind::Command(Some("declare-const")))
+            && matches!(
+                cur.frames[0].kind,
+                Kind::Command(Some("declare-const" | "declare-fun"))
+            )
             && match &cur.pending {
                 // declared by the token being tried
-                Some((name, Space::Name)) => Some(name.as_str()),
+                Some((name, Space::Name | Space::Function)) => Some(name.as_str()),
                 _ => self.last_declared.as_deref(),
             }
             .is_some_and(|n| n == "claim" || n.starts_with("option_"))
@@ -727,13 +751,15 @@ impl SmtLibGrammar {
             Some(Role::Command) => COMMANDS
                 .iter()
                 .any(|c| c.starts_with(word) && self.command_allowed(cur, c)),
-            Some(Role::Head) => self.head_prefix(word, cur.apply_want()),
+            Some(Role::Head) => self.head_prefix(cur, word, cur.apply_want()),
             Some(Role::Term(want)) => self.term_prefix(cur, word, want),
-            Some(Role::Constant) => self.names_with_prefix(word).any(|(arity, _)| arity == 0),
+            Some(Role::Constant) => set_has_prefix(&self.constants, word),
             Some(Role::Sort) => self.sort_prefix(cur, word),
             // the word must still be able to end as a name not taken
             Some(Role::NewName { .. }) => self.vocabulary_from(word).any(|w| !self.is_taken(w)),
-            Some(Role::NewBound) => self.vocabulary_from(word).any(|w| !Self::is_builtin(w)),
+            Some(Role::NewBound) => self
+                .vocabulary_from(word)
+                .any(|w| !self.is_taken(w) && !self.bound_with_prefix(cur, w).any(|(n, _)| n == w)),
             Some(Role::Free) => true,
             _ => false,
         }
@@ -762,7 +788,7 @@ impl SmtLibGrammar {
                 }
                 _ => false,
             },
-            Some(Role::Head) => match self.head(&word, cur.apply_want()) {
+            Some(Role::Head) => match self.head(cur, &word, cur.apply_want()) {
                 Some(head) => {
                     if let Some(frame) = cur.top()
                         && let Kind::Apply { want, .. } = frame.kind
@@ -783,7 +809,7 @@ impl SmtLibGrammar {
                     self.is_term(cur, &word, want)
                 }
             }
-            Some(Role::Constant) => self.names.get(&word).is_some_and(|(arity, _)| *arity == 0),
+            Some(Role::Constant) => self.constants.contains(&word),
             Some(Role::Numeral) => numeral,
             Some(Role::Sort) => {
                 // the sort of a declared constant or function, or of a
@@ -805,20 +831,20 @@ impl SmtLibGrammar {
             }
             Some(Role::NewName { sort }) => {
                 let fresh = !numeral && !self.is_taken(&word) && self.vocabulary.contains(&word);
-                let function = matches!(
-                    cur.frames[0].kind,
-                    Kind::Command(Some("declare-fun" | "define-fun"))
-                );
-                let space = match (sort, function) {
-                    (true, _) => Space::Sort,
-                    (false, true) => Space::Function,
-                    (false, false) => Space::Name,
+                let space = match cur.frames[0].kind {
+                    _ if sort => Space::Sort,
+                    Kind::Command(Some("declare-fun")) => Space::Function,
+                    Kind::Command(Some("define-fun")) => Space::Defined,
+                    _ => Space::Name,
                 };
                 cur.pending = Some((word, space));
                 fresh
             }
             Some(Role::NewBound) => {
-                let fresh = !numeral && !Self::is_builtin(&word) && self.vocabulary.contains(&word);
+                let fresh = !numeral
+                    && !self.is_taken(&word)
+                    && !self.bound_with_prefix(cur, &word).any(|(n, _)| *n == word)
+                    && self.vocabulary.contains(&word);
                 cur.pending = Some((word, Space::Bound));
                 fresh
             }
@@ -839,7 +865,10 @@ impl SmtLibGrammar {
 
     fn open(&self, cur: &mut Cursor) -> bool {
         if cur.depth == 0 {
-            if cur.end > 0 || cur.commands >= MAX_COMMANDS {
+            if cur.end > 0
+                || cur.commands >= MAX_COMMANDS
+                || !COMMANDS.iter().any(|c| self.command_allowed(cur, c))
+            {
                 return false;
             }
             cur.commands += 1;
@@ -899,6 +928,10 @@ impl SmtLibGrammar {
             return ok;
         }
         if cur.word_len == 0 {
+            // a word starts after `(` or a space
+            if !matches!(cur.last_before, b'(' | b' ') {
+                return false;
+            }
             let Some(role) = cur.start_item() else {
                 return false;
             };
@@ -945,6 +978,7 @@ impl ByteGrammar for SmtLibGrammar {
             return len < MAX_COMMENT && smtlib_byte(b);
         }
         let last = std::mem::replace(&mut cur.last, b);
+        cur.last_before = last;
         if cur.depth > 0 || b == b'(' {
             if cur.depth == 0 {
                 cur.command_hash = FNV_OFFSET;
@@ -971,6 +1005,8 @@ impl ByteGrammar for SmtLibGrammar {
             }
             b'\n' if in_command => false,
             b' ' | b'\n' => self.space(cur),
+            // inside a command a list starts after `(` or a space
+            b'(' if in_command && !matches!(last, b'(' | b' ') => false,
             b'(' => {
                 cur.spaces = 0;
                 self.open(cur)
@@ -991,8 +1027,11 @@ impl ByteGrammar for SmtLibGrammar {
     fn advanced(&mut self, cur: &mut Cursor) {
         if let Some((name, space)) = cur.pending.take() {
             match space {
-                Space::Name | Space::Function => {
+                Space::Name | Space::Function | Space::Defined => {
                     self.names.insert(name.clone(), (0, Ty::Unknown));
+                    if space != Space::Defined {
+                        self.constants.insert(name.clone());
+                    }
                     self.last_declared = Some(name);
                 }
                 Space::Sort => {
@@ -1015,6 +1054,11 @@ impl ByteGrammar for SmtLibGrammar {
                 .and_then(|n| self.names.get_mut(n))
         {
             entry.0 = arity;
+            if arity > 0
+                && let Some(name) = &self.last_declared
+            {
+                self.constants.remove(name);
+            }
         }
         if let Some((ty, bound)) = cur.sorted.take() {
             if bound {
@@ -1029,6 +1073,7 @@ impl ByteGrammar for SmtLibGrammar {
                 entry.1 = ty;
             }
         }
+        self.fresh_left = self.vocabulary.iter().any(|w| !self.is_taken(w));
         if cur.closed_command {
             self.bound.clear();
             self.seen.insert(cur.command_hash);
@@ -1385,6 +1430,62 @@ mod tests {
         assert!(!has(&allowed(&format!("{once}(assert (not t)")), ")"));
         assert!(!whole(&format!("{once}(assert (not t))\nEND")));
         assert!(whole(&format!("{once}(assert (not (not t)))\nEND")));
+    }
+
+    /// Findings of a review: loops the grammar used to allow, dead ends it
+    /// used to reach, and constants `check_script` would not see.
+    #[test]
+    fn review_findings_stay_fixed() {
+        // lists are bounded, bound names are fresh
+        let sorts = vec!["Int"; MAX_ARGS + 1].join(" ");
+        assert!(!whole(&format!("(declare-fun p ({sorts}) Bool)\nEND")));
+        assert!(!whole("(assert (forall ((x Int) (x Int)) (> x 0)))\nEND"));
+        assert!(!whole(
+            "(declare-const x Int)\n(assert (forall ((x Int)) (> x 0)))\nEND"
+        ));
+        assert!(whole("(assert (forall ((x Int) (y Int)) (> x y)))\nEND"));
+        // no quantifier where its binders could not open
+        let deep = "(declare-const t Bool)\n(assert ".to_owned() + &"(not ".repeat(5) + "(";
+        let a = allowed(&deep);
+        assert!(
+            has(&a, "n") && !has(&a, "f"),
+            "no room for forall's binders"
+        );
+        assert!(has(&allowed("(assert ("), "f"), "forall at the top");
+        // no `(` when no command may follow, no declaration without a name left
+        let done = "(declare-const answer Int)\n(check-sat)\n(get-value (answer))\n(get-model)\n";
+        assert!(!has(&allowed(done), "(") && has(&allowed(done), "END"));
+        let few = "How?"; // the vocabulary is the generic names and answer, claim
+        let taken: String = allowed_names(few)
+            .iter()
+            .map(|n| format!("(declare-const {n} Bool)\n"))
+            .collect();
+        let a = allowed_for(few, &format!("{taken}(declare-"));
+        // only declare-datatypes, whose symbols are not the vocabulary's
+        assert!(
+            has(&a, "d") && !has(&a, "c") && !has(&a, "f") && !has(&a, "s"),
+            "{a:?}"
+        );
+        assert!(
+            !has(&allowed_for(few, &format!("{taken}(de")), "f"),
+            "define-fun"
+        );
+        // items are separated by single spaces
+        assert!(!whole("(declare-const t Bool)\n(assert(not t))\nEND"));
+        assert!(!whole("(assert (= (+ 1 2)answer))\nEND"));
+        assert!(whole("(assert (= (+ 1 2) answer))\nEND"));
+        // the answer must be a constant check_script sees
+        let defined = "(define-fun answer () Int 3)\n";
+        assert!(
+            has(&allowed(defined), "(") && !has(&allowed(defined), "END"),
+            "a define-fun is no constant"
+        );
+        let g = SmtLibConstraint::smtlib(table().0, allowed_names("Does Ann lie?"));
+        assert!(
+            g.accepts_whole("(declare-fun claim () Bool)\n(check-sat)\n(get-value (claim))\nEND")
+        );
+        assert!(!grammar().accepts_whole("(declare-fun claim () Int)\nEND"));
+        assert!(!grammar().accepts_whole("(declare-fun answer (Int) Int)\nEND"));
     }
 
     #[test]
