@@ -4,7 +4,7 @@
 
 mod common;
 
-use flinch_engine::{Engine, FinishReason, GenerateRequest, LoadOptions, Prompt};
+use flinch_engine::{Engine, LoadOptions};
 
 /// A divergence from llama.cpp is accepted only where llama.cpp's own best
 /// and second-best logits are closer than this. Both engines quantize
@@ -26,11 +26,11 @@ fn fixture() -> serde_json::Value {
     serde_json::from_str(&raw).unwrap()
 }
 
-fn ids(v: &serde_json::Value) -> Vec<u32> {
+fn gaps(v: &serde_json::Value) -> Vec<f64> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
+        .map(|g| g.as_f64().unwrap())
         .collect()
 }
 
@@ -39,41 +39,19 @@ fn check_greedy(file: &str) {
     let mut engine = Engine::load(&common::model_path(file), LoadOptions::default()).unwrap();
     let mut report = Vec::new();
     for case in fx["models"][file]["greedy"].as_array().unwrap() {
-        let prompt = case["prompt"].as_str().unwrap();
-        let want = ids(&case["ids"]);
-        let gaps: Vec<f64> = case["top2_gaps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g.as_f64().unwrap())
-            .collect();
-        let p = Prompt::Text(prompt.to_string());
-        assert_eq!(
-            engine.prompt_tokens(&p).unwrap(),
-            ids(&case["prompt_ids"]),
-            "prompt ids of {prompt:?}"
-        );
-        let g = engine
-            .generate(GenerateRequest::greedy(p, 32), &mut |_| {})
-            .unwrap();
-        let same = g
-            .tokens
-            .iter()
-            .zip(&want)
-            .take_while(|(a, b)| a == b)
-            .count();
-        report.push(format!("{prompt:?}: {same}/{} match", want.len()));
-        if same < want.len() {
-            assert!(
-                gaps[same] < TIE_GAP,
-                "{prompt:?} diverges from llama.cpp at token {same} where its top-2 margin is {} (>= {TIE_GAP})\n want {want:?}\n got  {:?}",
-                gaps[same],
-                g.tokens
-            );
-        } else if want.len() < 32 {
-            assert_eq!(g.tokens.len(), want.len(), "llama.cpp stopped at EOS here");
-            assert_eq!(g.finish, FinishReason::Eos);
-        }
+        let reference = common::Greedy {
+            label: file,
+            prompt: case["prompt"].as_str().unwrap(),
+            prompt_ids: common::ids(&case["prompt_ids"]),
+            want: common::ids(&case["ids"]),
+            gaps: gaps(&case["top2_gaps"]),
+            max_tokens: 32,
+        };
+        report.push(common::check_greedy_against(
+            &mut engine,
+            &reference,
+            TIE_GAP,
+        ));
     }
     eprintln!("{file}:\n  {}", report.join("\n  "));
 }

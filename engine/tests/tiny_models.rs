@@ -7,20 +7,15 @@
 
 mod common;
 
-use flinch_engine::{Engine, FinishReason, GenerateRequest, LoadOptions, Prompt};
+use flinch_engine::{Engine, LoadOptions};
 
 /// With F32 weights neither engine quantizes activations, so the two differ
 /// only by rounding; a divergence is accepted only where llama.cpp's best and
 /// second-best logits are closer than this.
 const TIE_GAP: f64 = 0.01;
 
-fn ids(v: &serde_json::Value) -> Vec<u32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as u32)
-        .collect()
-}
+/// Greedy tokens per prompt in the fixture (the script's `N_GREEDY`).
+const N_GREEDY: usize = 16;
 
 fn check(arch: &str) {
     let raw = std::fs::read_to_string(common::fixture("tiny_models_reference.json")).unwrap();
@@ -31,43 +26,23 @@ fn check(arch: &str) {
     let cases = fx[arch].as_array().unwrap();
     assert!(!cases.is_empty());
     for case in cases {
-        let prompt = case["prompt"].as_str().unwrap();
-        let want = ids(&case["greedy_ids"]);
-        let gaps: Vec<f64> = case["gaps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g.as_f64().unwrap())
-            .collect();
-        let p = Prompt::Text(prompt.to_owned());
-        assert_eq!(
-            engine.prompt_tokens(&p).unwrap(),
-            ids(&case["prompt_ids"]),
-            "prompt ids of {prompt:?}"
+        let reference = common::Greedy {
+            label: arch,
+            prompt: case["prompt"].as_str().unwrap(),
+            prompt_ids: common::ids(&case["prompt_ids"]),
+            want: common::ids(&case["greedy_ids"]),
+            gaps: case["gaps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_f64().unwrap())
+                .collect(),
+            max_tokens: N_GREEDY,
+        };
+        eprintln!(
+            "{}",
+            common::check_greedy_against(&mut engine, &reference, TIE_GAP)
         );
-        let g = engine
-            .generate(GenerateRequest::greedy(p, want.len().max(1)), &mut |_| {})
-            .unwrap();
-        let same = g
-            .tokens
-            .iter()
-            .zip(&want)
-            .take_while(|(a, b)| a == b)
-            .count();
-        eprintln!("{arch} {prompt:?}: {same}/{} identical", want.len());
-        if same < want.len() {
-            assert!(
-                gaps[same] < TIE_GAP,
-                "{arch} {prompt:?} diverges from llama.cpp at token {same} where its top-2 margin is {}\n want {want:?}\n got  {:?}",
-                gaps[same],
-                g.tokens
-            );
-        } else {
-            assert_eq!(g.tokens.len(), want.len(), "{arch} {prompt:?}");
-            if want.is_empty() {
-                assert_eq!(g.finish, FinishReason::Eos);
-            }
-        }
     }
 }
 

@@ -238,19 +238,8 @@ enum Role {
     Term(Want),
     /// A declared constant (in `get-value`).
     Constant,
-    /// `(Sort*)` of `declare-fun`.
-    SortList,
-    /// `((name Sort)*)` of a quantifier or `define-fun` (`sorted`), or
-    /// `((name term)+)` of a `let`.
-    Binders {
-        sorted: bool,
-        may_be_empty: bool,
-    },
-    Binding {
-        sorted: bool,
-    },
-    /// `(term+)` of `get-value`.
-    Terms,
+    /// A list of the given kind (only a list may stand here).
+    List(Kind),
     /// Anything (inside `declare-datatypes`); symbols are declared.
     Free,
 }
@@ -306,20 +295,24 @@ const NO_FRAME: Frame = Frame {
 fn command_items(command: &str) -> &'static [Role] {
     match command {
         "declare-const" => &[Role::NewName { sort: false }, Role::Sort],
-        "declare-fun" => &[Role::NewName { sort: false }, Role::SortList, Role::Sort],
+        "declare-fun" => &[
+            Role::NewName { sort: false },
+            Role::List(Kind::SortList),
+            Role::Sort,
+        ],
         "define-fun" => &[
             Role::NewName { sort: false },
-            Role::Binders {
+            Role::List(Kind::Binders {
                 sorted: true,
                 may_be_empty: true,
-            },
+            }),
             Role::Sort,
             Role::Term(Want::Any),
         ],
         "declare-sort" => &[Role::NewName { sort: true }, Role::Numeral],
         "declare-datatypes" => &[Role::Free, Role::Free],
         "assert" => &[Role::Term(Want::Bool)],
-        "get-value" => &[Role::Terms],
+        "get-value" => &[Role::List(Kind::Terms)],
         _ => &[],
     }
 }
@@ -335,10 +328,10 @@ impl Frame {
                 head: Some(Head::Quantifier),
                 ..
             } => match index {
-                1 => Some(Role::Binders {
+                1 => Some(Role::List(Kind::Binders {
                     sorted: true,
                     may_be_empty: false,
-                }),
+                })),
                 2 => Some(Role::Term(Want::Bool)),
                 _ => None,
             },
@@ -346,10 +339,10 @@ impl Frame {
                 head: Some(Head::Let),
                 want,
             } => match index {
-                1 => Some(Role::Binders {
+                1 => Some(Role::List(Kind::Binders {
                     sorted: false,
                     may_be_empty: false,
-                }),
+                })),
                 2 => Some(Role::Term(want)),
                 _ => None,
             },
@@ -366,7 +359,9 @@ impl Frame {
                 ..
             } => (index <= max).then_some(Role::Term(args)),
             Kind::SortList => (index < MAX_ARGS).then_some(Role::Sort),
-            Kind::Binders { sorted, .. } => (index < MAX_ARGS).then_some(Role::Binding { sorted }),
+            Kind::Binders { sorted, .. } => {
+                (index < MAX_ARGS).then_some(Role::List(Kind::Binding { sorted }))
+            }
             Kind::Binding { sorted } => match index {
                 0 => Some(Role::NewBound),
                 1 => Some(if sorted {
@@ -413,16 +408,7 @@ impl Frame {
 fn list_for(role: Role) -> Option<Kind> {
     match role {
         Role::Term(want) => Some(Kind::Apply { head: None, want }),
-        Role::SortList => Some(Kind::SortList),
-        Role::Binders {
-            sorted,
-            may_be_empty,
-        } => Some(Kind::Binders {
-            sorted,
-            may_be_empty,
-        }),
-        Role::Binding { sorted } => Some(Kind::Binding { sorted }),
-        Role::Terms => Some(Kind::Terms),
+        Role::List(kind) => Some(kind),
         Role::Free => Some(Kind::Free),
         _ => None,
     }
@@ -945,7 +931,7 @@ impl SmtLibGrammar {
                 | Role::NewBound
                 | Role::Sort
                 | Role::Constant => !b.is_ascii_digit(),
-                Role::SortList | Role::Binders { .. } | Role::Binding { .. } | Role::Terms => false,
+                Role::List(_) => false,
             };
             if !fits {
                 return false;
