@@ -31,11 +31,11 @@
 //!   270M model otherwise repeats `(check-sat)` or `(get-value …)` until its
 //!   budget runs out.
 //!
-//! Inside `declare-datatypes` any symbol goes, and each becomes a declared
-//! constant and sort (the grammar does not follow datatype declarations'
-//! shape, so constructors with fields cannot be applied). What the grammar cannot see (sorts that do not match, an
-//! operator given the wrong number of arguments) is left to Z3, whose errors
-//! go back to the model.
+//! `declare-datatypes`, which the solver accepts, is left out: the prompts
+//! do not use it and the model's attempts came back malformed. What the
+//! grammar cannot see (the sorts of a declared function's arguments, `=`
+//! between different sorts) is left to Z3, whose errors go back to the
+//! model.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
@@ -64,7 +64,6 @@ pub const COMMANDS: &[&str] = &[
     "assert",
     "check-sat",
     "declare-const",
-    "declare-datatypes",
     "declare-fun",
     "declare-sort",
     "define-fun",
@@ -118,7 +117,7 @@ pub enum Ty {
     Num,
     /// A declared sort.
     Other,
-    /// Not known (a `let` binding, a datatype symbol): fits anywhere.
+    /// Not known (a `let` binding): fits anywhere.
     #[default]
     Unknown,
 }
@@ -240,8 +239,6 @@ enum Role {
     Constant,
     /// A list of the given kind (only a list may stand here).
     List(Kind),
-    /// Anything (inside `declare-datatypes`); symbols are declared.
-    Free,
 }
 
 /// The operator of an application, as far as it shapes the arguments.
@@ -276,7 +273,6 @@ enum Kind {
         sorted: bool,
     },
     Terms,
-    Free,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,7 +283,7 @@ struct Frame {
 }
 
 const NO_FRAME: Frame = Frame {
-    kind: Kind::Free,
+    kind: Kind::Terms,
     items: 0,
 };
 
@@ -310,7 +306,6 @@ fn command_items(command: &str) -> &'static [Role] {
             Role::Term(Want::Any),
         ],
         "declare-sort" => &[Role::NewName { sort: true }, Role::Numeral],
-        "declare-datatypes" => &[Role::Free, Role::Free],
         "assert" => &[Role::Term(Want::Bool)],
         "get-value" => &[Role::List(Kind::Terms)],
         _ => &[],
@@ -372,7 +367,6 @@ impl Frame {
                 _ => None,
             },
             Kind::Terms => (index < MAX_ARGS).then_some(Role::Constant),
-            Kind::Free => (index < MAX_ARGS).then_some(Role::Free),
         }
     }
 
@@ -396,7 +390,7 @@ impl Frame {
                 ..
             } => 1 + min,
             Kind::Apply { head: None, .. } => 2,
-            Kind::SortList | Kind::Free => 0,
+            Kind::SortList => 0,
             Kind::Binders { may_be_empty, .. } => usize::from(!may_be_empty),
             Kind::Binding { .. } => 2,
             Kind::Terms => 1,
@@ -409,7 +403,6 @@ fn list_for(role: Role) -> Option<Kind> {
     match role {
         Role::Term(want) => Some(Kind::Apply { head: None, want }),
         Role::List(kind) => Some(kind),
-        Role::Free => Some(Kind::Free),
         _ => None,
     }
 }
@@ -424,8 +417,8 @@ enum Space {
     Defined,
     Sort,
     Bound,
-    /// A `declare-datatypes` symbol: a name and a sort.
-    Datatype,
+    /// A name a `let` binds: visible once the bindings close.
+    LetBound,
 }
 
 /// Where the script is; fixed-size, so trying a token copies no heap
@@ -458,6 +451,8 @@ pub struct Cursor {
     arity: Option<usize>,
     /// The sort of what was last declared (false) or bound (true), once known.
     sorted: Option<(Ty, bool)>,
+    /// A `let`'s bindings closed: its names are visible.
+    let_closed: bool,
     /// The last byte.
     last: u8,
     /// The byte before the one being stepped over.
@@ -488,6 +483,7 @@ impl Default for Cursor {
             closed_command: false,
             arity: None,
             sorted: None,
+            let_closed: false,
             last: b'\n',
             last_before: b'\n',
             command_hash: FNV_OFFSET,
@@ -544,6 +540,9 @@ pub struct SmtLibGrammar {
     bound: BTreeMap<String, Ty>,
     /// Hashes of the commands written.
     seen: std::collections::HashSet<u64>,
+    /// Names a `let` binds, until its bindings close (a binding cannot use
+    /// the names of its own `let`).
+    let_pending: Vec<String>,
 }
 
 /// The SMT-LIB grammar as the engine's logits hook.
@@ -746,7 +745,6 @@ impl SmtLibGrammar {
             Some(Role::NewBound) => self
                 .vocabulary_from(word)
                 .any(|w| !self.is_taken(w) && !self.bound_with_prefix(cur, w).any(|(n, _)| n == w)),
-            Some(Role::Free) => true,
             _ => false,
         }
     }
@@ -831,14 +829,22 @@ impl SmtLibGrammar {
                     && !self.is_taken(&word)
                     && !self.bound_with_prefix(cur, &word).any(|(n, _)| *n == word)
                     && self.vocabulary.contains(&word);
-                cur.pending = Some((word, Space::Bound));
+                let sorted = matches!(
+                    cur.top(),
+                    Some(Frame {
+                        kind: Kind::Binding { sorted: true },
+                        ..
+                    })
+                );
+                cur.pending = Some((
+                    word,
+                    if sorted {
+                        Space::Bound
+                    } else {
+                        Space::LetBound
+                    },
+                ));
                 fresh
-            }
-            Some(Role::Free) => {
-                if !numeral {
-                    cur.pending = Some((word, Space::Datatype));
-                }
-                true
             }
             _ => false,
         }
@@ -885,6 +891,9 @@ impl SmtLibGrammar {
         }
         let (kind, items) = (frame.kind, frame.items);
         cur.depth -= 1;
+        if let Kind::Binders { sorted: false, .. } = kind {
+            cur.let_closed = true;
+        }
         if cur.depth == 0 {
             if self.seen.contains(&cur.command_hash) {
                 return false;
@@ -923,7 +932,6 @@ impl SmtLibGrammar {
             };
             let fits = match role {
                 Role::Term(want) => !b.is_ascii_digit() || Ty::Num.fits(want),
-                Role::Free => true,
                 Role::Numeral => b.is_ascii_digit(),
                 Role::Command
                 | Role::Head
@@ -1027,10 +1035,7 @@ impl ByteGrammar for SmtLibGrammar {
                     self.bound.insert(name.clone(), Ty::Unknown);
                     self.last_bound = Some(name);
                 }
-                Space::Datatype => {
-                    self.names.insert(name.clone(), (0, Ty::Unknown));
-                    self.sorts.insert(name);
-                }
+                Space::LetBound => self.let_pending.push(name),
             }
         }
         if let Some(arity) = cur.arity.take()
@@ -1060,7 +1065,13 @@ impl ByteGrammar for SmtLibGrammar {
             }
         }
         self.fresh_left = self.vocabulary.iter().any(|w| !self.is_taken(w));
+        if std::mem::take(&mut cur.let_closed) {
+            for name in self.let_pending.drain(..) {
+                self.bound.insert(name, Ty::Unknown);
+            }
+        }
         if cur.closed_command {
+            self.let_pending.clear();
             self.bound.clear();
             self.seen.insert(cur.command_hash);
             cur.closed_command = false;
@@ -1447,11 +1458,11 @@ mod tests {
             .map(|n| format!("(declare-const {n} Bool)\n"))
             .collect();
         let a = allowed_for(few, &format!("{taken}(declare-"));
-        // only declare-datatypes, whose symbols are not the vocabulary's
         assert!(
-            has(&a, "d") && !has(&a, "c") && !has(&a, "f") && !has(&a, "s"),
+            !has(&a, "c") && !has(&a, "f") && !has(&a, "s") && !has(&a, "d"),
             "{a:?}"
         );
+        assert!(has(&allowed_for(few, &format!("{taken}(")), "a"), "assert");
         assert!(
             !has(&allowed_for(few, &format!("{taken}(de")), "f"),
             "define-fun"
@@ -1494,10 +1505,19 @@ mod tests {
     }
 
     #[test]
-    fn datatypes_declare_their_symbols() {
-        assert!(whole(
+    fn datatypes_are_left_out() {
+        assert!(!whole(
             "(declare-datatypes ((Color 0)) (((red) (green))))\n\
              (declare-const c Color)\n(assert (not (= c red)))\nEND"
         ));
+    }
+
+    /// A 270M output: `(let ((jaymie (not jaymie))) …)`, which Z3 refuses.
+    #[test]
+    fn a_let_name_is_bound_in_the_body_only() {
+        assert!(!whole("(assert (let ((x (not x))) x))\nEND"));
+        assert!(!whole("(assert (let ((x true) (y x)) y))\nEND"));
+        assert!(whole("(assert (let ((x true)) (not x)))\nEND"));
+        assert!(!whole("(assert (let ((x true)) (not x)))\n(assert x)\nEND"));
     }
 }
