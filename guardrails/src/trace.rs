@@ -52,6 +52,8 @@ pub enum Event {
     },
     /// Requirements were checked against a draft.
     Verify {
+        /// The draft's number from 1; 0 for the final answer (the best
+        /// draft after its repairs).
         draft: usize,
         /// (requirement, verdict) pairs.
         verdicts: Vec<(String, String)>,
@@ -170,7 +172,11 @@ pub fn render(steps: &[Step]) -> String {
                 verdicts,
                 failed,
             } => {
-                let _ = writeln!(out, "{head} verify draft {draft}: {failed} failed");
+                let _ = if *draft == 0 {
+                    writeln!(out, "{head} verify final answer: {failed} failed")
+                } else {
+                    writeln!(out, "{head} verify draft {draft}: {failed} failed")
+                };
                 for (req, verdict) in verdicts {
                     let _ = writeln!(out, "    {req}: {verdict}");
                 }
@@ -232,5 +238,21 @@ mod tests {
         let json = serde_json::to_value(&steps[0]).unwrap();
         assert_eq!(json["stage"], "route");
         assert_eq!(json["route"], "calculator");
+    }
+
+    #[test]
+    fn the_final_verification_is_named_so() {
+        let mut trace = Trace::new();
+        for draft in [1, 0] {
+            trace.note(Event::Verify {
+                draft,
+                verdicts: vec![("3 bullet points".into(), "pass".into())],
+                failed: 0,
+            });
+        }
+        let text = render(&trace.into_steps());
+        assert!(text.contains("verify draft 1: 0 failed"), "{text}");
+        assert!(text.contains("verify final answer: 0 failed"), "{text}");
+        assert!(!text.contains("draft 0"), "{text}");
     }
 }

@@ -38,7 +38,7 @@ function stepText(step) {
     case "program": return `${step.program}\n→ ${step.outcome}${step.ok ? "" : " (error)"}`;
     case "vote": return `${step.tally.map(([v, n]) => `${v}×${n}`).join(", ")} → ${step.winner ?? "no winner"}`;
     case "solve": return `${step.script}\n→ ${step.outcome}`;
-    case "verify": return `draft ${step.draft}: ${step.failed} failed; ` +
+    case "verify": return `${step.draft === 0 ? "final answer" : "draft " + step.draft}: ${step.failed} failed; ` +
       step.verdicts.map(([r, v]) => `${r}: ${v}`).join("; ");
     case "post_pass": return `${step.name}: ${step.verdict} → ${step.action}`;
     case "fallback": return `from ${step.from}: ${step.reason}`;
