@@ -9,19 +9,21 @@
 //!   `(define-fun name ((x Sort)*) Sort term)`, `(assert term)`, …), at most
 //!   [`MAX_COMMANDS`] of them;
 //! - in a term, a numeral, `true`, `false`, a constant the script declared
-//!   earlier, or a name bound by a `forall`, `exists` or `let` of the same
-//!   command; an application's operator is one of [`OPERATORS`] or a
-//!   function the script declared, given as many arguments as it takes (a
-//!   declared function exactly its arity, a variadic operator at most
-//!   [`MAX_ARGS`]); a sort is `Int`, `Bool`, `Real` or a declared sort;
+//!   earlier, or a name bound by a `forall` or `exists` of the same command
+//!   (by a `let`, in its body); an application's operator is one of
+//!   [`OPERATORS`] or a function the script declared, given as many
+//!   arguments as it takes (a declared function exactly its arity, a
+//!   variadic operator at most [`MAX_ARGS`], as every list); a sort is
+//!   `Int`, `Bool`, `Real` or a declared sort;
 //! - terms of the right kind where the grammar can tell: a Boolean where
 //!   `assert`, `not`, `and`, `or`, `xor`, `=>`, a quantifier's body or an
 //!   `ite` condition want one, a number where arithmetic and comparisons
 //!   want one (so no `(not 1)` or `(+ x true)`); `get-value` names declared
 //!   constants only;
 //! - new names (declared or bound) from [`allowed_names`]: the puzzle's
-//!   words, the answer constants and a few generic names, none twice and
-//!   none shadowing a builtin (a 270M model otherwise declares
+//!   words, the answer constants (`claim` and `option_…` Boolean) and a few
+//!   generic names, none twice and none shadowing a builtin or an earlier
+//!   declaration (a 270M model otherwise declares
 //!   `truth-value-value-value2`, `…3`, … until its budget runs out);
 //! - `;` comments between commands, and `END`, which ends the script;
 //! - `check-sat` and `END` only once the script declares the constant its
