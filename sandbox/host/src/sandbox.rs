@@ -96,10 +96,12 @@ const POOL_SLOTS: u32 = 64;
 
 /// Bytes of a slot's linear memory reset with `memset` instead of `madvise`
 /// when an evaluation ends, so the next evaluation in that slot takes no
-/// page faults on them. With Linux's `PAGEMAP_SCAN` (6.7+; used when
-/// available) only the pages the evaluation wrote are reset, anywhere in
-/// this range; without it, the lowest bytes are. Covers the guest's static
-/// memory and a typical evaluation's heap.
+/// page faults on them. Only where Linux has `PAGEMAP_SCAN` (6.7+): then
+/// only the pages the evaluation wrote are reset. Without it wasmtime would
+/// `memset` the lowest bytes whether written or not (most of them the
+/// guest's untouched stack), slower than `madvise`, so the pool keeps the
+/// default there. Covers the guest's static memory and a typical
+/// evaluation's heap.
 const KEEP_RESIDENT: usize = 4 << 20;
 
 /// Counts the pool's free slots, so that an evaluation waits for a slot
@@ -187,9 +189,11 @@ impl Sandbox {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_core_instances(slots)
             .total_memories(slots)
-            .total_tables(slots)
-            .linear_memory_keep_resident(KEEP_RESIDENT)
-            .pagemap_scan(Enabled::Auto);
+            .total_tables(slots);
+        if PoolingAllocationConfig::is_pagemap_scan_available() {
+            pool.linear_memory_keep_resident(KEEP_RESIDENT)
+                .pagemap_scan(Enabled::Yes);
+        }
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         let (module, source) = module::load(&engine, cache)?;
