@@ -62,11 +62,14 @@ pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
         if stdin.is_terminal() {
             eprintln!("reading the program from stdin; end it with Ctrl-D");
         }
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         stdin
-            .read_to_string(&mut text)
-            .context("cannot read the program from stdin (it must be UTF-8)")?;
-        text
+            .read_to_end(&mut bytes)
+            .context("cannot read the program from stdin")?;
+        match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => return Ok(not_utf8(e.as_bytes(), e.utf8_error(), args.json)),
+        }
     } else {
         args.expr.join(" ")
     };
@@ -91,6 +94,32 @@ pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
     } else {
         EXIT_ERROR
     }))
+}
+
+/// A program on stdin that is not UTF-8: the error with the position of the
+/// first bad byte, as JSON too when asked, and exit 1.
+fn not_utf8(bytes: &[u8], e: std::str::Utf8Error, json: bool) -> ExitCode {
+    let (message, line, column) = utf8_error(bytes, e.valid_up_to());
+    if json {
+        let error = json!({"kind": "not_utf8", "message": message, "line": line, "column": column});
+        println!("{}", json!({"ok": false, "error": error}));
+    } else {
+        eprintln!("error: {message} (line {line}, column {column})");
+    }
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// The message, line and column (1-based, in characters) of the first
+/// byte that is not UTF-8, at byte offset `at`.
+fn utf8_error(bytes: &[u8], at: usize) -> (String, usize, usize) {
+    let valid = String::from_utf8_lossy(&bytes[..at]);
+    let line = valid.matches('\n').count() + 1;
+    let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let message = format!(
+        "the program is not UTF-8: byte 0x{:02x} at byte offset {at}; save it as UTF-8 text",
+        bytes[at]
+    );
+    (message, line, column)
 }
 
 /// The `--json` document for a result.
@@ -162,6 +191,19 @@ fn print_error(e: &EvalError, program: &str) {
 mod tests {
     use super::*;
     use flinch_sandbox::{ErrorKind, GuestError, Pos};
+
+    #[test]
+    fn a_program_that_is_not_utf8_is_located() {
+        // Valid up to byte 11: "x = 1\n" (6 bytes), "é" (2), " + " (3).
+        let (message, line, column) = utf8_error(b"x = 1\n\xc3\xa9 + \xff", 11);
+        assert_eq!((line, column), (2, 5));
+        assert_eq!(
+            message,
+            "the program is not UTF-8: byte 0xff at byte offset 11; save it as UTF-8 text"
+        );
+        let (_, line, column) = utf8_error(b"\xfe", 0);
+        assert_eq!((line, column), (1, 1));
+    }
 
     fn value(kind: ValueKind, exact: &str, decimal: &str) -> Value {
         Value {

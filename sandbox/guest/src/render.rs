@@ -63,7 +63,7 @@ pub struct Rendered {
 pub fn render(n: &Number) -> Rendered {
     let v = &n.value;
     if n.approx {
-        let d = rounded_decimal(v);
+        let d = approximate_decimal(v);
         return Rendered {
             kind: ValueKind::Approximate,
             exact: d.clone(),
@@ -143,6 +143,25 @@ fn fixed(v: &BigRational, places: u64) -> String {
     }
 }
 
+/// An approximate value to `DECIMAL_DIGITS` significant digits. An integer
+/// part longer than that is written in Python's exponent form
+/// (`1.4142135623730950488e+40`): its lower digits were never computed.
+fn approximate_decimal(v: &BigRational) -> String {
+    let int_digits = v.abs().to_integer().to_string().len() as u64;
+    if int_digits > DECIMAL_DIGITS {
+        let exp = int_digits - 1;
+        let scaled = v / BigRational::from_integer(num_traits::pow(BigInt::from(10), exp as usize));
+        let mantissa = fixed(&scaled, DECIMAL_DIGITS - 1);
+        // Rounding can carry into a new digit (9.99… → 10).
+        if mantissa.trim_start_matches('-').starts_with("10") {
+            let tenth = scaled / BigRational::from_integer(10.into());
+            return format!("{}e+{}", fixed(&tenth, DECIMAL_DIGITS - 1), exp + 1);
+        }
+        return format!("{mantissa}e+{exp}");
+    }
+    rounded_decimal(v)
+}
+
 /// `DECIMAL_DIGITS` significant digits (more if the integer part is longer).
 fn rounded_decimal(v: &BigRational) -> String {
     if v.is_zero() {
@@ -150,8 +169,8 @@ fn rounded_decimal(v: &BigRational) -> String {
     }
     let a = v.abs();
     let int_part = a.to_integer();
+    let int_digits = int_part.to_string().len() as u64;
     let places = if !int_part.is_zero() {
-        let int_digits = int_part.to_string().len() as u64;
         DECIMAL_DIGITS.saturating_sub(int_digits).max(1)
     } else {
         // Leading zeros after the point: the largest z with a * 10^z < 1.
@@ -225,6 +244,30 @@ mod tests {
         assert_eq!(out.kind, ValueKind::Approximate);
         assert_eq!(out.exact, "1.4142135623730950488");
         assert_eq!(out.decimal, out.exact);
+    }
+
+    #[test]
+    fn long_approximate_values_use_an_exponent() {
+        let approx = |n: BigInt, d: BigInt| {
+            let mut n = Number::exact(BigRational::new(n, d));
+            n.approx = true;
+            render(&n).decimal
+        };
+        let ten = |e: usize| BigInt::from(10).pow(e as u32);
+        let root2: BigInt = "14142135623730950488016887242096980785".parse().unwrap();
+        // sqrt(2) * 10**40, computed to 38 digits.
+        assert_eq!(
+            approx(root2.clone() * ten(3), 1.into()),
+            "1.4142135623730950488e+40"
+        );
+        assert_eq!(
+            approx(-root2 * ten(3), 1.into()),
+            "-1.4142135623730950488e+40"
+        );
+        // Rounding carries into a new leading digit.
+        assert_eq!(approx(ten(25) - 1, 1.into()), "1e+25");
+        // Twenty integer digits still print as a plain number.
+        assert_eq!(approx(ten(20) - 1, 1.into()), "99999999999999999999");
     }
 
     #[test]

@@ -78,6 +78,15 @@ fn percent_and_money() {
     assert_eq!(val("17 % 5"), "2");
     assert_eq!(val("17 % (5)"), "2");
     assert_eq!(val("17 % -5"), "-3");
+    // As the README says: `20% - 5` is Python's modulo, and brackets do not
+    // make a percentage a term of a sum.
+    assert_eq!(val("20% - 5"), "0");
+    assert!(
+        err("(20%) - 5")
+            .message
+            .starts_with("ambiguous percentage in a sum")
+    );
+    assert_eq!(val("20/100 - 5"), "-24/5");
     assert_eq!(val("-$5"), "-5");
     assert_eq!(val("$2.50 * 4"), "10");
     let e = err("100 + 15%");

@@ -45,6 +45,10 @@ pub enum EvalError {
     /// overflow). The sandbox stays usable.
     #[error("the sandboxed evaluator crashed: {message}")]
     GuestTrap { message: String },
+    /// The limits passed to `eval_with` are unusable (zero fuel, a memory
+    /// cap too small for the guest, …); nothing was run.
+    #[error("invalid limits: {message}")]
+    InvalidLimits { message: String },
     /// wasmtime failed or the guest's reply was malformed (a flinch bug).
     #[error("internal sandbox error: {message}")]
     Internal { message: String },
@@ -55,7 +59,7 @@ impl EvalError {
     /// `unknown_name`, `division_by_zero`, `too_large`, `too_deep`,
     /// `math_domain`, `type_error`, `empty_program`) or `program_too_large`,
     /// `out_of_fuel`, `deadline_exceeded`, `memory_limit`, `guest_trap`,
-    /// `internal`.
+    /// `invalid_limits`, `internal`.
     pub fn kind(&self) -> &'static str {
         match self {
             EvalError::Guest(e) => e.kind.as_str(),
@@ -64,6 +68,7 @@ impl EvalError {
             EvalError::DeadlineExceeded { .. } => "deadline_exceeded",
             EvalError::MemoryLimit { .. } => "memory_limit",
             EvalError::GuestTrap { .. } => "guest_trap",
+            EvalError::InvalidLimits { .. } => "invalid_limits",
             EvalError::Internal { .. } => "internal",
         }
     }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use flinch_sandbox_guest::wire;
 use wasmtime::{
-    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig,
-    ResourceLimiter, Store, Trap, TypedFunc,
+    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker,
+    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc,
 };
 
 use crate::error::{EvalError, Result, SandboxError};
@@ -233,6 +233,9 @@ impl Sandbox {
 
     /// Evaluate a program under other limits (the module is the same).
     pub fn eval_with(&self, program: &str, limits: &Limits) -> Result<Value, EvalError> {
+        if let Err(SandboxError::InvalidLimits(message)) = limits.validate() {
+            return Err(EvalError::InvalidLimits { message });
+        }
         if program.len() > limits.max_program_bytes {
             return Err(EvalError::ProgramTooLarge {
                 len: program.len(),
