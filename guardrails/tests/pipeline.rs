@@ -229,6 +229,56 @@ fn a_family_puzzle_in_the_usual_phrasing_needs_no_model() {
 }
 
 #[test]
+fn a_truth_teller_chain_in_the_usual_phrasing_needs_no_model() {
+    // BIG-Bench Hard web_of_lies items 0 (gold No) and a two-person chain.
+    let cases = [
+        (
+            "Question: Sherrie tells the truth. Vernell says Sherrie tells the truth. Alexis says \
+             Vernell lies. Michaela says Alexis tells the truth. Elanor says Michaela tells the \
+             truth. Does Elanor tell the truth?",
+            "No.",
+        ),
+        (
+            "Fidel lies. Jerry says Fidel lies. Does Jerry tell the truth?",
+            "Yes.",
+        ),
+    ];
+    for (question, expected) in cases {
+        let mut p = pipeline(&[]);
+        let a = ask(&mut p, question);
+        assert_eq!(
+            (a.route, a.text.as_str()),
+            (Some(RouteKind::Logic), expected)
+        );
+        assert!(
+            !a.trace
+                .iter()
+                .any(|s| matches!(s.event, Event::Generate { .. }))
+        );
+    }
+}
+
+/// What the reader covers: every item of BIG-Bench Hard's `web_of_lies` (the
+/// phrasing it was written from) is read and answered without the model.
+#[test]
+fn the_truth_reader_answers_every_web_of_lies_item() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../benchmarks/data/bbh/web_of_lies.json"
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let items = data["examples"].as_array().unwrap();
+    assert_eq!(items.len(), 200);
+    let mut p = pipeline(&[]);
+    for (i, item) in items.iter().enumerate() {
+        let a = ask(&mut p, item["input"].as_str().unwrap());
+        let expected = format!("{}.", item["target"].as_str().unwrap());
+        assert_eq!(a.text, expected, "item {i}");
+    }
+}
+
+#[test]
 fn logic_puzzle_is_solved_by_z3_from_the_models_facts() {
     let facts = "boy David\nsisters David = 3\nbrothers sister = 1\nask brothers David\n";
     let mut p = pipeline(&[facts]);

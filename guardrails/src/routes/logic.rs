@@ -3,7 +3,8 @@
 //! and Z3 answers. A rejected line is fed back to the model with the exact
 //! error, up to [`DEFAULT_RETRIES`] times. A question that is already a
 //! Boolean expression goes to Z3 without the model, and so do family-counting
-//! puzzles in their usual phrasing ([`super::family`]).
+//! puzzles and truth-teller chains in their usual phrasing ([`super::family`],
+//! [`super::truth`]).
 
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use crate::routes::calculator::generate_event;
 use crate::routes::facts_grammar::{FactsConstraint, allowed_words};
 use crate::routes::family::family_facts;
 use crate::routes::smtlib_grammar::{SmtLibConstraint, allowed_names, whole_commands};
+use crate::routes::truth::truth_facts;
 use crate::solver::facts::{Answer, FactsLimits, FactsOutcome, Pick, solve_facts};
 use crate::solver::{Asked, Claim, Entailment, SmtSolver, SolverError, Uniqueness, Value, Values};
 use crate::trace::{Event, Trace};
@@ -137,10 +139,20 @@ pub fn answer(
         }
     }
 
-    if let Some(facts) = family_facts(question) {
+    let read = [
+        (
+            family_facts(question),
+            "a family-counting puzzle in a known phrasing: facts read without the model",
+        ),
+        (
+            truth_facts(question),
+            "a truth-teller chain in a known phrasing: facts read without the model",
+        ),
+    ];
+    for (facts, note) in read {
+        let Some(facts) = facts else { continue };
         trace.note(Event::Note {
-            text: "a family-counting puzzle in a known phrasing: facts read without the model"
-                .to_owned(),
+            text: note.to_owned(),
         });
         let start = Instant::now();
         let solved = solve_facts(solver, &facts, &FactsLimits::default());

@@ -11,3 +11,4 @@ pub mod math_cot;
 pub mod program_grammar;
 pub mod purchases;
 pub mod smtlib_grammar;
+pub mod truth;
