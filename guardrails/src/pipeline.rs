@@ -20,6 +20,7 @@ use crate::requirements::parse_requirements;
 use crate::router::{self, Decision, RouteKind};
 use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
 use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
+use crate::routes::choice;
 use crate::routes::constrained::{self, Checked};
 use crate::routes::grammar::TokenTables;
 use crate::routes::logic::{self, LogicOutcome};
@@ -365,7 +366,17 @@ impl Pipeline {
                     &mut trace,
                     "answer",
                 )?;
-                (g.text, Evidence::None)
+                let settled = choice::settle(
+                    &mut Scoped::tool(self.llm.as_mut(), options),
+                    conversation,
+                    g.text.clone(),
+                    options.seed,
+                    &mut trace,
+                )?;
+                if let Some(added) = settled.strip_prefix(g.text.trim_end()) {
+                    on_text(added);
+                }
+                (settled, Evidence::None)
             }
         };
         let text = self.post_passes(text, conversation, options, &mut trace)?;

@@ -323,6 +323,39 @@ fn logic_falls_back_to_guarded_generation_when_the_facts_never_parse() {
     );
 }
 
+const DATE: &str = "Today is Christmas Eve of 1937. What is the date tomorrow in MM/DD/YYYY?\n\
+Options:\n(A) 12/11/1937\n(B) 12/25/1937\n(C) 01/04/1938";
+
+#[test]
+fn a_multiple_choice_answer_beside_the_options_gets_the_models_letter() {
+    let mut p = pipeline(&["I think it's the year of Christmas.", "B"]);
+    let a = ask(&mut p, DATE);
+    assert_eq!(
+        a.text,
+        "I think it's the year of Christmas.\nSo the answer is (B)."
+    );
+    assert!(a.trace.iter().any(|s| matches!(
+        &s.event,
+        Event::Generate { purpose, .. } if purpose == "option letter"
+    )));
+}
+
+#[test]
+fn an_answer_that_names_an_option_is_left_alone() {
+    // One reply only: a second generation would fail the scripted model.
+    let mut p = pipeline(&["Tomorrow is Christmas, so (B)."]);
+    assert_eq!(ask(&mut p, DATE).text, "Tomorrow is Christmas, so (B).");
+}
+
+#[test]
+fn a_reply_that_is_not_a_listed_letter_adds_nothing() {
+    let mut p = pipeline(&["I think it's the year of Christmas.", "Z"]);
+    assert_eq!(
+        ask(&mut p, DATE).text,
+        "I think it's the year of Christmas."
+    );
+}
+
 #[test]
 fn a_boolean_expression_is_evaluated_without_the_model() {
     let mut p = pipeline(&[]);

@@ -62,6 +62,8 @@ pub struct TokenTables {
     pub facts: std::sync::Arc<TokenTable>,
     /// SMT-LIB scripts ([`super::smtlib_grammar`]).
     pub smtlib: std::sync::Arc<TokenTable>,
+    /// Capital letters: a multiple-choice option ([`super::choice`]).
+    pub letters: std::sync::Arc<TokenTable>,
 }
 
 impl TokenTables {
@@ -70,6 +72,7 @@ impl TokenTables {
             program: std::sync::Arc::new(TokenTable::new(pieces, program_byte)),
             facts: std::sync::Arc::new(TokenTable::new(pieces, facts_byte)),
             smtlib: std::sync::Arc::new(TokenTable::new(pieces, smtlib_byte)),
+            letters: std::sync::Arc::new(TokenTable::new(pieces, |b| b.is_ascii_uppercase())),
         }
     }
 }

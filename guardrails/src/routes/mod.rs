@@ -2,6 +2,7 @@
 
 pub mod calculator;
 pub mod chat;
+pub mod choice;
 pub mod constrained;
 pub mod facts_grammar;
 pub mod family;
