@@ -126,7 +126,9 @@ fn calculator_programs_follow_the_grammar_and_the_value_is_the_sandboxes() {
 #[test]
 fn model_written_facts_keep_to_the_vocabulary() {
     let mut p = pipeline();
-    let q = "Tom lies. Ann says Tom lies. Bob says Ann lies. Does Bob tell the truth?";
+    // "says that" is not a shape the truth-teller reader takes: the model
+    // writes the facts.
+    let q = "Tom lies. Ann says that Tom lies. Bob says that Ann lies. Does Bob tell the truth?";
     let a = ask(&mut p, q);
     assert_eq!(a.route, Some(RouteKind::Logic));
     let facts = generated(&a, "facts");
