@@ -48,10 +48,42 @@ pub(crate) fn load(engine: &Engine, cache: &ModuleCache) -> Result<(Module, Modu
     }
     let module = compile(engine)?;
     let source = match store(&module, dir, &path) {
-        Ok(()) => ModuleSource::CompiledAndCached { path },
+        Ok(()) => {
+            prune(dir, &path, STALE_AFTER);
+            ModuleSource::CompiledAndCached { path }
+        }
         Err(error) => ModuleSource::CompiledCacheFailed { path, error },
     };
     Ok((module, source))
+}
+
+/// Cached modules of other builds (another guest or wasmtime version) older
+/// than this are deleted when a new one is written. Younger ones stay: two
+/// flinch versions in use side by side would otherwise recompile each time.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Delete this cache's other module files not modified for `age`; errors
+/// are ignored (the cache works without it).
+fn prune(dir: &Path, keep: &Path, age: std::time::Duration) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("flinch-guest-") && n.ends_with(".cwasm"));
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|e| e >= age);
+        if ours && old && path != keep {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 fn compile(engine: &Engine) -> Result<Module> {
@@ -115,6 +147,25 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(hex, GUEST_WASM_SHA256);
+    }
+
+    #[test]
+    fn stale_modules_of_other_builds_are_pruned() {
+        let dir = std::env::temp_dir().join(format!("flinch-prune-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let keep = dir.join("flinch-guest-aaaa-1111.cwasm");
+        let other = dir.join("flinch-guest-bbbb-2222.cwasm");
+        let unrelated = dir.join("notes.txt");
+        for p in [&keep, &other, &unrelated] {
+            fs::write(p, b"x").unwrap();
+        }
+        // Not old enough: everything stays.
+        prune(&dir, &keep, std::time::Duration::from_secs(3600));
+        assert!(keep.exists() && other.exists() && unrelated.exists());
+        // Old enough: only the other module goes.
+        prune(&dir, &keep, std::time::Duration::ZERO);
+        assert!(keep.exists() && !other.exists() && unrelated.exists());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
