@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use flinch_engine::{CancelFlag, GenerateRequest, Generation, Sampling};
+use flinch_engine::{CancelFlag, FinishReason, GenerateRequest, Generation, Sampling};
 use flinch_sandbox::Sandbox;
 use serde::Serialize;
 
@@ -164,6 +164,21 @@ impl Llm for Scoped<'_> {
 }
 
 /// `text` up to the first occurrence of any of `stop`.
+/// Whether a guarded answer that ended with `finish` may get its option
+/// letter ([`choice::settle`]): not when it was cancelled or cut at one of
+/// the caller's stop strings, nor when a stop string could cut the added
+/// "So the answer is (X)." line.
+fn settles(finish: &FinishReason, stop: &[String]) -> bool {
+    let cut_by_caller =
+        matches!(finish, FinishReason::Stop { sequence } if stop.contains(sequence));
+    let would_cut = (b'A'..=b'Z').any(|l| {
+        let line = choice::settled_line(l);
+        stop.iter()
+            .any(|s| !s.is_empty() && line.contains(s.as_str()))
+    });
+    !matches!(finish, FinishReason::Cancelled) && !cut_by_caller && !would_cut
+}
+
 fn cut_at_stop(mut text: String, stop: &[String]) -> String {
     if let Some(at) = stop
         .iter()
@@ -355,8 +370,9 @@ impl Pipeline {
             }
             RouteKind::Chat => None,
         };
-        let (text, evidence) = match tool {
-            Some(answer) => answer,
+        // How the guarded generation ended, when there was one.
+        let (text, evidence, generated) = match tool {
+            Some((text, evidence)) => (text, evidence, None),
             None => {
                 let g = self.chat(
                     conversation,
@@ -366,20 +382,27 @@ impl Pipeline {
                     &mut trace,
                     "answer",
                 )?;
-                let settled = choice::settle(
-                    &mut Scoped::tool(self.llm.as_mut(), options),
-                    conversation,
-                    g.text.clone(),
-                    options.seed,
-                    &mut trace,
-                )?;
-                if let Some(added) = settled.strip_prefix(g.text.trim_end()) {
-                    on_text(added);
-                }
-                (settled, Evidence::None)
+                (g.text, Evidence::None, Some(g.finish))
             }
         };
-        let text = self.post_passes(text, conversation, options, &mut trace)?;
+        let mut text = self.post_passes(text, conversation, options, &mut trace)?;
+        if let Some(finish) = generated
+            && settles(&finish, &options.stop)
+        {
+            let settled = choice::settle(
+                &mut Scoped::tool(self.llm.as_mut(), options),
+                conversation,
+                text.clone(),
+                options.seed,
+                &mut trace,
+            )?;
+            if let Some(added) = settled.strip_prefix(text.trim_end())
+                && !added.is_empty()
+            {
+                on_text(added);
+            }
+            text = settled;
+        }
         Ok(Answer {
             text: cut_at_stop(text, &options.stop),
             route: Some(decision.route),
@@ -797,6 +820,23 @@ mod tests {
         assert_eq!(seen[0].sampling, Sampling::Greedy);
         assert_eq!(seen[0].max_tokens, DEFAULT_CHAT_TOKENS);
         assert!(seen[0].stop.is_empty());
+    }
+
+    #[test]
+    fn the_option_letter_is_not_added_against_the_callers_wishes() {
+        let stop = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(settles(&FinishReason::Eos, &[]));
+        assert!(settles(&FinishReason::Length, &stop(&["User:"])));
+        assert!(!settles(&FinishReason::Cancelled, &[]));
+        assert!(!settles(
+            &FinishReason::Stop {
+                sequence: "###".into()
+            },
+            &stop(&["###"])
+        ));
+        // A stop string the added line would contain.
+        assert!(!settles(&FinishReason::Eos, &stop(&["\n"])));
+        assert!(!settles(&FinishReason::Eos, &stop(&["(C)"])));
     }
 
     #[test]

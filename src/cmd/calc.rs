@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use flinch_sandbox::{EvalError, Limits, ModuleCache, Sandbox, Value, ValueKind};
+use flinch_sandbox::{EvalError, Limits, ModuleCache, Sandbox, SandboxError, Value, ValueKind};
 use serde_json::json;
 
 use crate::cli::{EXIT_ERROR, EXIT_OK};
@@ -78,6 +78,15 @@ pub fn run(args: CalcArgs) -> anyhow::Result<ExitCode> {
         deadline: Duration::from_millis(args.deadline_ms),
         ..Limits::default()
     };
+    if let Err(SandboxError::InvalidLimits(message)) = limits.validate() {
+        let e = EvalError::InvalidLimits { message };
+        if args.json {
+            println!("{}", to_json(&Err(e)));
+        } else {
+            eprintln!("error: {e}");
+        }
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
     let sandbox =
         Sandbox::new(limits, &module_cache(args.no_cache)?).context("cannot start the sandbox")?;
     let result = sandbox.eval(&program);

@@ -298,6 +298,8 @@ pub fn display_value(v: &Value) -> String {
 
 fn round_decimal(decimal: &str, places: usize) -> String {
     match decimal.parse::<f64>() {
+        // Too large or too small for `places` decimals to say anything.
+        Ok(x) if x != 0.0 && !(1e-4..1e15).contains(&x.abs()) => format!("{x:.places$e}"),
         Ok(x) => {
             let s = format!("{x:.places$}");
             let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -424,6 +426,15 @@ fn vote(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounded_decimals_keep_their_magnitude() {
+        assert_eq!(round_decimal("0.33333333333333333333", 4), "0.3333");
+        assert_eq!(round_decimal("2.5", 4), "2.5");
+        assert_eq!(round_decimal("1.4142135623730950488e+40", 4), "1.4142e40");
+        assert_eq!(round_decimal("0.0000012345", 4), "1.2345e-6");
+        assert_eq!(round_decimal("-0.00000123", 4), "-1.2300e-6");
+    }
 
     #[test]
     fn program_is_cut_at_the_next_question() {

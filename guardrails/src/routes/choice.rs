@@ -24,19 +24,27 @@ use crate::trace::{Event, Trace};
 
 static LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\(([A-Z])\)").expect("pattern is valid"));
+/// An option as a list item: `(B) 12/25/1937` at the start of a line.
+static ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*\(([A-Z])\)").expect("pattern is valid"));
+/// A reply that is a letter (a model without the logits hook): `B`, `(B)`, `B.`.
+static REPLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\(?([A-Z])(?:[).]|\s|$)").expect("pattern is valid"));
 
-/// The option letters a question lists: `(A)`, `(B)`, … in order from `A`,
-/// at least two; empty when it lists none.
+/// The option letters a question lists as items, one per line: `(A) …`,
+/// `(B) …`, …, at least two, `A` first and none skipped; empty otherwise
+/// ("plan (A) or plan (B)" in a sentence lists nothing).
 pub fn listed_options(question: &str) -> Vec<u8> {
-    let mut letters = Vec::new();
-    for c in LABEL.captures_iter(question) {
-        let l = c[1].as_bytes()[0];
-        if l == b'A' + letters.len() as u8 {
-            letters.push(l);
-        }
-    }
-    if letters.len() < 2 {
-        letters.clear();
+    let letters: Vec<u8> = ITEM
+        .captures_iter(question)
+        .map(|c| c[1].as_bytes()[0])
+        .collect();
+    let in_order = letters
+        .iter()
+        .enumerate()
+        .all(|(i, &l)| l == b'A' + i as u8);
+    if letters.len() < 2 || !in_order {
+        return Vec::new();
     }
     letters
 }
@@ -127,16 +135,21 @@ pub fn settle(
     let start = Instant::now();
     let g = llm.generate(request, &mut |_| {})?;
     trace.record(generate_event("option letter", &g), start.elapsed());
-    let chosen = g
-        .text
-        .trim_start()
-        .bytes()
-        .next()
+    let chosen = REPLY
+        .captures(&g.text)
+        .map(|c| c[1].as_bytes()[0])
         .filter(|b| letters.contains(b));
     Ok(match chosen {
-        Some(l) => format!("{}\nSo the answer is ({}).", answer.trim_end(), l as char),
+        Some(l) => format!("{}{}", answer.trim_end(), settled_line(l))
+            .trim_start()
+            .to_owned(),
         None => answer,
     })
+}
+
+/// The line added for option `letter`, with its leading newline.
+pub fn settled_line(letter: u8) -> String {
+    format!("\nSo the answer is ({}).", letter as char)
 }
 
 #[cfg(test)]
@@ -146,18 +159,27 @@ mod tests {
 
     #[test]
     fn options_are_the_labels_in_order_from_a() {
-        let q = "Which is first?\nOptions:\n(A) the owl\n(B) the crow\n(C) the hawk";
+        let q = "Which is first?\nOptions:\n(A) the owl\n(B) the crow\n  (C) the hawk";
         assert_eq!(listed_options(q), b"ABC");
         assert_eq!(
-            listed_options("Is (A) true?"),
+            listed_options("Is it\n(A) true?"),
             b"",
-            "one label is not a list"
+            "one item is not a list"
         );
-        assert_eq!(listed_options("(B) then (C)"), b"", "a list starts at (A)");
         assert_eq!(
-            listed_options("(A) x (B) y (D) z"),
-            b"AB",
-            "the run stops at a gap"
+            listed_options("\n(B) x\n(C) y"),
+            b"",
+            "a list starts at (A)"
+        );
+        assert_eq!(
+            listed_options("\n(A) x\n(B) y\n(D) z"),
+            b"",
+            "no letter skipped"
+        );
+        assert_eq!(
+            listed_options("Compare plan (A) and plan (B)."),
+            b"",
+            "labels in a sentence are not a list"
         );
     }
 
