@@ -192,6 +192,35 @@ mod tests {
     }
 
     #[test]
+    fn the_model_is_asked_for_the_letter_in_its_prompt_style() {
+        use crate::llm::ScriptedLlm;
+        let conversation = Conversation::question("Which one?\n(A) the owl\n(B) the crow");
+        let mut trace = Trace::new();
+        let mut base = ScriptedLlm::new(["B"]);
+        let out = settle(&mut base, &conversation, "Not sure.".into(), 0, &mut trace).unwrap();
+        assert_eq!(out, "Not sure.\nSo the answer is (B).");
+        assert!(
+            base.prompts[0].ends_with("Assistant: Not sure.\nSo the answer is ("),
+            "{}",
+            base.prompts[0]
+        );
+        let mut chat = ScriptedLlm::chat(["(A)"]);
+        let out = settle(&mut chat, &conversation, "Not sure.".into(), 0, &mut trace).unwrap();
+        assert_eq!(out, "Not sure.\nSo the answer is (A).");
+        assert!(
+            chat.prompts[0].ends_with(
+                "Assistant: Not sure.\nUser: Which option is the answer: (A), (B)? Reply with its letter only."
+            ),
+            "{}",
+            chat.prompts[0]
+        );
+        // A reply that is not one letter adds nothing.
+        let mut wordy = ScriptedLlm::new(["Based on the date"]);
+        let out = settle(&mut wordy, &conversation, "Not sure.".into(), 0, &mut trace).unwrap();
+        assert_eq!(out, "Not sure.");
+    }
+
+    #[test]
     fn the_grammar_allows_one_listed_letter() {
         let (table, pieces) = toy::table(&["AB", "Bo"], |b| b.is_ascii_uppercase());
         let mut c = GrammarConstraint::new(
