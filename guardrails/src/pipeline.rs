@@ -172,7 +172,7 @@ fn settles(finish: &FinishReason, stop: &[String]) -> bool {
     let cut_by_caller =
         matches!(finish, FinishReason::Stop { sequence } if stop.contains(sequence));
     let would_cut = (b'A'..=b'Z').any(|l| {
-        let line = choice::settled_line(l);
+        let line = choice::settled_line(&format!("({})", l as char));
         stop.iter()
             .any(|s| !s.is_empty() && line.contains(s.as_str()))
     });
@@ -396,12 +396,15 @@ impl Pipeline {
                 options.seed,
                 &mut trace,
             )?;
-            if let Some(added) = settled.strip_prefix(text.trim_end())
-                && !added.is_empty()
-            {
-                on_text(added);
+            // A word option could still meet a stop string: then nothing is added.
+            if cut_at_stop(settled.clone(), &options.stop) == settled {
+                if let Some(added) = settled.strip_prefix(text.trim_end())
+                    && !added.is_empty()
+                {
+                    on_text(added);
+                }
+                text = settled;
             }
-            text = settled;
         }
         Ok(Answer {
             text: cut_at_stop(text, &options.stop),

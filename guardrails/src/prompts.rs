@@ -40,10 +40,10 @@ prompts! {
     CalculatorExample => "calculator-example.txt" ["question", "program"],
     /// The calculator route's completion prompt for a base model.
     CalculatorCompletion => "calculator-completion.txt" ["instruction", "examples", "question"],
-    /// A base model's answer to a multiple-choice question, continued to its option letter.
-    ChoiceCompletion => "choice-completion.txt" ["prompt", "answer"],
+    /// A base model's answer to a multiple-choice question, continued to its option.
+    ChoiceCompletion => "choice-completion.txt" ["prompt", "answer", "lead"],
     /// A chat model asked which option its answer was.
-    ChoiceInstruction => "choice-instruction.txt" ["letters"],
+    ChoiceInstruction => "choice-instruction.txt" ["options"],
     /// Preamble of a base model's chat transcript when there is no system prompt.
     ChatPreamble => "chat-preamble.txt" [],
     /// A base model's chat transcript.

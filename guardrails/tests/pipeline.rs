@@ -336,7 +336,7 @@ fn a_multiple_choice_answer_beside_the_options_gets_the_models_letter() {
     );
     assert!(a.trace.iter().any(|s| matches!(
         &s.event,
-        Event::Generate { purpose, .. } if purpose == "option letter"
+        Event::Generate { purpose, .. } if purpose == "option"
     )));
 }
 

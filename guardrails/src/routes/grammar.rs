@@ -62,8 +62,8 @@ pub struct TokenTables {
     pub facts: std::sync::Arc<TokenTable>,
     /// SMT-LIB scripts ([`super::smtlib_grammar`]).
     pub smtlib: std::sync::Arc<TokenTable>,
-    /// Capital letters: a multiple-choice option ([`super::choice`]).
-    pub letters: std::sync::Arc<TokenTable>,
+    /// Letters and spaces: a multiple-choice option ([`super::choice`]).
+    pub option_words: std::sync::Arc<TokenTable>,
 }
 
 impl TokenTables {
@@ -72,7 +72,9 @@ impl TokenTables {
             program: std::sync::Arc::new(TokenTable::new(pieces, program_byte)),
             facts: std::sync::Arc::new(TokenTable::new(pieces, facts_byte)),
             smtlib: std::sync::Arc::new(TokenTable::new(pieces, smtlib_byte)),
-            letters: std::sync::Arc::new(TokenTable::new(pieces, |b| b.is_ascii_uppercase())),
+            option_words: std::sync::Arc::new(TokenTable::new(pieces, |b| {
+                b.is_ascii_alphabetic() || b == b' '
+            })),
         }
     }
 }
