@@ -1,0 +1,198 @@
+//! The pipeline's unit tests: options reaching the generations, stop strings.
+
+use super::*;
+use flinch_engine::{FinishReason, Timings};
+use flinch_sandbox::{Limits, ModuleCache};
+use std::sync::{Arc, Mutex};
+
+/// What the model saw of each request.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    sampling: Sampling,
+    max_tokens: usize,
+    stop: Vec<String>,
+    cancel: bool,
+}
+
+/// Replies with scripted text and records every request.
+struct Recording {
+    replies: Vec<&'static str>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Llm for Recording {
+    fn generate(
+        &mut self,
+        request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation> {
+        self.seen.lock().unwrap().push(Seen {
+            sampling: request.sampling,
+            max_tokens: request.max_tokens,
+            stop: request.stop.clone(),
+            cancel: request.cancel.is_some(),
+        });
+        let text = if self.replies.is_empty() {
+            String::new()
+        } else {
+            self.replies.remove(0).to_owned()
+        };
+        on_text(&text);
+        Ok(Generation {
+            tokens: Vec::new(),
+            logprob: 0.0,
+            text,
+            finish: FinishReason::Eos,
+            timings: Timings::default(),
+        })
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        PromptStyle::Chat
+    }
+}
+
+fn pipeline(replies: Vec<&'static str>) -> (Pipeline, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let llm = Recording {
+        replies,
+        seen: seen.clone(),
+    };
+    let sandbox = Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap();
+    (
+        Pipeline::new(Box::new(llm), sandbox, PipelineConfig::default()),
+        seen,
+    )
+}
+
+/// Unlike any route's own sampling.
+const SAMPLED: Sampling = Sampling::Random {
+    temperature: 0.55,
+    top_k: None,
+    top_p: Some(0.85),
+};
+
+#[test]
+fn answer_options_reach_the_answer_text_generation() {
+    let (mut p, seen) = pipeline(vec!["Paris is the capital. It is large."]);
+    let options = AnswerOptions {
+        route: RouteChoice::Force(RouteKind::Chat),
+        sampling: Some(SAMPLED),
+        max_tokens: Some(7),
+        stop: vec![" It".to_owned()],
+        ..AnswerOptions::default()
+    };
+    let a = p
+        .answer(
+            &Conversation::question("Tell me about Paris."),
+            &options,
+            &mut |_| {},
+        )
+        .unwrap();
+    // The stop string cuts the final text too (the fake model ignores it).
+    assert_eq!(a.text, "Paris is the capital.");
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [Seen {
+            sampling: SAMPLED,
+            max_tokens: 7,
+            stop: vec![" It".to_owned()],
+            cancel: true,
+        }]
+    );
+}
+
+#[test]
+fn tool_routes_keep_their_sampling_but_carry_the_cancel_flag() {
+    let program = "total = 5*20 + 3*30 + 2*45";
+    let (mut p, seen) = pipeline(vec![program; 5]);
+    let options = AnswerOptions {
+        route: RouteChoice::Force(RouteKind::Calculator),
+        sampling: Some(SAMPLED),
+        stop: vec!["never".to_owned()],
+        ..AnswerOptions::default()
+    };
+    let question = "Benjamin buys 5 books at $20, 3 at $30 and 2 at $45 for his class. How much does he spend in total?";
+    let a = p
+        .answer(&Conversation::question(question), &options, &mut |_| {})
+        .unwrap();
+    assert_eq!(a.text, "The answer is 280.");
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    for s in seen.iter() {
+        assert!(s.cancel, "{s:?}");
+        assert!(!s.stop.contains(&"never".to_owned()), "{s:?}");
+        assert_ne!(s.sampling, SAMPLED, "{s:?}");
+    }
+}
+
+#[test]
+fn max_tokens_bounds_each_constrained_draft() {
+    let request = "Write about Paris in exactly 3 bullet points.";
+    let drafts = |max_tokens: Option<usize>| {
+        let (mut p, seen) = pipeline(vec!["Paris."; 4]);
+        let options = AnswerOptions {
+            route: RouteChoice::Force(RouteKind::Constrained),
+            max_tokens,
+            ..AnswerOptions::default()
+        };
+        p.answer(&Conversation::question(request), &options, &mut |_| {})
+            .unwrap();
+        let budgets: Vec<usize> = seen.lock().unwrap().iter().map(|s| s.max_tokens).collect();
+        budgets
+    };
+    let bounded = drafts(Some(40));
+    assert!(bounded.len() >= 2, "a draft and a revision: {bounded:?}");
+    assert!(bounded.iter().all(|&n| n == 40), "{bounded:?}");
+    let default = drafts(None);
+    assert!(
+        default
+            .iter()
+            .all(|&n| n == constrained::DEFAULT_DRAFT_TOKENS),
+        "{default:?}"
+    );
+}
+
+#[test]
+fn default_options_leave_the_route_settings_alone() {
+    let (mut p, seen) = pipeline(vec!["Hello there."]);
+    let a = p
+        .answer(
+            &Conversation::question("Hi!"),
+            &AnswerOptions {
+                route: RouteChoice::Raw,
+                ..AnswerOptions::default()
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.text, "Hello there.");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].sampling, Sampling::Greedy);
+    assert_eq!(seen[0].max_tokens, DEFAULT_CHAT_TOKENS);
+    assert!(seen[0].stop.is_empty());
+}
+
+#[test]
+fn the_option_letter_is_not_added_against_the_callers_wishes() {
+    let stop = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert!(settles(&FinishReason::Eos, &[]));
+    assert!(settles(&FinishReason::Length, &stop(&["User:"])));
+    assert!(!settles(&FinishReason::Cancelled, &[]));
+    assert!(!settles(
+        &FinishReason::Stop {
+            sequence: "###".into()
+        },
+        &stop(&["###"])
+    ));
+    // A stop string the added line would contain.
+    assert!(!settles(&FinishReason::Eos, &stop(&["\n"])));
+    assert!(!settles(&FinishReason::Eos, &stop(&["(C)"])));
+}
+
+#[test]
+fn cut_at_stop_takes_the_earliest_stop_string() {
+    let stop = vec!["B".to_owned(), "A".to_owned(), String::new()];
+    assert_eq!(cut_at_stop("xx A yy B".to_owned(), &stop), "xx");
+    assert_eq!(cut_at_stop("no match".to_owned(), &stop), "no match");
+}
