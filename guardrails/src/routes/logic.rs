@@ -139,18 +139,21 @@ pub fn answer(
         }
     }
 
-    let read = [
+    // Readers are tried in turn, each only if the one before did not answer.
+    let readers: [(fn(&str) -> Option<String>, &str); 2] = [
         (
-            family_facts(question),
+            family_facts,
             "a family-counting puzzle in a known phrasing: facts read without the model",
         ),
         (
-            truth_facts(question),
+            truth_facts,
             "a truth-teller chain in a known phrasing: facts read without the model",
         ),
     ];
-    for (facts, note) in read {
-        let Some(facts) = facts else { continue };
+    for (read, note) in readers {
+        let Some(facts) = read(question) else {
+            continue;
+        };
         trace.note(Event::Note {
             text: note.to_owned(),
         });
