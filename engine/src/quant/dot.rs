@@ -254,10 +254,14 @@ mod avx2 {
             for b in 0..n {
                 let (wv, dw) = load(w.get_unchecked(b));
                 let aw = _mm256_sign_epi8(wv, wv);
+                let dw = _mm256_set1_ps(dw);
                 for r in 0..4 {
                     let av = load_q8(a[r].get_unchecked(b));
-                    let d = _mm256_set1_ps(dw * *ad[r].get_unchecked(b));
-                    acc[r] = _mm256_fmadd_ps(d, block_dot(aw, wv, av), acc[r]);
+                    // A broadcast load is a load only; the product with the
+                    // weight scale is one vector multiply.
+                    let da = _mm256_broadcast_ss(&*ad[r].as_ptr().add(b));
+                    let p = _mm256_mul_ps(dw, block_dot(aw, wv, av));
+                    acc[r] = _mm256_fmadd_ps(da, p, acc[r]);
                 }
             }
             [hsum(acc[0]), hsum(acc[1]), hsum(acc[2]), hsum(acc[3])]

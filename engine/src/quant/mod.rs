@@ -472,3 +472,6 @@ fn tile_32<W>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! Matrix products against a plain per-row reference, for every batch
+//! shape the kernels special-case, and a rate probe for the kernels.
+
+use half::f16;
+
+use super::*;
+
+fn values(seed: u32, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i as f32 * 0.618 + seed as f32 * 1.37).sin() * 2.0) * (1.0 + (i % 5) as f32))
+        .collect()
+}
+
+fn q8_0_matrix(rows: usize, cols: usize) -> QMatrix {
+    let mut w = vec![BlockQ8_0::ZERO; rows * cols / QK8_0];
+    blocks::quantize_row_q8_0(&values(7, rows * cols), &mut w);
+    QMatrix {
+        rows,
+        cols,
+        w: Weights::Q8_0(Blocks::Owned(w)),
+    }
+}
+
+fn q5_0_matrix(rows: usize, cols: usize) -> QMatrix {
+    let w = (0..rows * cols / QK8_0)
+        .map(|i| BlockQ5_0 {
+            d: f16::from_f32(0.003 * (1 + i % 11) as f32),
+            qh: (i as u32).wrapping_mul(2_654_435_761).to_le_bytes(),
+            qs: std::array::from_fn(|j| ((i * 31 + j * 17) % 256) as u8),
+        })
+        .collect();
+    QMatrix {
+        rows,
+        cols,
+        w: Weights::Q5_0(Blocks::Owned(w)),
+    }
+}
+
+/// `x · Wᵀ` one product at a time with the single-row kernels.
+fn reference(w: &QMatrix, x: &[f32], m: usize) -> Vec<f32> {
+    let kb = w.cols / QK8_0;
+    let mut input = Input::new(x, m, w.cols);
+    input.prepare(ActKind::Q8_0, &ThreadPool::new(1));
+    let (a, ad) = input.q8_0.as_ref().unwrap();
+    let mut out = vec![0.0; m * w.rows];
+    for i in 0..m {
+        let (a, ad) = (&a[i * kb..(i + 1) * kb], &ad[i * kb..(i + 1) * kb]);
+        for r in 0..w.rows {
+            out[i * w.rows + r] = match &w.w {
+                Weights::Q8_0(b) => dot::dot_q8_0(&b[r * kb..(r + 1) * kb], a, ad),
+                Weights::Q5_0(b) => dot::dot_q5_0(&b[r * kb..(r + 1) * kb], a, ad),
+                _ => unreachable!("only 32-element block formats here"),
+            };
+        }
+    }
+    out
+}
+
+#[test]
+fn matmul_matches_single_row_products_for_every_batch_shape() {
+    let (rows, cols) = (37, 640);
+    for w in [q8_0_matrix(rows, cols), q5_0_matrix(rows, cols)] {
+        for m in [1, 2, 3, 4, 5, 7, 8, 9, 16, 17] {
+            let x = values(m as u32, m * cols);
+            let expect = reference(&w, &x, m);
+            for threads in [1, 2] {
+                let mut out = vec![f32::NAN; m * rows];
+                w.matmul(
+                    &mut Input::new(&x, m, cols),
+                    &mut out,
+                    &ThreadPool::new(threads),
+                );
+                for (j, (g, e)) in out.iter().zip(&expect).enumerate() {
+                    assert!(
+                        (g - e).abs() <= 1e-4 * e.abs().max(1.0),
+                        "{:?} m={m} threads={threads} output {j}: {g} vs {e}",
+                        w.w
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Multiply-adds per second of the 32-element block kernels on one thread
+/// at several batch sizes (the output projection's shape, 640 columns).
+/// A probe, not a check: `cargo test --workspace --release kernel_rate -- --ignored --nocapture`.
+#[test]
+#[ignore = "a speed probe that prints figures"]
+fn kernel_rate() {
+    let (rows, cols) = (32_768, 640);
+    let pool = ThreadPool::new(1);
+    for (name, w) in [
+        ("Q8_0", q8_0_matrix(rows, cols)),
+        ("Q5_0", q5_0_matrix(rows, cols)),
+    ] {
+        for m in [1, 4, 16] {
+            let x = values(3, m * cols);
+            let mut out = vec![0.0; m * rows];
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let mut input = Input::new(&x, m, cols);
+                input.prepare(ActKind::Q8_0, &pool);
+                let t = std::time::Instant::now();
+                w.matmul(&mut input, &mut out, &pool);
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let macs = (m * rows * cols) as f64;
+            println!(
+                "{name} m={m:2}: {:6.2} G multiply-adds/s ({:.1} ms)",
+                macs / best / 1e9,
+                best * 1e3
+            );
+        }
+    }
+}
