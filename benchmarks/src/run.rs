@@ -20,7 +20,8 @@ use flinch_guardrails::routes::chat::{self, Anchor};
 use flinch_guardrails::routes::grammar::TokenTables;
 use flinch_guardrails::trace::{Event, Step};
 use flinch_guardrails::{
-    AnswerOptions, Conversation, Llm, Pipeline, PipelineConfig, PromptStyle, RouteChoice,
+    AnswerOptions, CompletionPrompt, Conversation, Llm, Pipeline, PipelineConfig, PromptStyle,
+    RouteChoice,
 };
 use flinch_sandbox::Sandbox;
 
@@ -395,6 +396,7 @@ impl Runner {
         let g = chat::generate(
             &mut self.llm,
             &conversation,
+            None,
             Anchor::Plain,
             self.config.max_tokens,
             self.config.seed,
@@ -440,6 +442,7 @@ impl Runner {
         let options = AnswerOptions {
             route: RouteChoice::Auto,
             seed: self.config.seed,
+            completion: guarded_completion(item),
             ..AnswerOptions::default()
         };
         let start = Instant::now();
@@ -609,6 +612,19 @@ mod tests {
         assert_eq!(shared_prefix(&["abc", "abd"]), "");
         assert_eq!(shared_prefix(&["é\n\nx", "é\n\ny"]), "é\n\n");
         assert_eq!(shared_prefix(&[]), "");
+    }
+}
+
+/// The guarded mode's prompt for generated answer text: the raw mode's
+/// few-shot prompt, so where no tool decides, guarded generation starts from
+/// the same standard prompting as raw. Chat items have none.
+fn guarded_completion(item: &Item) -> Option<CompletionPrompt> {
+    match &item.raw {
+        RawPrompt::Completion { text, stop, .. } => Some(CompletionPrompt {
+            text: text.clone(),
+            stop: stop.clone(),
+        }),
+        RawPrompt::Chat => None,
     }
 }
 

@@ -22,3 +22,4 @@ pub use pipeline::{
     Answer, AnswerOptions, Evidence, Pipeline, PipelineConfig, ProgramSource, RouteChoice,
 };
 pub use router::RouteKind;
+pub use routes::chat::CompletionPrompt;

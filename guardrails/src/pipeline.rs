@@ -19,7 +19,7 @@ use crate::postpass::{OnFail, PassVerdict, PostPass};
 use crate::requirements::parse_requirements;
 use crate::router::{self, Decision, RouteKind};
 use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
-use crate::routes::chat::{self, Anchor, DEFAULT_CHAT_TOKENS};
+use crate::routes::chat::{self, Anchor, CompletionPrompt, DEFAULT_CHAT_TOKENS};
 use crate::routes::choice;
 use crate::routes::constrained::{self, Checked};
 use crate::routes::grammar::TokenTables;
@@ -96,6 +96,10 @@ pub struct AnswerOptions {
     /// Set from another thread to stop every generation at its next token;
     /// the answer then comes back early, built from what was generated.
     pub cancel: CancelFlag,
+    /// The caller's own prompt for the generations of the answer text (the
+    /// raw and chat answers and the chat fallbacks), in place of the prompt
+    /// built from the conversation; the option step continues it too.
+    pub completion: Option<CompletionPrompt>,
 }
 
 /// The model as one answer's generations see it: every request carries the
@@ -392,6 +396,7 @@ impl Pipeline {
             let settled = choice::settle(
                 &mut Scoped::tool(self.llm.as_mut(), options),
                 conversation,
+                options.completion.as_ref(),
                 text.clone(),
                 options.seed,
                 &mut trace,
@@ -424,9 +429,15 @@ impl Pipeline {
         purpose: &str,
     ) -> Result<Generation> {
         let start = Instant::now();
+        if options.completion.is_some() {
+            trace.note(Event::Note {
+                text: format!("{purpose}: generated from the caller's completion prompt"),
+            });
+        }
         let g = chat::generate(
             &mut Scoped::text(self.llm.as_mut(), options),
             conversation,
+            options.completion.as_ref(),
             anchor,
             options.max_tokens.unwrap_or(self.config.chat_max_tokens),
             options.seed,

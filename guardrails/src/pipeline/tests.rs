@@ -1,7 +1,7 @@
 //! The pipeline's unit tests: options reaching the generations, stop strings.
 
 use super::*;
-use flinch_engine::{FinishReason, Timings};
+use flinch_engine::{FinishReason, Prompt, Timings};
 use flinch_sandbox::{Limits, ModuleCache};
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +12,8 @@ struct Seen {
     max_tokens: usize,
     stop: Vec<String>,
     cancel: bool,
+    prompt: String,
+    repeat_penalty: bool,
 }
 
 /// Replies with scripted text and records every request.
@@ -31,6 +33,11 @@ impl Llm for Recording {
             max_tokens: request.max_tokens,
             stop: request.stop.clone(),
             cancel: request.cancel.is_some(),
+            prompt: match &request.prompt {
+                Prompt::Text(t) => t.clone(),
+                Prompt::Chat(m) => format!("{m:?}"),
+            },
+            repeat_penalty: request.repeat_penalty.is_some(),
         });
         let text = if self.replies.is_empty() {
             String::new()
@@ -91,15 +98,17 @@ fn answer_options_reach_the_answer_text_generation() {
         .unwrap();
     // The stop string cuts the final text too (the fake model ignores it).
     assert_eq!(a.text, "Paris is the capital.");
+    let seen = seen.lock().unwrap();
     assert_eq!(
-        seen.lock().unwrap().as_slice(),
-        [Seen {
-            sampling: SAMPLED,
-            max_tokens: 7,
-            stop: vec![" It".to_owned()],
-            cancel: true,
-        }]
+        (
+            &seen[0].sampling,
+            seen[0].max_tokens,
+            &seen[0].stop,
+            seen[0].cancel
+        ),
+        (&SAMPLED, 7, &vec![" It".to_owned()], true)
     );
+    assert_eq!(seen.len(), 1);
 }
 
 #[test]
@@ -195,4 +204,52 @@ fn cut_at_stop_takes_the_earliest_stop_string() {
     let stop = vec!["B".to_owned(), "A".to_owned(), String::new()];
     assert_eq!(cut_at_stop("xx A yy B".to_owned(), &stop), "xx");
     assert_eq!(cut_at_stop("no match".to_owned(), &stop), "no match");
+}
+
+#[test]
+fn a_completion_prompt_replaces_the_conversation_for_generated_text_only() {
+    let question = "Which way is the sea?\nOptions:\n(A) left\n(B) right";
+    let few_shot = CompletionPrompt {
+        text: format!("Q: Is 3 odd?\nA: Yes, so the answer is Yes.\n\nQ: {question}\nA:"),
+        stop: vec!["Q:".to_owned()],
+    };
+    let options = AnswerOptions {
+        completion: Some(few_shot.clone()),
+        stop: vec!["###".to_owned()],
+        ..AnswerOptions::default()
+    };
+    let (mut p, seen) = pipeline(vec!["The sea is to the right."]);
+    let a = p
+        .answer(&Conversation::question(question), &options, &mut |_| {})
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    // Generated as given: the caller's prompt and its stops (with the
+    // answer's), no loop penalty.
+    assert_eq!(seen[0].prompt, few_shot.text);
+    assert_eq!(seen[0].stop, ["Q:", "###"]);
+    assert!(!seen[0].repeat_penalty);
+    // The option step continues the same prompt (the fake model's reply is
+    // no letter, so nothing is added).
+    assert_eq!(
+        seen[1].prompt,
+        format!(
+            "{} The sea is to the right.\nSo the answer is (",
+            few_shot.text
+        )
+    );
+    assert_eq!(a.text, "The sea is to the right.");
+    assert!(a.trace.iter().any(|s| matches!(&s.event,
+        Event::Note { text } if text.contains("the caller's completion prompt"))));
+
+    // A tool route answers from the conversation; the prompt is not used.
+    let (mut p, seen) = pipeline(vec![]);
+    let a = p
+        .answer(
+            &Conversation::question("What is 17 * 23?"),
+            &options,
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(a.text, "The answer is 391.");
+    assert!(seen.lock().unwrap().is_empty());
 }

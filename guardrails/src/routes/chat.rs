@@ -18,6 +18,20 @@ pub const DEFAULT_REPEAT_PENALTY: RepeatPenalty = RepeatPenalty {
     last_n: 64,
 };
 
+/// A prompt the caller wrote for the guarded generation, completed as given
+/// in place of the prompt built from the conversation: a few-shot prompt
+/// that ends with the question, as a benchmark's standard prompting gives.
+/// Routing, the tools, the post-passes and the option step still read the
+/// conversation; only the text generation sees this prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompletionPrompt {
+    /// The whole prompt, ending where the answer begins.
+    pub text: String,
+    /// Where its answer ends (e.g. at the next exemplar); these cut only
+    /// this generation, not the answer of a tool route.
+    pub stop: Vec<String>,
+}
+
 /// How strongly the system prompt is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
@@ -69,15 +83,26 @@ pub fn prompt(style: PromptStyle, conversation: &Conversation, anchor: Anchor) -
     }
 }
 
-/// Generate the next assistant turn.
+/// Generate the next assistant turn: from the caller's `completion` prompt
+/// when there is one (as given: its stop strings, no loop penalty, no
+/// persona anchor), else from the conversation.
 pub fn generate(
     llm: &mut dyn Llm,
     conversation: &Conversation,
+    completion: Option<&CompletionPrompt>,
     anchor: Anchor,
     max_tokens: usize,
     seed: u64,
     on_text: &mut dyn FnMut(&str),
 ) -> Result<Generation> {
+    if let Some(c) = completion {
+        let mut request = GenerateRequest::greedy(Prompt::Text(c.text.clone()), max_tokens);
+        request.seed = seed;
+        request.stop = c.stop.clone();
+        let mut generation = llm.generate(request, on_text)?;
+        generation.text = generation.text.trim().to_owned();
+        return Ok(generation);
+    }
     let mut request = GenerateRequest::greedy(
         prompt(llm.prompt_style(), conversation, anchor)?,
         max_tokens,

@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::llm::Llm;
 use crate::prompts::PromptId;
 use crate::routes::calculator::generate_event;
-use crate::routes::chat::{self, Anchor};
+use crate::routes::chat::{self, Anchor, CompletionPrompt};
 use crate::routes::grammar::{ByteGrammar, GrammarConstraint};
 use crate::trace::{Event, Trace};
 
@@ -151,6 +151,7 @@ impl ByteGrammar for OneOf {
 pub fn settle(
     llm: &mut dyn Llm,
     conversation: &Conversation,
+    completion: Option<&CompletionPrompt>,
     answer: String,
     seed: u64,
     trace: &mut Trace,
@@ -172,7 +173,12 @@ pub fn settle(
         Options::Letters(ls) => (ls.iter().map(|&l| vec![l]).collect(), " ("),
         Options::Words(ws) => (ws.iter().map(|w| w.as_bytes().to_vec()).collect(), ""),
     };
-    let prompt = match chat::prompt(llm.prompt_style(), conversation, Anchor::Plain)? {
+    // The answer continues the prompt it was generated from.
+    let asked = match completion {
+        Some(c) => Prompt::Text(c.text.clone()),
+        None => chat::prompt(llm.prompt_style(), conversation, Anchor::Plain)?,
+    };
+    let prompt = match asked {
         Prompt::Text(p) => Prompt::Text(PromptId::ChoiceCompletion.render(&[
             ("prompt", &p),
             ("answer", answer.trim_end()),
@@ -319,7 +325,15 @@ mod tests {
         let conversation = Conversation::question("Which one?\n(A) the owl\n(B) the crow");
         let mut trace = Trace::new();
         let mut base = ScriptedLlm::new(["B"]);
-        let out = settle(&mut base, &conversation, "Not sure.".into(), 0, &mut trace).unwrap();
+        let out = settle(
+            &mut base,
+            &conversation,
+            None,
+            "Not sure.".into(),
+            0,
+            &mut trace,
+        )
+        .unwrap();
         assert_eq!(out, "Not sure.\nSo the answer is (B).");
         assert!(
             base.prompts[0].ends_with("Assistant: Not sure.\nSo the answer is ("),
@@ -327,7 +341,15 @@ mod tests {
             base.prompts[0]
         );
         let mut chat = ScriptedLlm::chat(["(A)"]);
-        let out = settle(&mut chat, &conversation, "Not sure.".into(), 0, &mut trace).unwrap();
+        let out = settle(
+            &mut chat,
+            &conversation,
+            None,
+            "Not sure.".into(),
+            0,
+            &mut trace,
+        )
+        .unwrap();
         assert_eq!(out, "Not sure.\nSo the answer is (A).");
         assert!(
             chat.prompts[0].ends_with(
@@ -338,14 +360,52 @@ mod tests {
         );
         // A reply that is not one of the options adds nothing.
         let mut wordy = ScriptedLlm::new(["Based on the date"]);
-        let out = settle(&mut wordy, &conversation, "Not sure.".into(), 0, &mut trace).unwrap();
+        let out = settle(
+            &mut wordy,
+            &conversation,
+            None,
+            "Not sure.".into(),
+            0,
+            &mut trace,
+        )
+        .unwrap();
         assert_eq!(out, "Not sure.");
 
         let walk = Conversation::question("Take 1 step. Turn left.\nOptions:\n- Yes\n- No");
         let mut base = ScriptedLlm::new([" No"]);
-        let out = settle(&mut base, &walk, "Keep walking.".into(), 0, &mut trace).unwrap();
+        let out = settle(
+            &mut base,
+            &walk,
+            None,
+            "Keep walking.".into(),
+            0,
+            &mut trace,
+        )
+        .unwrap();
         assert_eq!(out, "Keep walking.\nSo the answer is No.");
         assert!(base.prompts[0].ends_with("Assistant: Keep walking.\nSo the answer is"));
+
+        // With the caller's completion prompt the answer continues that prompt,
+        // whatever the model's prompt style.
+        let few_shot = CompletionPrompt {
+            text: "Q: Is it?\nA: Let's think. So the answer is Yes.\n\nQ: Which one?\nA:".into(),
+            stop: vec!["Q:".into()],
+        };
+        let mut chat = ScriptedLlm::chat(["A"]);
+        let out = settle(
+            &mut chat,
+            &conversation,
+            Some(&few_shot),
+            "Hmm.".into(),
+            0,
+            &mut trace,
+        )
+        .unwrap();
+        assert_eq!(out, "Hmm.\nSo the answer is (A).");
+        assert_eq!(
+            chat.prompts[0],
+            format!("{} Hmm.\nSo the answer is (", few_shot.text)
+        );
     }
 
     #[test]

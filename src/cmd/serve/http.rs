@@ -167,6 +167,7 @@ async fn chat_completions(
         max_tokens: request.max_tokens,
         stop: request.stop.clone(),
         cancel: cancel.clone(),
+        completion: None,
     };
     let (events, rx) = mpsc::unbounded_channel();
     let job = Job {
