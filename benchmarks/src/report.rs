@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::classify::ErrorClass;
 use crate::stats::{BOOTSTRAP_SEED, DEFAULT_RESAMPLES, Estimate};
-use crate::summary::{ModeSummary, Row, SuiteSummary};
+use crate::summary::{ModeSummary, Row, Strict, SuiteSummary};
 use crate::tape::{Mode, Record};
 
 fn pct(e: &Estimate) -> String {
@@ -40,7 +40,11 @@ fn accuracy(m: &Option<ModeSummary>) -> String {
 }
 
 fn uplift(row: &Row) -> String {
-    match &row.uplift {
+    points(&row.uplift)
+}
+
+fn points(e: &Option<Estimate>) -> String {
+    match e {
         Some(u) => format!(
             "{:+.1} pts [{:+.1}, {:+.1}]",
             u.value * 100.0,
@@ -92,6 +96,69 @@ pub fn accuracy_table(summaries: &[SuiteSummary]) -> String {
                 tokens(&row.guarded),
             );
         }
+    }
+    out
+}
+
+fn strict_cell(m: &Option<ModeSummary>) -> String {
+    match m.as_ref().and_then(|m| m.strict.as_ref()) {
+        Some(Strict {
+            correct,
+            accuracy: Some(e),
+            ..
+        }) => format!("{} ({correct})", pct(e)),
+        _ => "–".to_owned(),
+    }
+}
+
+fn fallbacks(m: &Option<ModeSummary>) -> String {
+    m.as_ref()
+        .and_then(|m| m.strict.as_ref())
+        .map_or("–".to_owned(), |s| s.fallback_answers.to_string())
+}
+
+/// The strict-match table (answers after "the answer is" only), for the
+/// suites that extract answers that way; empty when there are none.
+pub fn strict_table(summaries: &[SuiteSummary]) -> String {
+    let rows: Vec<&Row> = summaries
+        .iter()
+        .flat_map(|s| std::iter::once(&s.overall).chain(&s.tasks))
+        .filter(|r| {
+            [&r.raw, &r.guarded]
+                .iter()
+                .any(|m| m.as_ref().is_some_and(|m| m.strict.is_some()))
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n## Strict match: the answer after \"the answer is\" only\n\n\
+         The table above also takes an output's last number, label or option when it has no \
+         \"the answer is\" (a flexible extract). Here an answer counts only when it follows that \
+         marker; the last columns count the answers the fallback took.\n\n\
+         | suite | task | raw | guarded | uplift | raw fallback answers | guarded fallback answers |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let task = row
+            .task
+            .as_deref()
+            .map_or("**all**".to_owned(), |t| format!("`{t}`"));
+        let suite = if row.task.is_none() {
+            format!("**{}**", row.suite)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {suite} | {task} | {} | {} | {} | {} | {} |",
+            strict_cell(&row.raw),
+            strict_cell(&row.guarded),
+            points(&row.uplift_strict),
+            fallbacks(&row.raw),
+            fallbacks(&row.guarded),
+        );
     }
     out
 }
@@ -150,6 +217,8 @@ pub fn markdown(
 
     let _ = writeln!(out, "## Accuracy: raw vs guarded\n");
     out.push_str(&accuracy_table(summaries));
+
+    out.push_str(&strict_table(summaries));
 
     let ifeval: Vec<(&SuiteSummary, Mode, &ModeSummary)> = summaries
         .iter()
@@ -293,5 +362,21 @@ mod tests {
         assert!(md.contains("![raw vs guarded](chart.svg)"));
         assert!(md.contains("- model: `m.gguf`"));
         assert!(!md.contains("## IFEval"));
+        // Every answer followed the marker: strict match is the same.
+        assert!(
+            md.contains("| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1) | 75.0% [30.1, 95.4] (3) | +50.0 pts [-13.5, +78.9] | 0 | 0 |"),
+            "{md}"
+        );
+        // A correct answer taken by the fallback counts only in the flexible table.
+        records[5].extraction = crate::extract::Extraction::Fallback;
+        let md = markdown(&summarize(&records), &records, &[], None);
+        assert!(md.contains("(3/4) |"), "{md}");
+        assert!(
+            md.contains(
+                "| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1) | 50.0% [15.0, 85.0] (2) | +25.0 pts"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("| 0 | 1 |"), "{md}");
     }
 }

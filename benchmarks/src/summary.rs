@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::classify::ErrorClass;
+use crate::extract::Extraction;
 use crate::stats::{self, Estimate};
 use crate::suite::Suite;
 use crate::tape::{Mode, Record};
@@ -44,6 +45,30 @@ pub struct ModeSummary {
     /// Mean judge rating (1–10) with its interval, when a judge model rated.
     pub judge: Option<Estimate>,
     pub failures: usize,
+    /// Strict match, for suites that extract an answer after "the answer
+    /// is": correct with the answer taken from after that marker only (the
+    /// `correct` count also takes the fallback's last candidate).
+    pub strict: Option<Strict>,
+}
+
+/// Accuracy counting only answers found after the marker.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Strict {
+    pub correct: usize,
+    pub accuracy: Option<Estimate>,
+    /// Scored answers taken by the fallback (no marker in the output).
+    pub fallback_answers: usize,
+}
+
+/// Whether a record's answer counts in a strict match: correct, and found
+/// after the marker. `None` for records not scored, or scored on the whole
+/// text (IFEval, MT-bench phrase checks).
+fn strictly_correct(r: &Record) -> Option<bool> {
+    let correct = r.correct?;
+    match r.extraction {
+        Extraction::Whole => None,
+        how => Some(correct && how == Extraction::Marker),
+    }
 }
 
 /// Raw and guarded side by side for a suite or one of its tasks.
@@ -58,6 +83,8 @@ pub struct Row {
     pub uplift: Option<Estimate>,
     /// Items scored in both modes.
     pub paired: usize,
+    /// The uplift in strict match ([`Strict`]).
+    pub uplift_strict: Option<Estimate>,
 }
 
 /// A suite's rows: the whole suite first, then every task.
@@ -103,7 +130,20 @@ fn mode_summary(records: &[&Record]) -> Option<ModeSummary> {
         .iter()
         .filter_map(|r| r.judge.as_ref()?.rating)
         .collect();
+    let strict: Vec<bool> = records.iter().filter_map(|r| strictly_correct(r)).collect();
+    let strict = (!strict.is_empty()).then(|| {
+        let correct = strict.iter().filter(|&&c| c).count();
+        Strict {
+            correct,
+            accuracy: stats::wilson(correct, strict.len()),
+            fallback_answers: scored
+                .iter()
+                .filter(|r| r.extraction == Extraction::Fallback)
+                .count(),
+        }
+    });
     Some(ModeSummary {
+        strict,
         n,
         scored: scored.len(),
         correct,
@@ -139,6 +179,14 @@ fn row(suite: Suite, task: Option<String>, records: &[&Record]) -> Row {
         .iter()
         .filter_map(|r| Some((r.correct?, *guarded_by_id.get(r.id.as_str())?)))
         .collect();
+    let guarded_strict: HashMap<&str, bool> = guarded
+        .iter()
+        .filter_map(|r| Some((r.id.as_str(), strictly_correct(r)?)))
+        .collect();
+    let strict_pairs: Vec<(bool, bool)> = raw
+        .iter()
+        .filter_map(|r| Some((strictly_correct(r)?, *guarded_strict.get(r.id.as_str())?)))
+        .collect();
     Row {
         suite,
         task,
@@ -146,6 +194,7 @@ fn row(suite: Suite, task: Option<String>, records: &[&Record]) -> Row {
         guarded: mode_summary(&guarded),
         uplift: stats::paired_difference(&pairs),
         paired: pairs.len(),
+        uplift_strict: stats::paired_difference(&strict_pairs),
     }
 }
 
@@ -192,6 +241,7 @@ pub fn run_json(summary: &SuiteSummary, items: usize, tape: &std::path::Path) ->
             "guarded": row.guarded,
             "uplift": row.uplift.map(|u| u.value),
             "uplift_ci95": row.uplift.map(|u| u.ci95),
+            "uplift_strict": row.uplift_strict,
             "paired": row.paired,
         })
     };
@@ -202,6 +252,7 @@ pub fn run_json(summary: &SuiteSummary, items: usize, tape: &std::path::Path) ->
         "guarded": summary.overall.guarded,
         "uplift": summary.overall.uplift.map(|u| u.value),
         "uplift_ci95": summary.overall.uplift.map(|u| u.ci95),
+        "uplift_strict": summary.overall.uplift_strict,
         "paired": summary.overall.paired,
         "tasks": summary.tasks.iter().map(row_json).collect::<Vec<_>>(),
         "tape": tape.display().to_string(),

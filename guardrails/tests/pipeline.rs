@@ -236,11 +236,11 @@ fn a_truth_teller_chain_in_the_usual_phrasing_needs_no_model() {
             "Question: Sherrie tells the truth. Vernell says Sherrie tells the truth. Alexis says \
              Vernell lies. Michaela says Alexis tells the truth. Elanor says Michaela tells the \
              truth. Does Elanor tell the truth?",
-            "No.",
+            "The answer is No.",
         ),
         (
             "Fidel lies. Jerry says Fidel lies. Does Jerry tell the truth?",
-            "Yes.",
+            "The answer is Yes.",
         ),
     ];
     for (question, expected) in cases {

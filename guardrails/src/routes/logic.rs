@@ -462,8 +462,8 @@ fn read_script(
             .map_err(|e| e.to_string())?;
         let yes_no = starts_with_aux(question);
         return Ok(match e.result {
-            Entailment::True => Ok(if yes_no { "Yes." } else { "True." }.to_owned()),
-            Entailment::False => Ok(if yes_no { "No." } else { "False." }.to_owned()),
+            Entailment::True => Ok(verdict(if yes_no { "Yes" } else { "True" })),
+            Entailment::False => Ok(verdict(if yes_no { "No" } else { "False" })),
             Entailment::Unknown => {
                 Ok("Unknown: the script neither implies it nor rules it out.".to_owned())
             }
@@ -505,6 +505,12 @@ fn describe(outcome: &FactsOutcome) -> String {
         .join("; ")
 }
 
+/// A decided yes/no or true/false answer, stated as every answer of the
+/// route is ("The answer is …."), so a reader finds it in one place.
+fn verdict(word: &str) -> String {
+    format!("The answer is {word}.")
+}
+
 /// The answer in words, or why there is none worth giving.
 fn phrase(outcome: &FactsOutcome, question: &str) -> std::result::Result<String, String> {
     if outcome.answers.iter().any(|a| a.label.is_some()) {
@@ -519,8 +525,8 @@ fn phrase(outcome: &FactsOutcome, question: &str) -> std::result::Result<String,
     }
     let yes_no = starts_with_aux(question);
     match &first.answer {
-        Answer::Truth(Entailment::True) => Ok(if yes_no { "Yes." } else { "True." }.to_owned()),
-        Answer::Truth(Entailment::False) => Ok(if yes_no { "No." } else { "False." }.to_owned()),
+        Answer::Truth(Entailment::True) => Ok(verdict(if yes_no { "Yes" } else { "True" })),
+        Answer::Truth(Entailment::False) => Ok(verdict(if yes_no { "No" } else { "False" })),
         Answer::Truth(Entailment::Unknown) => {
             Ok("Unknown: the facts neither imply it nor rule it out.".to_owned())
         }
@@ -636,7 +642,7 @@ mod tests {
         assert_eq!(text(&o), "The answer is (B).");
         let claim = "(declare-const bob Bool)\n(declare-const claim Bool)\n(assert (not bob))\n(assert (= claim bob))";
         let (o, _) = smtlib(&[claim], "Bob lies. Does Bob tell the truth?");
-        assert_eq!(text(&o), "No.");
+        assert_eq!(text(&o), "The answer is No.");
         let answer =
             "(declare-const answer Int)\n(assert (= answer (+ 2 3)))\n(get-value (answer))";
         let (o, _) = smtlib(&[answer], "How many?");
