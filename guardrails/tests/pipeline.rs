@@ -273,7 +273,7 @@ fn the_truth_reader_answers_every_web_of_lies_item() {
     let mut p = pipeline(&[]);
     for (i, item) in items.iter().enumerate() {
         let a = ask(&mut p, item["input"].as_str().unwrap());
-        let expected = format!("{}.", item["target"].as_str().unwrap());
+        let expected = format!("The answer is {}.", item["target"].as_str().unwrap());
         assert_eq!(a.text, expected, "item {i}");
     }
 }
