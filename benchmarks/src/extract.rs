@@ -96,10 +96,16 @@ pub fn canonical_number(written: &str) -> Option<String> {
     })
 }
 
+/// The numbers in `text`. A minus after a number or a closing bracket is a
+/// subtraction, not a sign: "12.5 - 1 =" holds 12.5 and 1.
 fn numbers(text: &str) -> impl Iterator<Item = String> + '_ {
-    NUMBER
-        .find_iter(text)
-        .filter_map(|m| canonical_number(m.as_str()))
+    NUMBER.find_iter(text).filter_map(|m| {
+        let written = m.as_str();
+        let before = text[..m.start()].trim_end();
+        let subtraction = written.starts_with('-')
+            && before.ends_with(|c: char| c.is_ascii_digit() || c == ')' || c == '%');
+        canonical_number(if subtraction { &written[1..] } else { written })
+    })
 }
 
 /// Whether two numbers written in any accepted way are equal.
@@ -286,6 +292,17 @@ mod tests {
             n("3 + 4 = 7. The answer is seven."),
             (Some("7".into()), Extraction::Fallback)
         );
+        // A minus between numbers is a subtraction; after a word it is a sign.
+        assert_eq!(
+            n("Each costs 12.5 - 1 ="),
+            (Some("1".into()), Extraction::Fallback)
+        );
+        assert_eq!(n("(4 + 2) -3"), (Some("3".into()), Extraction::Fallback));
+        assert_eq!(
+            n("The answer is -5."),
+            (Some("-5".into()), Extraction::Marker)
+        );
+        assert_eq!(n("x = -5"), (Some("-5".into()), Extraction::Fallback));
         // Commas are thousands separators, as in standard GSM8K scoring.
         assert_eq!(
             n("The answer is 1,2"),
