@@ -229,12 +229,18 @@ mod avx2 {
         load: impl Fn(&W) -> (__m256i, f32),
     ) -> f32 {
         unsafe {
+            // The same operations in the same order as `dot4`, so a row's
+            // result does not depend on how many rows are computed with it.
             let mut acc = _mm256_setzero_ps();
             for b in 0..w.len() {
                 let (wv, dw) = load(w.get_unchecked(b));
                 let av = load_q8(a.get_unchecked(b));
-                let d = _mm256_set1_ps(dw * *ad.get_unchecked(b));
-                acc = _mm256_fmadd_ps(d, block_dot(_mm256_sign_epi8(wv, wv), wv, av), acc);
+                let da = _mm256_broadcast_ss(&*ad.as_ptr().add(b));
+                let p = _mm256_mul_ps(
+                    _mm256_set1_ps(dw),
+                    block_dot(_mm256_sign_epi8(wv, wv), wv, av),
+                );
+                acc = _mm256_fmadd_ps(da, p, acc);
             }
             hsum(acc)
         }
