@@ -49,7 +49,8 @@ pub enum Command {
     /// OpenAI-compatible HTTP server with the guardrails (POST
     /// /v1/chat/completions, GET /v1/models, GET /health) and a chat page at /.
     Serve(cmd::serve::ServeArgs),
-    /// Benchmarks that print figures: engine speed, sandbox and solver latency.
+    /// Benchmarks: raw vs guarded runs on public sets, their reports and
+    /// replays; engine speed, sandbox and solver latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
 }
