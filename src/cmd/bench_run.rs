@@ -227,6 +227,23 @@ fn hms(d: Duration) -> String {
     }
 }
 
+/// A 20-cell progress bar with the share done: `[#####...............]  25%`.
+fn bar(done: usize, total: usize) -> String {
+    const CELLS: usize = 20;
+    let share = if total == 0 {
+        1.0
+    } else {
+        (done as f64 / total as f64).min(1.0)
+    };
+    let full = (share * CELLS as f64).floor() as usize;
+    format!(
+        "[{}{}] {:3}%",
+        "#".repeat(full),
+        ".".repeat(CELLS - full),
+        (share * 100.0).floor() as usize
+    )
+}
+
 fn acc((correct, scored): (usize, usize)) -> String {
     if scored == 0 {
         "–".to_owned()
@@ -248,7 +265,8 @@ impl ProgressLine {
 
     fn show(&mut self, p: &Progress) {
         let line = format!(
-            "[{}/{}{}] {} elapsed, eta {} | {:.1} s/answer | raw {} | guarded {} | {}",
+            "{} {}/{}{} | {} elapsed, eta {} | {:.1} s/answer | raw {} | guarded {} | {}",
+            bar(p.done, p.total),
             p.done,
             p.total,
             if p.resumed > 0 {
@@ -277,5 +295,21 @@ impl ProgressLine {
             eprintln!();
             self.open = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_fills_with_the_share_done() {
+        assert_eq!(bar(0, 660), "[....................]   0%");
+        assert_eq!(bar(165, 660), "[#####...............]  25%");
+        assert_eq!(bar(659, 660), "[###################.]  99%");
+        assert_eq!(bar(660, 660), "[####################] 100%");
+        // Nothing to do is done; more than planned (resumed extras) stays full.
+        assert_eq!(bar(0, 0), "[####################] 100%");
+        assert_eq!(bar(7, 5), "[####################] 100%");
     }
 }
