@@ -104,9 +104,10 @@ fn strict_cell(m: &Option<ModeSummary>) -> String {
     match m.as_ref().and_then(|m| m.strict.as_ref()) {
         Some(Strict {
             correct,
+            scored,
             accuracy: Some(e),
             ..
-        }) => format!("{} ({correct})", pct(e)),
+        }) => format!("{} ({correct}/{scored})", pct(e)),
         _ => "–".to_owned(),
     }
 }
@@ -364,7 +365,7 @@ mod tests {
         assert!(!md.contains("## IFEval"));
         // Every answer followed the marker: strict match is the same.
         assert!(
-            md.contains("| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1) | 75.0% [30.1, 95.4] (3) | +50.0 pts [-13.5, +78.9] | 0 | 0 |"),
+            md.contains("| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1/4) | 75.0% [30.1, 95.4] (3/4) | +50.0 pts [-13.5, +78.9] | 0 | 0 |"),
             "{md}"
         );
         // A correct answer taken by the fallback counts only in the flexible table.
@@ -373,7 +374,7 @@ mod tests {
         assert!(md.contains("(3/4) |"), "{md}");
         assert!(
             md.contains(
-                "| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1) | 50.0% [15.0, 85.0] (2) | +25.0 pts"
+                "| **gsm8k** | **all** | 25.0% [4.6, 69.9] (1/4) | 50.0% [15.0, 85.0] (2/4) | +25.0 pts"
             ),
             "{md}"
         );

@@ -439,12 +439,7 @@ impl Runner {
         by_key: &HashMap<(String, Mode), Record>,
     ) -> anyhow::Result<Record> {
         let conversation = Self::conversation(item, Mode::Guarded, by_key)?;
-        let options = AnswerOptions {
-            route: RouteChoice::Auto,
-            seed: self.config.seed,
-            completion: guarded_completion(item),
-            ..AnswerOptions::default()
-        };
+        let options = guarded_options(item, self.config.seed, self.config.max_tokens);
         let start = Instant::now();
         let answer = self.pipeline.answer(&conversation, &options, &mut |_| {});
         let seconds = start.elapsed().as_secs_f64();
@@ -598,6 +593,28 @@ fn outcome(r: &Record) -> &'static str {
     }
 }
 
+/// The guarded mode's options: routing on; every generation of the answer
+/// text, constrained drafts included, gets the run's token budget; and the
+/// raw mode's few-shot prompt (when it has one) is the prompt of generated
+/// answer text, so where no tool decides, guarded generation starts from the
+/// same standard prompting as raw.
+fn guarded_options(item: &Item, seed: u64, max_tokens: usize) -> AnswerOptions {
+    let completion = match &item.raw {
+        RawPrompt::Completion { text, stop, .. } => Some(CompletionPrompt {
+            text: text.clone(),
+            stop: stop.clone(),
+        }),
+        RawPrompt::Chat => None,
+    };
+    AnswerOptions {
+        route: RouteChoice::Auto,
+        seed,
+        max_tokens: Some(max_tokens),
+        completion,
+        ..AnswerOptions::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,18 +630,36 @@ mod tests {
         assert_eq!(shared_prefix(&["é\n\nx", "é\n\ny"]), "é\n\n");
         assert_eq!(shared_prefix(&[]), "");
     }
-}
 
-/// The guarded mode's prompt for generated answer text: the raw mode's
-/// few-shot prompt, so where no tool decides, guarded generation starts from
-/// the same standard prompting as raw. Chat items have none.
-fn guarded_completion(item: &Item) -> Option<CompletionPrompt> {
-    match &item.raw {
-        RawPrompt::Completion { text, stop, .. } => Some(CompletionPrompt {
-            text: text.clone(),
-            stop: stop.clone(),
-        }),
-        RawPrompt::Chat => None,
+    #[test]
+    fn guarded_options_carry_the_budget_and_the_raw_prompt() {
+        let item = |raw: RawPrompt| Item {
+            suite: Suite::Bbh,
+            task: "navigate".into(),
+            id: "navigate/0".into(),
+            question: "Take 1 step.".into(),
+            gold: crate::suite::Gold::Answer("No".into()),
+            raw,
+            rank: 0,
+            group: 0,
+            previous: None,
+            judge_references: Vec::new(),
+        };
+        let few_shot = item(RawPrompt::Completion {
+            prompt_id: "bbh-cot-3shot/navigate".into(),
+            text: "Q: Take 1 step.\nA: Let's think step by step.".into(),
+            stop: vec!["Q:".into()],
+        });
+        let o = guarded_options(&few_shot, 7, 256);
+        assert_eq!(
+            (o.route, o.seed, o.max_tokens),
+            (RouteChoice::Auto, 7, Some(256))
+        );
+        let c = o.completion.unwrap();
+        assert_eq!(c.text, "Q: Take 1 step.\nA: Let's think step by step.");
+        assert_eq!(c.stop, ["Q:"]);
+        let chat = guarded_options(&item(RawPrompt::Chat), 0, 100);
+        assert_eq!((chat.max_tokens, chat.completion), (Some(100), None));
     }
 }
 

@@ -55,6 +55,8 @@ pub struct ModeSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Strict {
     pub correct: usize,
+    /// Records counted (scored, with an extracted-answer check).
+    pub scored: usize,
     pub accuracy: Option<Estimate>,
     /// Scored answers taken by the fallback (no marker in the output).
     pub fallback_answers: usize,
@@ -65,6 +67,10 @@ pub struct Strict {
 /// text (IFEval, MT-bench phrase checks).
 fn strictly_correct(r: &Record) -> Option<bool> {
     let correct = r.correct?;
+    // MT-bench answers are free chat, never asked to say "the answer is".
+    if r.suite == Suite::MtBench {
+        return None;
+    }
     match r.extraction {
         Extraction::Whole => None,
         how => Some(correct && how == Extraction::Marker),
@@ -135,6 +141,7 @@ fn mode_summary(records: &[&Record]) -> Option<ModeSummary> {
         let correct = strict.iter().filter(|&&c| c).count();
         Strict {
             correct,
+            scored: strict.len(),
             accuracy: stats::wilson(correct, strict.len()),
             fallback_answers: scored
                 .iter()

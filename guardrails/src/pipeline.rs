@@ -170,14 +170,16 @@ impl Llm for Scoped<'_> {
 /// `text` up to the first occurrence of any of `stop`.
 /// Whether a guarded answer that ended with `finish` may get its option
 /// letter ([`choice::settle`]): not when it was cancelled or cut at one of
-/// the caller's stop strings, nor when a stop string could cut the added
-/// "So the answer is (X)." line.
-fn settles(finish: &FinishReason, stop: &[String]) -> bool {
+/// the caller's stop strings (`stop`), nor when one of those or of the
+/// caller's completion prompt (`prompt_stop`, where an answer normally ends)
+/// could cut the added "So the answer is (X)." line.
+fn settles(finish: &FinishReason, stop: &[String], prompt_stop: &[String]) -> bool {
     let cut_by_caller =
         matches!(finish, FinishReason::Stop { sequence } if stop.contains(sequence));
     let would_cut = (b'A'..=b'Z').any(|l| {
         let line = choice::settled_line(&format!("({})", l as char));
         stop.iter()
+            .chain(prompt_stop)
             .any(|s| !s.is_empty() && line.contains(s.as_str()))
     });
     !matches!(finish, FinishReason::Cancelled) && !cut_by_caller && !would_cut
@@ -391,7 +393,11 @@ impl Pipeline {
         };
         let mut text = self.post_passes(text, conversation, options, &mut trace)?;
         if let Some(finish) = generated
-            && settles(&finish, &options.stop)
+            && settles(
+                &finish,
+                &options.stop,
+                options.completion.as_ref().map_or(&[], |c| &c.stop[..]),
+            )
         {
             let settled = choice::settle(
                 &mut Scoped::tool(self.llm.as_mut(), options),
@@ -578,6 +584,17 @@ impl Pipeline {
             let verdict = pass.check(&text);
             if verdict.is_clean() {
                 trace.note(post_event(pass, &verdict, "keep".to_owned()));
+            } else if options.completion.is_some() {
+                // The caller's own prompt takes no anchor, and regenerating
+                // it would give the same text: repair what there is.
+                let action = match pass.repair(&text) {
+                    Some(repaired) => {
+                        text = repaired;
+                        "repair: dropped the sentences out of persona (the caller's prompt takes no anchor)"
+                    }
+                    None => "keep and flag",
+                };
+                trace.note(post_event(pass, &verdict, action.to_owned()));
             } else {
                 trace.note(post_event(
                     pass,

@@ -185,18 +185,18 @@ fn default_options_leave_the_route_settings_alone() {
 #[test]
 fn the_option_letter_is_not_added_against_the_callers_wishes() {
     let stop = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    assert!(settles(&FinishReason::Eos, &[]));
-    assert!(settles(&FinishReason::Length, &stop(&["User:"])));
-    assert!(!settles(&FinishReason::Cancelled, &[]));
-    assert!(!settles(
-        &FinishReason::Stop {
-            sequence: "###".into()
-        },
-        &stop(&["###"])
-    ));
+    assert!(settles(&FinishReason::Eos, &[], &[]));
+    assert!(settles(&FinishReason::Length, &stop(&["User:"]), &[]));
+    assert!(!settles(&FinishReason::Cancelled, &[], &[]));
+    let at = |s: &str| FinishReason::Stop { sequence: s.into() };
+    assert!(!settles(&at("###"), &stop(&["###"]), &[]));
     // A stop string the added line would contain.
-    assert!(!settles(&FinishReason::Eos, &stop(&["\n"])));
-    assert!(!settles(&FinishReason::Eos, &stop(&["(C)"])));
+    assert!(!settles(&FinishReason::Eos, &stop(&["\n"]), &[]));
+    assert!(!settles(&FinishReason::Eos, &stop(&["(C)"]), &[]));
+    // A completion prompt's stops mark where its answer normally ends: the
+    // letter is still added there, unless the line itself would be cut.
+    assert!(settles(&at("Q:"), &[], &stop(&["Q:", "\n\n"])));
+    assert!(!settles(&FinishReason::Eos, &[], &stop(&["\n"])));
 }
 
 #[test]
@@ -252,4 +252,25 @@ fn a_completion_prompt_replaces_the_conversation_for_generated_text_only() {
         .unwrap();
     assert_eq!(a.text, "The answer is 391.");
     assert!(seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn with_a_completion_prompt_a_persona_break_is_repaired_not_regenerated() {
+    let (mut p, seen) = pipeline(vec![
+        "Ahoy, matey! As an AI language model, I don't have a ship. But the sea be wide.",
+    ]);
+    let mut c = Conversation::with_system("You are Captain Flint, a pirate.");
+    c.push_user("Do you have a ship?");
+    let options = AnswerOptions {
+        route: RouteChoice::Force(RouteKind::Chat),
+        completion: Some(CompletionPrompt {
+            text: "Captain Flint answers.\nQ: Do you have a ship?\nA:".into(),
+            stop: Vec::new(),
+        }),
+        ..AnswerOptions::default()
+    };
+    let a = p.answer(&c, &options, &mut |_| {}).unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 1, "no second generation");
+    assert!(!a.text.contains("As an AI"), "{}", a.text);
+    assert!(a.text.contains("the sea be wide"), "{}", a.text);
 }
