@@ -65,6 +65,15 @@ fn tokens(m: &Option<ModeSummary>) -> String {
         .map_or("–".to_owned(), |m| format!("{:.0}", m.tokens_per_item))
 }
 
+/// A table row's suite and task cells: the suite in bold on its overall
+/// row, which reads `all`; task rows name the task only.
+fn labels(row: &Row) -> (String, String) {
+    match &row.task {
+        None => (format!("**{}**", row.suite), "**all**".to_owned()),
+        Some(t) => (String::new(), format!("`{t}`")),
+    }
+}
+
 /// The accuracy table: a row per suite, then one per task.
 pub fn accuracy_table(summaries: &[SuiteSummary]) -> String {
     let mut out = String::new();
@@ -75,15 +84,7 @@ pub fn accuracy_table(summaries: &[SuiteSummary]) -> String {
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for s in summaries {
         for row in std::iter::once(&s.overall).chain(&s.tasks) {
-            let task = row
-                .task
-                .as_deref()
-                .map_or("**all**".to_owned(), |t| format!("`{t}`"));
-            let suite = if row.task.is_none() {
-                format!("**{}**", row.suite)
-            } else {
-                String::new()
-            };
+            let (suite, task) = labels(row);
             let _ = writeln!(
                 out,
                 "| {suite} | {task} | {} | {} | {} | {} | {} | {} | {} |",
@@ -142,15 +143,7 @@ pub fn strict_table(summaries: &[SuiteSummary]) -> String {
          |---|---|---|---|---|---|---|\n",
     );
     for row in rows {
-        let task = row
-            .task
-            .as_deref()
-            .map_or("**all**".to_owned(), |t| format!("`{t}`"));
-        let suite = if row.task.is_none() {
-            format!("**{}**", row.suite)
-        } else {
-            String::new()
-        };
+        let (suite, task) = labels(row);
         let _ = writeln!(
             out,
             "| {suite} | {task} | {} | {} | {} | {} | {} |",
