@@ -298,32 +298,40 @@ pub fn markdown(
         })
         .filter_map(|(s, m, ms)| Some((s, m, ms.as_ref()?.judge.as_ref()?)))
         .collect();
-    if !judged.is_empty() {
-        let judges: BTreeSet<&str> = records
+    let asked: Vec<&Record> = records.iter().filter(|r| r.judge.is_some()).collect();
+    if !asked.is_empty() {
+        let judges: BTreeSet<&str> = asked
             .iter()
             .filter_map(|r| Some(r.judge.as_ref()?.model.as_str()))
             .collect();
+        let rated = asked
+            .iter()
+            .filter(|r| r.judge.as_ref().is_some_and(|j| j.rating.is_some()))
+            .count();
         let _ = writeln!(
             out,
-            "\n## Local judge (not GPT-4)\n\nRated by {} with MT-bench's single-answer judge prompts; a small local model's ratings, not comparable with published MT-bench scores.\n",
+            "\n## Local judge (not GPT-4)\n\nRated by {} with MT-bench's single-answer judge prompts; a small local model's ratings, not comparable with published MT-bench scores. A rating (`[[N]]`) could be read from {rated} of its {} outputs.\n",
             judges
                 .iter()
                 .map(|j| format!("`{j}`"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            asked.len()
         );
-        let _ = writeln!(out, "| suite | mode | mean rating (1–10) [95%] |");
-        let _ = writeln!(out, "|---|---|---|");
-        for (s, mode, e) in judged {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {:.2} [{:.2}, {:.2}] |",
-                s.overall.suite,
-                mode.name(),
-                e.value,
-                e.ci95[0],
-                e.ci95[1]
-            );
+        if !judged.is_empty() {
+            let _ = writeln!(out, "| suite | mode | mean rating (1–10) [95%] |");
+            let _ = writeln!(out, "|---|---|---|");
+            for (s, mode, e) in judged {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2} [{:.2}, {:.2}] |",
+                    s.overall.suite,
+                    mode.name(),
+                    e.value,
+                    e.ci95[0],
+                    e.ci95[1]
+                );
+            }
         }
     }
     out
@@ -372,5 +380,25 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| 0 | 1 |"), "{md}");
+        assert!(!md.contains("Local judge"));
+
+        // A judge whose outputs hold no rating is reported as such.
+        let judge = |rating| {
+            Some(crate::tape::JudgeScore {
+                model: "j.gguf".into(),
+                prompt: "single-v1".into(),
+                rating,
+                output: "I like it.".into(),
+            })
+        };
+        records[0].judge = judge(None);
+        records[1].judge = judge(None);
+        let md = markdown(&summarize(&records), &records, &[], None);
+        assert!(md.contains("could be read from 0 of its 2 outputs"), "{md}");
+        assert!(!md.contains("mean rating"), "{md}");
+        records[1].judge = judge(Some(7.0));
+        let md = markdown(&summarize(&records), &records, &[], None);
+        assert!(md.contains("could be read from 1 of its 2 outputs"), "{md}");
+        assert!(md.contains("| gsm8k | guarded | 7.00"), "{md}");
     }
 }
