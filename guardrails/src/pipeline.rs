@@ -167,7 +167,6 @@ impl Llm for Scoped<'_> {
     }
 }
 
-/// `text` up to the first occurrence of any of `stop`.
 /// Whether a guarded answer that ended with `finish` may get its option
 /// letter ([`choice::settle`]): not when it was cancelled or cut at one of
 /// the caller's stop strings (`stop`), nor when one of those or of the
@@ -185,6 +184,7 @@ fn settles(finish: &FinishReason, stop: &[String], prompt_stop: &[String]) -> bo
     !matches!(finish, FinishReason::Cancelled) && !cut_by_caller && !would_cut
 }
 
+/// `text` up to the first occurrence of any of `stop`.
 fn cut_at_stop(mut text: String, stop: &[String]) -> String {
     if let Some(at) = stop
         .iter()
