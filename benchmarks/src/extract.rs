@@ -97,11 +97,12 @@ pub fn canonical_number(written: &str) -> Option<String> {
 }
 
 /// The numbers in `text`. A minus after a number or a closing bracket is a
-/// subtraction, not a sign: "12.5 - 1 =" holds 12.5 and 1.
+/// subtraction, not a sign: "12.5 - 1 =" holds 12.5 and 1. Only on the same
+/// line: a minus that starts a line is a sign.
 fn numbers(text: &str) -> impl Iterator<Item = String> + '_ {
     NUMBER.find_iter(text).filter_map(|m| {
         let written = m.as_str();
-        let before = text[..m.start()].trim_end();
+        let before = text[..m.start()].trim_end_matches([' ', '\t']);
         let subtraction = written.starts_with('-')
             && before.ends_with(|c: char| c.is_ascii_digit() || c == ')' || c == '%');
         canonical_number(if subtraction { &written[1..] } else { written })
@@ -303,6 +304,8 @@ mod tests {
             (Some("-5".into()), Extraction::Marker)
         );
         assert_eq!(n("x = -5"), (Some("-5".into()), Extraction::Fallback));
+        assert_eq!(n("It fell 3\n-5"), (Some("-5".into()), Extraction::Fallback));
+        assert_eq!(n("It fell 3 \n -5"), (Some("-5".into()), Extraction::Fallback));
         // Commas are thousands separators, as in standard GSM8K scoring.
         assert_eq!(
             n("The answer is 1,2"),
