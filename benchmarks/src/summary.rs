@@ -238,8 +238,8 @@ pub fn summarize(records: &[Record]) -> Vec<SuiteSummary> {
 }
 
 /// The `--json` summary of a run: `{"suite", "n", "raw": {"accuracy",
-/// "ci95", …}, "guarded": {…}, "uplift", "uplift_ci95", "tasks": […],
-/// "tape"}` (a mode not run is `null`).
+/// "ci95", …}, "guarded": {…}, "uplift", "uplift_ci95", "uplift_strict",
+/// "uplift_strict_ci95", "tasks": […], "tape"}` (a mode not run is `null`).
 pub fn run_json(summary: &SuiteSummary, items: usize, tape: &std::path::Path) -> serde_json::Value {
     let row_json = |row: &Row| {
         serde_json::json!({
@@ -248,7 +248,8 @@ pub fn run_json(summary: &SuiteSummary, items: usize, tape: &std::path::Path) ->
             "guarded": row.guarded,
             "uplift": row.uplift.map(|u| u.value),
             "uplift_ci95": row.uplift.map(|u| u.ci95),
-            "uplift_strict": row.uplift_strict,
+            "uplift_strict": row.uplift_strict.map(|u| u.value),
+            "uplift_strict_ci95": row.uplift_strict.map(|u| u.ci95),
             "paired": row.paired,
         })
     };
@@ -259,7 +260,8 @@ pub fn run_json(summary: &SuiteSummary, items: usize, tape: &std::path::Path) ->
         "guarded": summary.overall.guarded,
         "uplift": summary.overall.uplift.map(|u| u.value),
         "uplift_ci95": summary.overall.uplift.map(|u| u.ci95),
-        "uplift_strict": summary.overall.uplift_strict,
+        "uplift_strict": summary.overall.uplift_strict.map(|u| u.value),
+        "uplift_strict_ci95": summary.overall.uplift_strict.map(|u| u.ci95),
         "paired": summary.overall.paired,
         "tasks": summary.tasks.iter().map(row_json).collect::<Vec<_>>(),
         "tape": tape.display().to_string(),
@@ -308,6 +310,10 @@ mod tests {
         assert_eq!(json["guarded"]["accuracy"], 0.6);
         assert_eq!(json["raw"]["ci95"].as_array().unwrap().len(), 2);
         assert!((json["uplift"].as_f64().unwrap() - 0.3).abs() < 1e-12);
+        // Every answer was found after the marker: strict match is the same, and
+        // shaped like `uplift` (a number and a separate interval).
+        assert!((json["uplift_strict"].as_f64().unwrap() - 0.3).abs() < 1e-12);
+        assert_eq!(json["uplift_strict_ci95"], json["uplift_ci95"]);
         assert_eq!(json["tape"], "out/gsm8k.jsonl");
     }
 
