@@ -103,6 +103,31 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A yes/no question: it opens with an auxiliary verb ("Can we say …?",
+/// "Is it …?", "Does she …?").
+static YES_NO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:can|could|does|do|did|is|are|was|were|will|would|should|must|has|have|had|may|might)\b",
+    )
+});
+
+/// The text's last question: the sentence that ends at its last "?" (options
+/// after it, as in "…must be true? (a) … (b) …", are not part of it).
+fn final_question(text: &str) -> Option<&str> {
+    let end = text.rfind('?')?;
+    let start = text[..end]
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(0, |i| i + 1);
+    Some(text[start..=end].trim_start())
+}
+
+/// Whether the text's last question is a yes/no question that does not ask for
+/// an amount: its numbers are premises, not something to compute ("…
+/// remains ambiguous. Can we say at least one must be true?").
+fn asks_yes_no(text: &str) -> bool {
+    final_question(text).is_some_and(|q| YES_NO.is_match(q) && !AMOUNT.is_match(q))
+}
+
 /// Numbers, as digits or common number words.
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -151,7 +176,7 @@ pub fn route(question: &str, requirement_count: usize) -> Decision {
     if let Some((_, why)) = LOGIC.iter().find(|(r, _)| r.is_match(question)) {
         return decide(RouteKind::Logic, why);
     }
-    if NUMBER.is_match(question) && AMOUNT.is_match(question) {
+    if NUMBER.is_match(question) && AMOUNT.is_match(question) && !asks_yes_no(question) {
         return decide(
             RouteKind::Calculator,
             "numbers with a question for an amount",
