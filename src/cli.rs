@@ -19,7 +19,8 @@ Exit codes:
   2  the command line was wrong (unknown flag, missing or invalid argument)
 
 Environment:
-  FLINCH_HOME  where models are cached (default: the platform cache dir, e.g. ~/.cache/flinch)";
+  FLINCH_HOME  where models are cached (default: the platform cache dir, e.g. ~/.cache/flinch)
+  FLINCH_DATA  the benchmark data folder (default: benchmarks/data of the source tree flinch was built from)";
 
 /// flinch: a small open model answering reliably on an ordinary CPU.
 #[derive(Debug, Parser)]

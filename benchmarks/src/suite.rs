@@ -12,8 +12,21 @@ use serde_json::Value;
 
 use crate::suites;
 
-/// Where the datasets of this repository live (`benchmarks/data`).
+/// Where the datasets of this repository live (`benchmarks/data`), as
+/// built.
 pub const DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+
+/// The environment variable that points to another copy of `benchmarks/data`
+/// (a binary run away from its source tree).
+pub const DATA_ENV: &str = "FLINCH_DATA";
+
+/// The benchmark data folder: `$FLINCH_DATA` when set, else the
+/// repository's `benchmarks/data` the binary was built from.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os(DATA_ENV)
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(DATA_DIR), PathBuf::from)
+}
 
 /// A benchmark suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -63,10 +76,10 @@ impl Suite {
         Suite::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// The suite's data in this repository: a file or a folder in the format
+    /// The suite's data under [`data_dir`]: a file or a folder in the format
     /// `--data` takes.
     pub fn default_data(self) -> PathBuf {
-        let data = Path::new(DATA_DIR);
+        let data = data_dir();
         match self {
             Suite::Gsm8k => data.join("gsm8k/test.jsonl"),
             Suite::Bbh => data.join("bbh"),

@@ -73,7 +73,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ModeArg::Both)]
     pub mode: ModeArg,
     /// Another copy of the suite's data in the same format (a file or folder)
-    /// [default: the copy in benchmarks/data].
+    /// [default: the copy in benchmarks/data, or under $FLINCH_DATA when set].
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// Only this task (BBH task, LogicBench `type/rule`, MT-bench category); repeatable.
@@ -122,9 +122,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let data = args.data.clone().unwrap_or_else(|| suite.default_data());
     anyhow::ensure!(
         data.exists(),
-        "{} does not exist: --data for {suite} takes {}",
+        "{} does not exist: --data for {suite} takes {}{}",
         data.display(),
-        suite.data_format()
+        suite.data_format(),
+        if args.data.is_some() {
+            String::new()
+        } else if std::env::var_os(suite::DATA_ENV).is_some_and(|v| !v.is_empty()) {
+            format!(
+                "; without --data the suite is read from ${}, a copy of benchmarks/data",
+                suite::DATA_ENV
+            )
+        } else {
+            format!(
+                "; without --data the suite is read from the source tree flinch was built from \
+                 (set {} to a copy of benchmarks/data when running away from it)",
+                suite::DATA_ENV
+            )
+        }
     );
     let items = suite
         .load(&data)
