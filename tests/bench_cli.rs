@@ -36,7 +36,10 @@ fn a_missing_flinch_data_folder_is_named_in_the_error() {
 fn a_missing_data_argument_names_the_format() {
     let (code, stderr) = bench_run(None, &["--data", "/nonexistent/gsm8k.jsonl"]);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("/nonexistent/gsm8k.jsonl does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/gsm8k.jsonl does not exist"),
+        "{stderr}"
+    );
     assert!(stderr.contains("a GSM8K JSONL file"), "{stderr}");
     assert!(!stderr.contains("FLINCH_DATA"), "{stderr}");
 }

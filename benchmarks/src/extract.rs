@@ -304,8 +304,14 @@ mod tests {
             (Some("-5".into()), Extraction::Marker)
         );
         assert_eq!(n("x = -5"), (Some("-5".into()), Extraction::Fallback));
-        assert_eq!(n("It fell 3\n-5"), (Some("-5".into()), Extraction::Fallback));
-        assert_eq!(n("It fell 3 \n -5"), (Some("-5".into()), Extraction::Fallback));
+        assert_eq!(
+            n("It fell 3\n-5"),
+            (Some("-5".into()), Extraction::Fallback)
+        );
+        assert_eq!(
+            n("It fell 3 \n -5"),
+            (Some("-5".into()), Extraction::Fallback)
+        );
         // Commas are thousands separators, as in standard GSM8K scoring.
         assert_eq!(
             n("The answer is 1,2"),
