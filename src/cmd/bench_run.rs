@@ -104,7 +104,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub judge_model: Option<String>,
     /// Print the summary as JSON: {"suite", "n", "raw": {"accuracy", "ci95", …},
-    /// "guarded": {…}, "uplift", "uplift_ci95", "tasks", "tape"}.
+    /// "guarded": {…}, "uplift", "uplift_ci95", "uplift_strict",
+    /// "uplift_strict_ci95", "tasks", "tape"}.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
