@@ -66,6 +66,14 @@ impl Llm for SharedLlm {
         self.lock()?.generate_batch(requests)
     }
 
+    fn continuation_logprob(
+        &mut self,
+        context: &str,
+        continuation: &str,
+    ) -> flinch_guardrails::Result<Option<f64>> {
+        self.lock()?.continuation_logprob(context, continuation)
+    }
+
     fn prompt_style(&self) -> PromptStyle {
         self.lock()
             .map_or(PromptStyle::Completion, |l| l.prompt_style())

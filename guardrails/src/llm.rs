@@ -46,6 +46,13 @@ pub trait Llm {
     fn token_tables(&self) -> Option<Arc<TokenTables>> {
         None
     }
+
+    /// The log-probability of `continuation` right after `context` (the
+    /// context starts the sequence), when the model can score text; `None`
+    /// when it cannot. Wrappers must forward it.
+    fn continuation_logprob(&mut self, _context: &str, _continuation: &str) -> Result<Option<f64>> {
+        Ok(None)
+    }
 }
 
 impl Llm for Engine {
@@ -74,6 +81,22 @@ impl Llm for Engine {
         Ok(Engine::generate_batch(self, requests)?)
     }
 
+    /// Scored from the tokens where `context + continuation` stops sharing
+    /// the tokens of `context` alone; does not touch the generation cache.
+    fn continuation_logprob(&mut self, context: &str, continuation: &str) -> Result<Option<f64>> {
+        let alone = self.tokenize(context, true)?;
+        let full = self.tokenize(&format!("{context}{continuation}"), true)?;
+        let shared = alone.iter().zip(&full).take_while(|(a, b)| a == b).count();
+        if shared == 0 || shared >= full.len() {
+            return Ok(None);
+        }
+        // `token_logprobs(full)[i]` is the log-probability of `full[i + 1]`.
+        let logprobs = self.token_logprobs(&full)?;
+        Ok(Some(
+            logprobs[shared - 1..].iter().map(|&v| f64::from(v)).sum(),
+        ))
+    }
+
     /// A model with a chat template in its file is instruction-tuned; Gemma's
     /// turn format is known for every Gemma file, so a Gemma counts as chat
     /// only when its name says it is instruction-tuned (`… it`, `instruct`).
@@ -99,6 +122,8 @@ pub struct ScriptedLlm {
     /// The prompts received, in order (chat prompts rendered as `role: text` lines).
     pub prompts: Vec<String>,
     pub style: Option<PromptStyle>,
+    /// Scores `continuation_logprob(context, continuation)` (no scores when unset).
+    pub scorer: Option<fn(&str, &str) -> f64>,
 }
 
 impl ScriptedLlm {
@@ -107,6 +132,7 @@ impl ScriptedLlm {
             replies: replies.into_iter().map(Into::into).collect(),
             prompts: Vec::new(),
             style: None,
+            scorer: None,
         }
     }
 
@@ -167,5 +193,9 @@ impl Llm for ScriptedLlm {
 
     fn prompt_style(&self) -> PromptStyle {
         self.style.unwrap_or(PromptStyle::Completion)
+    }
+
+    fn continuation_logprob(&mut self, context: &str, continuation: &str) -> Result<Option<f64>> {
+        Ok(self.scorer.map(|score| score(context, continuation)))
     }
 }

@@ -23,6 +23,7 @@ use crate::routes::chat::{self, Anchor, CompletionPrompt, DEFAULT_CHAT_TOKENS};
 use crate::routes::choice;
 use crate::routes::constrained::{self, Checked};
 use crate::routes::grammar::TokenTables;
+use crate::routes::inventory;
 use crate::routes::logic::{self, LogicOutcome};
 use crate::routes::math_cot;
 use crate::routes::purchases;
@@ -158,6 +159,10 @@ impl Llm for Scoped<'_> {
         self.llm.generate_batch(requests)
     }
 
+    fn continuation_logprob(&mut self, context: &str, continuation: &str) -> Result<Option<f64>> {
+        self.llm.continuation_logprob(context, continuation)
+    }
+
     fn prompt_style(&self) -> PromptStyle {
         self.llm.prompt_style()
     }
@@ -237,8 +242,12 @@ pub enum Evidence {
 pub enum ProgramSource {
     /// The question is itself a formula.
     Question,
-    /// Read from the question by a fixed reader ([`purchases`]), no model.
+    /// Read from the question by a fixed reader ([`purchases`], or
+    /// [`inventory`] when every thing counts), no model.
     Reader,
+    /// Read from the question by the [`inventory`] reader; the model only
+    /// said which things belong to the asked category.
+    Sorted,
     /// Sampled from the model and voted on.
     Model,
 }
@@ -460,18 +469,33 @@ impl Pipeline {
         trace: &mut Trace,
     ) -> Result<(String, Evidence)> {
         let seed = options.seed;
-        // A question that is itself a formula needs no translation, and a
-        // purchase list in its usual phrasing is read without the model.
-        let read = formula_of(question)
-            .map(|f| (f, ProgramSource::Question))
-            .or_else(|| purchases::purchase_program(question).map(|p| (p, ProgramSource::Reader)));
-        if let Some((formula, source)) = read {
-            if source == ProgramSource::Reader {
+        // A question that is itself a formula needs no translation, a
+        // purchase list in its usual phrasing is read without the model, and
+        // a list of things to count is read with the model sorting them.
+        let mut read = formula_of(question).map(|f| (f, ProgramSource::Question));
+        if read.is_none() {
+            if let Some(p) = purchases::purchase_program(question) {
                 trace.note(Event::Note {
                     text: "a purchase list in a known phrasing: program read without the model"
                         .to_owned(),
                 });
+                read = Some((p, ProgramSource::Reader));
             }
+        }
+        if read.is_none() {
+            if let Some(inv) = inventory::read(question) {
+                let llm = &mut Scoped::tool(self.llm.as_mut(), options);
+                if let Some(members) = inventory::members(llm, &inv, trace)? {
+                    let source = if inv.counts_everything() {
+                        ProgramSource::Reader
+                    } else {
+                        ProgramSource::Sorted
+                    };
+                    read = Some((inventory::program(&inv, &members), source));
+                }
+            }
+        }
+        if let Some((formula, source)) = read {
             let start = Instant::now();
             let result = self.sandbox.eval(&formula);
             let (outcome, ok) = match &result {

@@ -62,6 +62,8 @@ prompts! {
     LogicSmtlib => "logic-smtlib.txt" ["question"],
     /// A rejected script and Z3's error → fixed script.
     LogicSmtlibRepair => "logic-smtlib-repair.txt" ["question", "previous", "error"],
+    /// The context a listed thing's name is scored after (the inventory reader).
+    InventoryMember => "inventory-member.txt" ["category"],
     /// One worked example of step-by-step math reasoning.
     MathCotExample => "math-cot-example.txt" ["question", "reasoning", "answer"],
     /// Step-by-step math reasoning for a base model (the calculator's fallback).

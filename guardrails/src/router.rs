@@ -176,6 +176,9 @@ pub fn route(question: &str, requirement_count: usize) -> Decision {
     if let Some((_, why)) = LOGIC.iter().find(|(r, _)| r.is_match(question)) {
         return decide(RouteKind::Logic, why);
     }
+    if crate::routes::inventory::read(question).is_some() {
+        return decide(RouteKind::Calculator, "a list of things to count");
+    }
     if NUMBER.is_match(question) && AMOUNT.is_match(question) && !asks_yes_no(question) {
         return decide(
             RouteKind::Calculator,

@@ -14,7 +14,8 @@ use flinch_guardrails::routes::facts_grammar::allowed_words;
 use flinch_guardrails::routes::program_grammar::allowed_numbers;
 use flinch_guardrails::trace::Event;
 use flinch_guardrails::{
-    Answer, AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, RouteChoice, RouteKind,
+    Answer, AnswerOptions, Conversation, Evidence, Pipeline, PipelineConfig, ProgramSource,
+    RouteChoice, RouteKind,
 };
 use flinch_sandbox::{Limits, ModuleCache, Sandbox};
 
@@ -176,6 +177,48 @@ fn a_short_poem_meets_its_line_limit_with_verdicts() {
     );
     assert!(a.text.lines().count() < 10, "{}", a.text);
     assert!(!a.text.trim().is_empty());
+}
+
+#[test]
+fn listed_things_are_sorted_by_the_models_scores() {
+    let mut p = pipeline();
+    let a = ask(
+        &mut p,
+        "I have a guitar, two goats, and a bed. How many animals do I have?",
+    );
+    assert_eq!(a.route, Some(RouteKind::Calculator));
+    let Evidence::Program {
+        program, source, ..
+    } = &a.evidence
+    else {
+        panic!("program evidence expected, got {:?}", a.evidence);
+    };
+    assert_eq!(*source, ProgramSource::Sorted);
+    // One scored line per thing; the goats' lift under "animals" is large
+    // (9 nats against 4.5 for the next category), the guitar's negative.
+    let note = a
+        .trace
+        .iter()
+        .find_map(|s| match &s.event {
+            Event::Note { text } if text.contains("Here is a list of animals:") => Some(text),
+            _ => None,
+        })
+        .expect("the scores are in the trace");
+    assert_eq!(
+        note.lines().filter(|l| l.contains(" → ")).count(),
+        3,
+        "{note}"
+    );
+    assert!(
+        note.contains("two goats: animals +") && note.contains("→ counted"),
+        "{note}"
+    );
+    assert!(note.contains("a guitar: animals -"), "{note}");
+    assert_eq!(
+        program,
+        "guitar = 0  # a guitar: not animals\ngoats = 2\nbed = 0  # a bed: not animals\nguitar + goats + bed"
+    );
+    assert_eq!(a.text, "The answer is 2.");
 }
 
 #[test]

@@ -104,6 +104,9 @@ pub fn print_answer(answer: &Answer, with_trace: bool) {
             let by = match source {
                 ProgramSource::Question => "the question as written".to_owned(),
                 ProgramSource::Reader => "read from the question without the model".to_owned(),
+                ProgramSource::Sorted => {
+                    "read from the question; the model only said which things count".to_owned()
+                }
                 ProgramSource::Model => format!("{votes} of {samples} sampled programs agree"),
             };
             println!("\nevidence: this program computes {value} in the sandbox ({by}):");

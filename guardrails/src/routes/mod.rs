@@ -7,6 +7,7 @@ pub mod constrained;
 pub mod facts_grammar;
 pub mod family;
 pub mod grammar;
+pub mod inventory;
 pub mod logic;
 pub mod math_cot;
 pub mod program_grammar;

@@ -108,6 +108,14 @@ impl Llm for Metered {
         Ok(out)
     }
 
+    fn continuation_logprob(
+        &mut self,
+        context: &str,
+        continuation: &str,
+    ) -> flinch_guardrails::Result<Option<f64>> {
+        self.inner.continuation_logprob(context, continuation)
+    }
+
     fn prompt_style(&self) -> PromptStyle {
         self.inner.prompt_style()
     }
