@@ -43,6 +43,13 @@ impl Llm for Logged {
     fn prompt_style(&self) -> PromptStyle {
         self.0.prompt_style()
     }
+    fn continuation_logprob(
+        &mut self,
+        context: &str,
+        continuation: &str,
+    ) -> flinch_guardrails::Result<Option<f64>> {
+        self.0.continuation_logprob(context, continuation)
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

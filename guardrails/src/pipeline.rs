@@ -159,7 +159,11 @@ impl Llm for Scoped<'_> {
         self.llm.generate_batch(requests)
     }
 
+    /// A cancelled answer scores nothing more (`None`: the caller gives up).
     fn continuation_logprob(&mut self, context: &str, continuation: &str) -> Result<Option<f64>> {
+        if self.options.cancel.is_cancelled() {
+            return Ok(None);
+        }
         self.llm.continuation_logprob(context, continuation)
     }
 

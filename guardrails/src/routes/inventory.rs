@@ -4,8 +4,10 @@
 //! and their sum. The sandbox computes it.
 //!
 //! The reader takes only this phrasing: "I have" followed by items `N things`
-//! (a count as a digit, a word up to twenty, or "a"/"an", then one to five
-//! words) joined by commas and "and", then "How many <category> do I have?".
+//! (a count in digits up to 999, a word up to twenty, or "a"/"an", then one
+//! to five words) joined by commas and "and", then "How many <category> do I
+//! have?". At most [`MAX_THINGS`] things, none whose words hold another count
+//! or a quantity ("a dozen eggs", "a pair of socks", "a box of pens").
 //! Anything else is left to the other routes. For "objects", "items" and
 //! "things" every thing counts and the model is not used.
 //!
@@ -42,6 +44,59 @@ static ITEM: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("pattern is valid")
 });
+
+/// The most things a list may have (each costs 14 forward passes).
+pub const MAX_THINGS: usize = 30;
+
+/// Words that make a thing an amount or a container of several: its count
+/// would not be the number of things.
+const QUANTITIES: &[&str] = &[
+    "dozen",
+    "dozens",
+    "pair",
+    "pairs",
+    "couple",
+    "few",
+    "several",
+    "some",
+    "many",
+    "lot",
+    "lots",
+    "hundred",
+    "hundreds",
+    "thousand",
+    "thousands",
+    "million",
+    "box",
+    "boxes",
+    "bag",
+    "bags",
+    "pack",
+    "packs",
+    "set",
+    "sets",
+    "bunch",
+    "bunches",
+    "basket",
+    "baskets",
+    "crate",
+    "crates",
+    "case",
+    "cases",
+    "carton",
+    "cartons",
+    "handful",
+    "handfuls",
+    "batch",
+    "batches",
+];
+
+/// Python's keywords, which the sandbox refuses as names.
+const KEYWORDS: &[&str] = &[
+    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+];
 
 /// Categories every listed thing belongs to.
 const EVERYTHING: &[&str] = &["objects", "items", "things"];
@@ -112,7 +167,7 @@ pub fn read(question: &str) -> Option<Inventory> {
         // A second count inside the words hides another thing or an amount.
         if what
             .split(' ')
-            .any(|w| count_of(w).is_some_and(|_| w != "a" && w != "an"))
+            .any(|w| QUANTITIES.contains(&w) || count_of(w).is_some_and(|_| w != "a" && w != "an"))
         {
             return None;
         }
@@ -122,19 +177,23 @@ pub fn read(question: &str) -> Option<Inventory> {
             what,
         });
     }
-    (things.len() >= 2).then(|| Inventory {
+    (2..=MAX_THINGS).contains(&things.len()).then(|| Inventory {
         things,
         category: c["category"].to_owned(),
     })
 }
 
-/// A program name for a thing: its words joined by `_`.
+/// A program name for a thing: its words with every other character (space,
+/// `'`, `-`) as `_`; `_2`, `_3` … when taken, `_1` when a Python keyword.
 fn name(thing: &Thing, taken: &[String]) -> String {
-    let base: String = thing
+    let mut base: String = thing
         .what
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
+    if KEYWORDS.contains(&base.as_str()) {
+        base.push_str("_1");
+    }
     let mut name = base.clone();
     let mut n = 2;
     while taken.contains(&name) {
@@ -162,6 +221,15 @@ pub fn program(inventory: &Inventory, members: &[bool]) -> String {
     lines.join("\n")
 }
 
+/// A word without its plural ending, to compare categories: `fruits` and
+/// `fruit`, `boxes` and `box`.
+fn stem(word: &str) -> &str {
+    word.strip_suffix("es")
+        .filter(|s| s.ends_with(['x', 's', 'h']))
+        .or_else(|| word.strip_suffix('s'))
+        .unwrap_or(word)
+}
+
 /// The log-probability of `thing`'s name after "Here is a list of
 /// {category}:".
 fn score(llm: &mut dyn Llm, thing: &Thing, category: &str) -> Result<Option<f64>> {
@@ -169,7 +237,8 @@ fn score(llm: &mut dyn Llm, thing: &Thing, category: &str) -> Result<Option<f64>
     llm.continuation_logprob(&context, &format!(" {}", thing.what))
 }
 
-/// Which things belong to the category: every one for "objects", else a
+/// Which things belong to the category: every one for "objects", "items" and
+/// "things", else a
 /// thing whose name the asked category makes likelier than every contrast
 /// category does. `None` when the model cannot score text.
 pub fn members(
@@ -191,7 +260,10 @@ pub fn members(
     let contrast: Vec<&str> = CONTRAST
         .iter()
         .copied()
-        .filter(|c| !c.split(' ').any(|w| asked.split(' ').any(|a| a == w)))
+        .filter(|c| {
+            !c.split(' ')
+                .any(|w| asked.split(' ').any(|a| stem(a) == stem(w)))
+        })
         .collect();
     let mut members = Vec::with_capacity(inventory.things.len());
     let mut lines = Vec::new();
@@ -288,6 +360,10 @@ mod tests {
             "I have apples and a lamp. How many objects do I have?",
             "I have a flute and $5. How many objects do I have?",
             "I have a flute, and a drum, but I lost the drum. How many objects do I have?",
+            // Quantities and containers: the count is not the number of things.
+            "I have a dozen eggs and a lamp. How many objects do I have?",
+            "I have a pair of socks and a lamp. How many objects do I have?",
+            "I have a box of pens and a lamp. How many objects do I have?",
         ] {
             assert_eq!(read(q), None, "{q}");
         }
@@ -305,6 +381,11 @@ mod tests {
         assert_eq!(
             program(&same, &[true, true]),
             "plum = 1\nplum_2 = 1\nplum + plum_2"
+        );
+        let keyword = read("I have a pass and a lamp. How many objects do I have?").unwrap();
+        assert_eq!(
+            program(&keyword, &[true, true]),
+            "pass_1 = 1\nlamp = 1\npass_1 + lamp"
         );
     }
 
@@ -346,6 +427,9 @@ mod tests {
     #[test]
     fn contrast_categories_sharing_a_word_are_left_out() {
         // "instruments" against "musical instruments" would never win.
+        assert_eq!(stem("fruits"), stem("fruit"));
+        assert_eq!(stem("boxes"), "box");
+        assert_eq!(stem("dishes"), "dish");
         let inv = read("I have a harp and a drum. How many instruments do I have?").unwrap();
         let mut llm = ScriptedLlm::new(Vec::<String>::new());
         llm.scorer = Some(|context, _| {
