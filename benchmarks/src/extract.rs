@@ -96,7 +96,7 @@ pub fn canonical_number(written: &str) -> Option<String> {
     })
 }
 
-/// The numbers in `text`. A minus after a number or a closing bracket is a
+/// The numbers in `text`. A minus after a number, a closing bracket or `%` is a
 /// subtraction, not a sign: "12.5 - 1 =" holds 12.5 and 1. Only on the same
 /// line: a minus that starts a line is a sign.
 fn numbers(text: &str) -> impl Iterator<Item = String> + '_ {

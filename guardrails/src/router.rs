@@ -112,13 +112,26 @@ static YES_NO: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The text's last question: the sentence that ends at its last "?" (options
-/// after it, as in "…must be true? (a) … (b) …", are not part of it).
+/// after it, as in "…must be true? (a) … (b) …", are not part of it). A
+/// sentence ends at a line break or at ".", "!" or "?" before a space, so
+/// "$4.50" does not split it; opening quotes are dropped.
 fn final_question(text: &str) -> Option<&str> {
     let end = text.rfind('?')?;
-    let start = text[..end]
-        .rfind(['.', '!', '?', '\n'])
-        .map_or(0, |i| i + 1);
-    Some(text[start..=end].trim_start())
+    let before = &text[..end];
+    let start = before
+        .char_indices()
+        .filter(|&(i, c)| {
+            c == '\n'
+                || (matches!(c, '.' | '!' | '?')
+                    && before[i + 1..].starts_with(char::is_whitespace))
+        })
+        .last()
+        .map_or(0, |(i, _)| i + 1);
+    Some(
+        text[start..=end]
+            .trim_start()
+            .trim_start_matches(['"', '\'', '“', '‘']),
+    )
 }
 
 /// Whether the text's last question is a yes/no question that does not ask for
@@ -192,4 +205,34 @@ pub fn route(question: &str, requirement_count: usize) -> Decision {
         );
     }
     decide(RouteKind::Chat, "no tool signal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_final_question_is_the_sentence_before_the_last_question_mark() {
+        assert_eq!(
+            final_question("It rains. Can we say it is wet? (a) yes (b) no"),
+            Some("Can we say it is wet?")
+        );
+        assert_eq!(
+            final_question("Tom has $4.50. Can he buy a $3.25 pen?"),
+            Some("Can he buy a $3.25 pen?")
+        );
+        assert_eq!(final_question("Intro\n\"Is it red?"), Some("Is it red?"));
+        assert_eq!(final_question("No question here."), None);
+    }
+
+    #[test]
+    fn a_yes_no_question_about_premises_is_not_an_amount_question() {
+        assert!(asks_yes_no(
+            "Two of the statements remain unknown. Can we say at least one must be true?"
+        ));
+        // The last question asks for an amount.
+        assert!(!asks_yes_no("Is it sunny? How many apples remain?"));
+        assert!(!asks_yes_no("Can you tell me how many apples remain?"));
+        assert!(!asks_yes_no("What is 3 + 4?"));
+    }
 }
