@@ -4,16 +4,16 @@
 //! and their sum. The sandbox computes it.
 //!
 //! The reader takes only this phrasing: "I have" followed by items `N things`
-//! (a count in digits up to 999, a word up to twenty, or "a"/"an", then one
-//! to five words) joined by commas and "and", then "How many <category> do I
+//! (a count in digits, a word up to twenty, or "a"/"an", then one to five
+//! words) joined by commas and "and", then "How many <category> do I
 //! have?". At most [`MAX_THINGS`] things, none whose words hold another count
 //! or a quantity ("a dozen eggs", "a pair of socks", "a box of pens").
 //! Anything else is left to the other routes. For "objects", "items" and
 //! "things" every thing counts and the model is not used.
 //!
 //! Whether a thing belongs to another category is the one judgement left to
-//! the model, and it is not asked as a question: a 270M base model answers
-//! "Is a goat a fruit?" at chance. Its word statistics know more. A thing
+//! the model, and it is not asked as a question ("Is a goat a fruit?"), which
+//! a 270M base model answers poorly; its word statistics are used. A thing
 //! counts when the asked category raises the likelihood of its name (after
 //! "Here is a list of fruits:", against "Here is a list of things:") more than
 //! any of a fixed set of everyday categories does ([`CONTRAST`]).
@@ -26,10 +26,8 @@ use regex::Regex;
 use crate::error::Result;
 use crate::llm::Llm;
 use crate::prompts::PromptId;
-use crate::solver::facts::NUMBER_WORDS;
+use crate::routes::purchases::{COUNT, count_value, unique_name};
 use crate::trace::{Event, Trace};
-
-const COUNT: &str = r"[0-9]{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty";
 
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -91,13 +89,6 @@ const QUANTITIES: &[&str] = &[
     "batches",
 ];
 
-/// Python's keywords, which the sandbox refuses as names.
-const KEYWORDS: &[&str] = &[
-    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
-];
-
 /// Categories every listed thing belongs to.
 const EVERYTHING: &[&str] = &["objects", "items", "things"];
 
@@ -146,11 +137,7 @@ impl Inventory {
 }
 
 fn count_of(word: &str) -> Option<u32> {
-    match word {
-        "a" | "an" => Some(1),
-        w if w.bytes().all(|b| b.is_ascii_digit()) => w.parse().ok(),
-        w => NUMBER_WORDS.iter().position(|n| *n == w).map(|i| i as u32),
-    }
+    count_value(word)?.parse().ok()
 }
 
 /// The list and category of a question in the reader's phrasing.
@@ -183,33 +170,13 @@ pub fn read(question: &str) -> Option<Inventory> {
     })
 }
 
-/// A program name for a thing: its words with every other character (space,
-/// `'`, `-`) as `_`; `_2`, `_3` … when taken, `_1` when a Python keyword.
-fn name(thing: &Thing, taken: &[String]) -> String {
-    let mut base: String = thing
-        .what
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    if KEYWORDS.contains(&base.as_str()) {
-        base.push_str("_1");
-    }
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{base}_{n}");
-        n += 1;
-    }
-    name
-}
-
 /// The program: a line per thing (its count, or 0 with a comment when it is
 /// not in the category) and their sum.
 pub fn program(inventory: &Inventory, members: &[bool]) -> String {
     let mut names: Vec<String> = Vec::new();
     let mut lines = Vec::new();
     for (thing, &member) in inventory.things.iter().zip(members) {
-        let n = name(thing, &names);
+        let n = unique_name(&thing.what.replace([' ', '\'', '-'], "_"), &names);
         lines.push(if member {
             format!("{n} = {}", thing.count)
         } else {
@@ -238,9 +205,8 @@ fn score(llm: &mut dyn Llm, thing: &Thing, category: &str) -> Result<Option<f64>
 }
 
 /// Which things belong to the category: every one for "objects", "items" and
-/// "things", else a
-/// thing whose name the asked category makes likelier than every contrast
-/// category does. `None` when the model cannot score text.
+/// "things", else a thing whose name the asked category makes likelier than
+/// every contrast category does. `None` when the model cannot score text.
 pub fn members(
     llm: &mut dyn Llm,
     inventory: &Inventory,
@@ -385,7 +351,7 @@ mod tests {
         let keyword = read("I have a pass and a lamp. How many objects do I have?").unwrap();
         assert_eq!(
             program(&keyword, &[true, true]),
-            "pass_1 = 1\nlamp = 1\npass_1 + lamp"
+            "pass_2 = 1\nlamp = 1\npass_2 + lamp"
         );
     }
 

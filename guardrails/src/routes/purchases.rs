@@ -24,7 +24,9 @@ use regex::Regex;
 use crate::bank::{normalise, numbers_in};
 use crate::solver::facts::NUMBER_WORDS;
 
-const COUNT: &str = r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty";
+/// A count as the fixed readers take it: digits (with thousands commas), a
+/// number word up to twenty, or "a"/"an".
+pub(crate) const COUNT: &str = r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty";
 const BUY: &str =
     "buys|bought|buy|purchases|purchased|purchase|orders|ordered|order|gets|got|picks up|picked up";
 
@@ -235,7 +237,8 @@ struct Line {
     price: String,
 }
 
-fn count_value(word: &str) -> Option<String> {
+/// The value of a [`COUNT`] word, as digits.
+pub(crate) fn count_value(word: &str) -> Option<String> {
     let w = word.to_ascii_lowercase();
     if w == "a" || w == "an" {
         return Some("1".to_owned());
@@ -450,21 +453,32 @@ pub fn purchase_program(question: &str) -> Option<String> {
     all_used.then_some(program)
 }
 
+/// Names a reader's program may not assign: the sandbox's functions, Python's
+/// keywords, and `total` (the purchase reader's sum).
+const RESERVED: &[&str] = &[
+    "abs", "ceil", "float", "floor", "int", "max", "min", "pow", "round", "sqrt", "sum", "total",
+    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+];
+
+/// `base` as a program name not yet in `taken` and not reserved: `base`,
+/// else `base_2`, `base_3` …
+pub(crate) fn unique_name(base: &str, taken: &[String]) -> String {
+    let mut name = base.to_owned();
+    let mut k = 1;
+    while RESERVED.contains(&name.as_str()) || taken.iter().any(|t| *t == name) {
+        k += 1;
+        name = format!("{base}_{k}");
+    }
+    name
+}
+
 fn render(lines: &[Line]) -> String {
-    const TAKEN: &[&str] = &[
-        "abs", "ceil", "float", "floor", "int", "max", "min", "pow", "round", "sqrt", "sum",
-        "total",
-    ];
     let mut names: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for line in lines {
-        let base = &line.name;
-        let mut name = base.clone();
-        let mut k = 1;
-        while TAKEN.contains(&name.as_str()) || names.contains(&name) {
-            k += 1;
-            name = format!("{base}_{k}");
-        }
+        let name = unique_name(&line.name, &names);
         let value = if line.count == "1" {
             line.price.clone()
         } else {
