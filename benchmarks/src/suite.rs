@@ -20,12 +20,17 @@ pub const DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
 /// (a binary run away from its source tree).
 pub const DATA_ENV: &str = "FLINCH_DATA";
 
+/// `$FLINCH_DATA`, when set and not empty.
+pub fn data_env() -> Option<PathBuf> {
+    std::env::var_os(DATA_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
 /// The benchmark data folder: `$FLINCH_DATA` when set, else the
 /// repository's `benchmarks/data` the binary was built from.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os(DATA_ENV)
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| PathBuf::from(DATA_DIR), PathBuf::from)
+    data_env().unwrap_or_else(|| PathBuf::from(DATA_DIR))
 }
 
 /// A benchmark suite.

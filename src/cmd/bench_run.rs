@@ -128,7 +128,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         suite.data_format(),
         if args.data.is_some() {
             String::new()
-        } else if std::env::var_os(suite::DATA_ENV).is_some_and(|v| !v.is_empty()) {
+        } else if suite::data_env().is_some() {
             format!(
                 "; without --data the suite is read from ${}, a copy of benchmarks/data",
                 suite::DATA_ENV
