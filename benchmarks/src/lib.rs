@@ -17,6 +17,8 @@ pub mod chart;
 pub mod classify;
 pub mod extract;
 pub mod judge;
+pub mod pool;
+pub mod record;
 pub mod replay;
 pub mod report;
 pub mod run;

@@ -7,7 +7,13 @@
 //! the engine's batched generation `batch` at a time (their shared few-shot
 //! prefix is prefilled once and reused), chat items (IFEval, MT-bench) are
 //! plain generation exactly as `flinch ask --raw`. Guarded mode is
-//! `Pipeline::answer` with routing on. Both modes share one loaded model.
+//! `Pipeline::answer` with routing on, `batch` items at a time on their own
+//! threads, their generations decoded together (`pool`). Both modes share
+//! one loaded model.
+//!
+//! Items go in windows of `batch × GUARDED_WINDOW` items: raw answers for
+//! the window, then guarded ones. Answers are written as they finish; with
+//! `batch` above 1 guarded answers may finish out of item order.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,24 +21,28 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use flinch_engine::{FinishReason, GenerateRequest, Generation, Prompt};
+use flinch_engine::{GenerateRequest, Generation, Prompt};
+use flinch_guardrails::batcher::{self, Batcher};
 use flinch_guardrails::routes::chat::{self, Anchor};
 use flinch_guardrails::routes::grammar::TokenTables;
-use flinch_guardrails::trace::{Event, Step};
 use flinch_guardrails::{
     AnswerOptions, CompletionPrompt, Conversation, Llm, Pipeline, PipelineConfig, PromptStyle,
     RouteChoice,
 };
 use flinch_sandbox::Sandbox;
 
-use crate::classify::{self, Facts};
-use crate::judge::{FirstTurn, Judge};
-use crate::score::score;
+use crate::judge::Judge;
+use crate::pool::{self, Answered, Job, Queue};
+use crate::record::{finish_name, guarded_record, judge, record};
 use crate::suite::{Item, RawPrompt, Shard, Suite};
-use crate::tape::{self, Mode, Record, TapeWriter, ToolRun};
+use crate::tape::{self, Mode, Record, TapeWriter};
 
-/// Items generated together in raw mode.
+/// Items generated together: raw completion items per batched generation,
+/// guarded items answered side by side.
 pub const DEFAULT_BATCH: usize = 4;
+
+/// Items per window, per unit of `batch` (see the module doc).
+pub const GUARDED_WINDOW: usize = 8;
 
 /// One model shared by raw generation and the pipeline.
 #[derive(Clone)]
@@ -62,8 +72,12 @@ impl Llm for SharedLlm {
     fn generate_batch(
         &mut self,
         requests: Vec<GenerateRequest>,
-    ) -> flinch_guardrails::Result<Vec<Generation>> {
-        self.lock()?.generate_batch(requests)
+    ) -> Vec<flinch_guardrails::Result<Generation>> {
+        let n = requests.len();
+        match self.lock() {
+            Ok(mut llm) => llm.generate_batch(requests),
+            Err(e) => flinch_guardrails::llm::each_failed(n, &e),
+        }
     }
 
     fn continuation_logprob(
@@ -91,7 +105,8 @@ pub struct RunConfig {
     /// Token budget of an answer, the same in both modes.
     pub max_tokens: usize,
     pub seed: u64,
-    /// Raw completion items per batched generation.
+    /// Raw completion items per batched generation, and guarded items
+    /// answered side by side.
     pub batch: usize,
     /// The model's file name, for the tape.
     pub model: String,
@@ -129,7 +144,10 @@ pub struct Progress {
 
 pub struct Runner {
     llm: SharedLlm,
-    pipeline: Pipeline,
+    /// One per guarded worker; on `batcher` when there are several.
+    pipelines: Vec<Pipeline>,
+    batcher: Option<Batcher>,
+    sandbox: Arc<Sandbox>,
     judge: Option<Judge>,
     config: RunConfig,
 }
@@ -169,13 +187,36 @@ impl Runner {
         judge: Option<Judge>,
     ) -> Self {
         let llm = SharedLlm::new(llm);
-        let pipeline = Pipeline::new(Box::new(llm.clone()), sandbox, pipeline);
+        let sandbox = Arc::new(sandbox);
+        let (pipelines, batcher) = if config.batch > 1 {
+            let batcher = Batcher::new(Box::new(llm.clone()), batcher::DEFAULT_LINGER);
+            let pipelines = (0..config.batch)
+                .map(|_| {
+                    Pipeline::new(
+                        Box::new(batcher.client()),
+                        sandbox.clone(),
+                        pipeline.clone(),
+                    )
+                })
+                .collect();
+            (pipelines, Some(batcher))
+        } else {
+            let one = Pipeline::new(Box::new(llm.clone()), sandbox.clone(), pipeline);
+            (vec![one], None)
+        };
         Self {
             llm,
-            pipeline,
+            pipelines,
+            batcher,
+            sandbox,
             judge,
             config,
         }
+    }
+
+    /// Batches the guarded workers' generations made so far (`None` with one worker).
+    pub fn batch_stats(&self) -> Option<batcher::BatchStats> {
+        self.batcher.as_ref().map(Batcher::stats)
     }
 
     /// Prefill the few-shot prefix the batch shares on its own, so that
@@ -259,14 +300,34 @@ impl Runner {
             };
         let chunk = self.config.batch.max(1);
         let modes = self.config.modes.clone();
-        for chunk_items in items.chunks(chunk) {
+        for window in items.chunks(chunk * GUARDED_WINDOW) {
             for &mode in &modes {
-                let pending: Vec<&Item> = chunk_items
+                let pending: Vec<&Item> = window
                     .iter()
                     .filter(|it| !by_key.contains_key(&(it.id.clone(), mode)))
                     .collect();
-                if mode == Mode::Raw {
-                    let completions: Vec<&Item> = pending
+                if mode == Mode::Guarded {
+                    let mut queue = GuardedQueue {
+                        waiting: pending.clone(),
+                        items: pending,
+                        in_flight: Vec::new(),
+                        by_key: &mut by_key,
+                        config: &self.config,
+                        sandbox: &self.sandbox,
+                        judge: &mut self.judge,
+                        emit: &mut emit,
+                    };
+                    pool::answer_all(&mut self.pipelines, self.batcher.as_ref(), &mut queue)?;
+                    if let Some(stuck) = queue.waiting.first() {
+                        bail!(
+                            "internal: guarded item {} was never ready to answer",
+                            stuck.id
+                        );
+                    }
+                    continue;
+                }
+                for part in pending.chunks(chunk) {
+                    let completions: Vec<&Item> = part
                         .iter()
                         .copied()
                         .filter(|i| matches!(i.raw, RawPrompt::Completion { .. }))
@@ -276,17 +337,11 @@ impl Runner {
                             emit(r, &mut by_key)?;
                         }
                     }
-                }
-                // One at a time: a second turn needs the first turn's answer.
-                for it in pending
-                    .iter()
-                    .filter(|i| mode == Mode::Guarded || i.raw == RawPrompt::Chat)
-                {
-                    let r = match mode {
-                        Mode::Raw => self.raw_chat(it, &by_key)?,
-                        Mode::Guarded => self.guarded(it, &by_key)?,
-                    };
-                    emit(r, &mut by_key)?;
+                    // One at a time: a second turn needs the first turn's answer.
+                    for it in part.iter().filter(|i| i.raw == RawPrompt::Chat) {
+                        let r = self.raw_chat(it, &by_key)?;
+                        emit(r, &mut by_key)?;
+                    }
                 }
             }
         }
@@ -324,31 +379,6 @@ impl Runner {
         )
     }
 
-    /// The conversation of an item in `mode` (a second turn includes the
-    /// first turn's answer in the same mode).
-    fn conversation(
-        item: &Item,
-        mode: Mode,
-        by_key: &HashMap<(String, Mode), Record>,
-    ) -> anyhow::Result<Conversation> {
-        let Some(prev) = &item.previous else {
-            return Ok(Conversation::question(item.question.clone()));
-        };
-        let earlier = by_key.get(&(prev.id.clone(), mode)).with_context(|| {
-            format!(
-                "item {} follows {}, which has no {} answer yet",
-                item.id,
-                prev.id,
-                mode.name()
-            )
-        })?;
-        let mut c = Conversation::default();
-        c.push_user(prev.question.clone());
-        c.push_assistant(earlier.output.clone());
-        c.push_user(item.question.clone());
-        Ok(c)
-    }
-
     /// Few-shot completion items, generated together.
     fn raw_batch(&mut self, items: &[&Item]) -> anyhow::Result<Vec<Record>> {
         let requests: Vec<GenerateRequest> = items
@@ -380,17 +410,11 @@ impl Runner {
         }
         let result = self.llm.generate_batch(requests);
         let each = start.elapsed().as_secs_f64() / items.len() as f64;
-        match result {
-            Ok(gens) => items
-                .iter()
-                .zip(gens)
-                .map(|(it, g)| self.raw_record(it, Ok(g), each, items.len()))
-                .collect(),
-            Err(e) => items
-                .iter()
-                .map(|it| self.raw_record(it, Err(format!("{e:#}")), each, items.len()))
-                .collect(),
-        }
+        items
+            .iter()
+            .zip(result)
+            .map(|(it, g)| self.raw_record(it, g.map_err(|e| format!("{e:#}")), each, items.len()))
+            .collect()
     }
 
     /// A chat item: plain generation, as `flinch ask --raw` does it.
@@ -399,7 +423,7 @@ impl Runner {
         item: &Item,
         by_key: &HashMap<(String, Mode), Record>,
     ) -> anyhow::Result<Record> {
-        let conversation = Self::conversation(item, Mode::Raw, by_key)?;
+        let conversation = conversation(item, Mode::Raw, by_key)?;
         let start = Instant::now();
         let g = chat::generate(
             &mut self.llm,
@@ -412,7 +436,7 @@ impl Runner {
         )
         .map_err(|e| format!("{e:#}"));
         let mut record = self.raw_record(item, g, start.elapsed().as_secs_f64(), 1)?;
-        self.judge(item, &mut record, by_key)?;
+        judge(&mut self.judge, item, &mut record, by_key)?;
         Ok(record)
     }
 
@@ -432,7 +456,16 @@ impl Runner {
             ),
             Err(e) => (String::new(), 0, None, Some(e)),
         };
-        let mut r = self.record(item, Mode::Raw, output, seconds, failure, Vec::new())?;
+        let mut r = record(
+            &self.config,
+            &self.sandbox,
+            item,
+            Mode::Raw,
+            output,
+            seconds,
+            failure,
+            Vec::new(),
+        )?;
         r.tokens = tokens;
         r.finish = finish;
         r.prompt = item.raw.id().to_owned();
@@ -440,156 +473,87 @@ impl Runner {
         r.batch = batch;
         Ok(r)
     }
+}
 
-    fn guarded(
-        &mut self,
-        item: &Item,
-        by_key: &HashMap<(String, Mode), Record>,
-    ) -> anyhow::Result<Record> {
-        let conversation = Self::conversation(item, Mode::Guarded, by_key)?;
-        let options = guarded_options(item, self.config.seed, self.config.max_tokens);
-        let start = Instant::now();
-        let answer = self.pipeline.answer(&conversation, &options, &mut |_| {});
-        let seconds = start.elapsed().as_secs_f64();
-        let mut record = match answer {
-            Ok(a) => {
-                let fallbacks = fallbacks(&a.trace);
-                let mut r = self.record(
-                    item,
-                    Mode::Guarded,
-                    a.text.clone(),
-                    seconds,
-                    None,
-                    fallbacks,
-                )?;
-                r.route = a.route.map(|k| k.name().to_owned());
-                r.tokens = a
-                    .trace
-                    .iter()
-                    .map(|s| match &s.event {
-                        Event::Generate { tokens, .. } => *tokens,
-                        _ => 0,
-                    })
-                    .sum();
-                r.generations = a
-                    .trace
-                    .iter()
-                    .filter_map(|s| match &s.event {
-                        Event::Generate { text, .. } => Some(text.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                r.tools = tools(&a.trace);
-                r.verdicts = a
-                    .trace
-                    .iter()
-                    .flat_map(|s| match &s.event {
-                        Event::Verify { verdicts, .. } => verdicts.clone(),
-                        _ => Vec::new(),
-                    })
-                    .collect();
-                r.evidence = Some(serde_json::to_value(&a.evidence)?);
-                r.trace = Some(serde_json::to_value(&a.trace)?);
-                r
-            }
-            Err(e) => self.record(
-                item,
-                Mode::Guarded,
-                String::new(),
-                seconds,
-                Some(format!("{e:#}")),
-                Vec::new(),
-            )?,
+/// Writes a record to the tape, adds it to the answers and shows progress.
+type Emit<'e> = dyn FnMut(Record, &mut HashMap<(String, Mode), Record>) -> anyhow::Result<()> + 'e;
+
+/// The guarded items of a window, handed to the workers in item order as
+/// soon as they can run (a second turn once its first turn is answered).
+struct GuardedQueue<'a, 'i, 'e> {
+    items: Vec<&'i Item>,
+    waiting: Vec<&'i Item>,
+    in_flight: Vec<String>,
+    by_key: &'a mut HashMap<(String, Mode), Record>,
+    config: &'a RunConfig,
+    sandbox: &'a Sandbox,
+    judge: &'a mut Option<Judge>,
+    emit: &'a mut Emit<'e>,
+}
+
+impl Queue for GuardedQueue<'_, '_, '_> {
+    fn next(&mut self) -> anyhow::Result<Option<Job>> {
+        let blocked = |it: &Item| {
+            it.previous.as_ref().is_some_and(|p| {
+                self.in_flight.contains(&p.id) || self.waiting.iter().any(|w| w.id == p.id)
+            })
         };
-        record.prompt = "pipeline".to_owned();
-        self.judge(item, &mut record, by_key)?;
-        Ok(record)
+        let Some(at) = self.waiting.iter().position(|it| !blocked(it)) else {
+            return Ok(None);
+        };
+        let item = self.waiting.remove(at);
+        let index = self
+            .items
+            .iter()
+            .position(|it| it.id == item.id)
+            .context("internal: a guarded item left its window")?;
+        let conversation = conversation(item, Mode::Guarded, self.by_key)?;
+        self.in_flight.push(item.id.clone());
+        Ok(Some(Job {
+            index,
+            conversation,
+            options: guarded_options(item, self.config.seed, self.config.max_tokens),
+        }))
     }
 
-    /// A scored and classified record; the mode fills in the rest.
-    fn record(
-        &self,
-        item: &Item,
-        mode: Mode,
-        output: String,
-        seconds: f64,
-        failure: Option<String>,
-        fallbacks: Vec<String>,
-    ) -> anyhow::Result<Record> {
-        let scored = score(item.suite, &item.task, &item.question, &output, &item.gold)
-            .with_context(|| format!("scoring item {}", item.id))?;
-        let (error_class, error_classes) = classify::classify(
-            &Facts {
-                suite: item.suite,
-                task: &item.task,
-                question: &item.question,
-                output: &output,
-                mode,
-                scored: &scored,
-                fallbacks: &fallbacks,
-                failure: failure.as_deref(),
-            },
-            self.pipeline.sandbox(),
-        );
-        Ok(Record {
-            suite: item.suite,
-            task: item.task.clone(),
-            id: item.id.clone(),
-            mode,
-            question: item.question.clone(),
-            output,
-            answer: scored.answer,
-            extraction: scored.extraction,
-            gold: item.gold.clone(),
-            correct: scored.correct,
-            ifeval: scored.instructions,
-            route: None,
-            error_class,
-            error_classes,
-            seconds,
-            tokens: 0,
-            finish: None,
-            prompt: String::new(),
-            generations: Vec::new(),
-            tools: Vec::new(),
-            verdicts: Vec::new(),
-            fallbacks,
-            evidence: None,
-            trace: None,
-            judge: None,
-            failure,
-            model: self.config.model.clone(),
-            seed: self.config.seed,
-            max_tokens: self.config.max_tokens,
-            batch: 1,
-        })
+    fn answered(&mut self, answered: Answered) -> anyhow::Result<()> {
+        let item = self.items[answered.index];
+        self.in_flight.retain(|id| *id != item.id);
+        let mut record = guarded_record(
+            self.config,
+            self.sandbox,
+            item,
+            answered.answer,
+            answered.seconds,
+        )?;
+        judge(self.judge, item, &mut record, self.by_key)?;
+        (self.emit)(record, self.by_key)
     }
+}
 
-    fn judge(
-        &mut self,
-        item: &Item,
-        record: &mut Record,
-        by_key: &HashMap<(String, Mode), Record>,
-    ) -> anyhow::Result<()> {
-        let Some(judge) = self.judge.as_mut() else {
-            return Ok(());
-        };
-        if item.suite != Suite::MtBench || record.failure.is_some() {
-            return Ok(());
-        }
-        let earlier = match &item.previous {
-            Some(p) => Some((
-                p.question.as_str(),
-                by_key
-                    .get(&(p.id.clone(), record.mode))
-                    .map_or("", |r| r.output.as_str()),
-            )),
-            None => None,
-        };
-        let first = earlier.map(|(question, answer)| FirstTurn { question, answer });
-        record.judge = Some(judge.rate(item, first, &record.output)?);
-        Ok(())
-    }
+/// The conversation of an item in `mode` (a second turn includes the
+/// first turn's answer in the same mode).
+fn conversation(
+    item: &Item,
+    mode: Mode,
+    by_key: &HashMap<(String, Mode), Record>,
+) -> anyhow::Result<Conversation> {
+    let Some(prev) = &item.previous else {
+        return Ok(Conversation::question(item.question.clone()));
+    };
+    let earlier = by_key.get(&(prev.id.clone(), mode)).with_context(|| {
+        format!(
+            "item {} follows {}, which has no {} answer yet",
+            item.id,
+            prev.id,
+            mode.name()
+        )
+    })?;
+    let mut c = Conversation::default();
+    c.push_user(prev.question.clone());
+    c.push_assistant(earlier.output.clone());
+    c.push_user(item.question.clone());
+    Ok(c)
 }
 
 fn outcome(r: &Record) -> &'static str {
@@ -669,55 +633,4 @@ mod tests {
         let chat = guarded_options(&item(RawPrompt::Chat), 0, 100);
         assert_eq!((chat.max_tokens, chat.completion), (Some(100), None));
     }
-}
-
-pub fn finish_name(f: &FinishReason) -> String {
-    match f {
-        FinishReason::Stop { .. } => "stop",
-        FinishReason::Length => "length",
-        FinishReason::Eos => "eos",
-        FinishReason::Cancelled => "cancelled",
-    }
-    .to_owned()
-}
-
-/// `from: reason` of every fallback in a trace.
-pub fn fallbacks(trace: &[Step]) -> Vec<String> {
-    trace
-        .iter()
-        .filter_map(|s| match &s.event {
-            Event::Fallback { from, reason } => Some(format!("{from}: {reason}")),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The programs and scripts a trace ran.
-pub fn tools(trace: &[Step]) -> Vec<ToolRun> {
-    trace
-        .iter()
-        .filter_map(|s| match &s.event {
-            Event::Program {
-                program,
-                outcome,
-                ok,
-            } => Some(ToolRun {
-                tool: "program".to_owned(),
-                input: program.clone(),
-                outcome: outcome.clone(),
-                ok: *ok,
-            }),
-            Event::Solve {
-                script,
-                outcome,
-                ok,
-            } => Some(ToolRun {
-                tool: "solve".to_owned(),
-                input: script.clone(),
-                outcome: outcome.clone(),
-                ok: *ok,
-            }),
-            _ => None,
-        })
-        .collect()
 }

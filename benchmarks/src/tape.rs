@@ -83,7 +83,9 @@ pub struct Record {
     pub route: Option<String>,
     pub error_class: ErrorClass,
     pub error_classes: Vec<ErrorClass>,
-    /// Wall-clock seconds of the answer (raw: the batch's time divided by its size).
+    /// Wall-clock seconds of the answer. Raw: the batch's time divided by
+    /// its size; guarded: the answer's share of the time, each interval
+    /// divided among the answers running side by side then.
     pub seconds: f64,
     /// Tokens generated for the answer (all samples and retries included).
     pub tokens: usize,
@@ -104,7 +106,8 @@ pub struct Record {
     pub model: String,
     pub seed: u64,
     pub max_tokens: usize,
-    /// Items generated together in one batch (raw).
+    /// Raw: items generated together in one batch; guarded: answers run
+    /// side by side (the run's `--batch`; 1 on tapes from before 2026-11-23).
     pub batch: usize,
 }
 

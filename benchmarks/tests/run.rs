@@ -159,8 +159,11 @@ fn both_modes_are_scored_classified_and_taped() {
     );
     assert!(g1.trace.is_some() && g1.evidence.is_some());
 
-    // The tape holds exactly these records, and replays to the same scores.
-    let tape = tape::read(&path).unwrap();
+    // The tape holds exactly these records (guarded answers in the order
+    // they finished), and replays to the same scores.
+    let mut tape = tape::read(&path).unwrap();
+    tape.records
+        .sort_by_key(|t| records.iter().position(|r| r.key() == t.key()));
     assert_eq!(tape.records, records);
     let rep = replay(
         &tape.records,
@@ -247,20 +250,24 @@ fn a_tape_is_resumed_only_with_the_same_flags() {
 fn a_model_failure_is_taped_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gsm8k.jsonl");
-    // One reply for a batch of two: the scripted model fails on the second.
+    // One reply for a batch of two: the scripted model fails on the second,
+    // and only the second item records the failure.
     let (mut r, _) = runner(&RAW_REPLIES[..1], vec![Mode::Raw], 0);
     let records = r.run(&items(), &path, &mut |_| {}).unwrap();
     assert_eq!(records.len(), 2);
-    for rec in &records {
-        assert_eq!(
-            rec.failure.as_deref(),
-            Some("the model failed: the scripted model has no reply left")
-        );
-        assert_eq!(
-            (rec.output.as_str(), rec.correct, rec.error_class),
-            ("", Some(false), ErrorClass::Other)
-        );
-    }
+    assert_eq!(
+        (records[0].failure.as_deref(), records[0].correct),
+        (None, Some(true))
+    );
+    let rec = &records[1];
+    assert_eq!(
+        rec.failure.as_deref(),
+        Some("the model failed: the scripted model has no reply left")
+    );
+    assert_eq!(
+        (rec.output.as_str(), rec.correct, rec.error_class),
+        ("", Some(false), ErrorClass::Other)
+    );
 }
 
 #[test]
@@ -306,4 +313,135 @@ fn a_second_turn_continues_the_conversation_of_its_mode() {
         (records[1].correct, records[1].error_class),
         (None, ErrorClass::None)
     );
+}
+
+/// Replies by prompt, whatever order the requests come in; records the
+/// size of every batch.
+struct Keyed {
+    batches: Arc<Mutex<Vec<usize>>>,
+    prompts: Arc<Mutex<Vec<String>>>,
+}
+
+impl Llm for Keyed {
+    fn generate(
+        &mut self,
+        request: GenerateRequest,
+        on_text: &mut dyn FnMut(&str),
+    ) -> flinch_guardrails::Result<Generation> {
+        let last = match &request.prompt {
+            Prompt::Text(t) => t.clone(),
+            Prompt::Chat(m) => m.last().map(|m| m.content.clone()).unwrap_or_default(),
+        };
+        if let Prompt::Chat(m) = &request.prompt {
+            let all: Vec<&str> = m.iter().map(|m| m.content.as_str()).collect();
+            self.prompts.lock().unwrap().push(all.join("\n"));
+        }
+        let topic = last.split_whitespace().last().unwrap_or("").to_owned();
+        let mut inner = ScriptedLlm::chat([format!("Here is a short note about {topic}")]);
+        inner.generate(request, on_text)
+    }
+
+    fn generate_batch(
+        &mut self,
+        requests: Vec<GenerateRequest>,
+    ) -> Vec<flinch_guardrails::Result<Generation>> {
+        self.batches.lock().unwrap().push(requests.len());
+        requests
+            .into_iter()
+            .map(|r| self.generate(r, &mut |_| {}))
+            .collect()
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        PromptStyle::Chat
+    }
+}
+
+#[test]
+fn guarded_items_answered_side_by_side_match_one_at_a_time() {
+    let mut items: Vec<Item> = ["rivers", "owls", "bread", "snow", "clocks", "maps"]
+        .iter()
+        .enumerate()
+        .map(|(i, topic)| Item {
+            suite: Suite::MtBench,
+            task: "writing".into(),
+            id: format!("{i}/1"),
+            question: format!("Write a short note about {topic}"),
+            gold: Gold::None,
+            raw: RawPrompt::Chat,
+            rank: i,
+            group: i,
+            previous: None,
+            judge_references: Vec::new(),
+        })
+        .collect();
+    // A second turn, right after its first: it waits for the first's answer.
+    let mut second = items[0].clone();
+    second.id = "0/2".into();
+    second.question = "Now write it about lakes".into();
+    second.previous = Some(Previous {
+        id: "0/1".into(),
+        question: items[0].question.clone(),
+    });
+    items.insert(1, second);
+    let run = |batch: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let prompts = Arc::new(Mutex::new(Vec::new()));
+        let llm = Keyed {
+            batches: batches.clone(),
+            prompts: prompts.clone(),
+        };
+        let config = RunConfig {
+            modes: vec![Mode::Guarded],
+            max_tokens: 64,
+            seed: 0,
+            batch,
+            model: "keyed.gguf".into(),
+        };
+        let mut r = Runner::new(
+            Box::new(llm),
+            Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap(),
+            PipelineConfig::default(),
+            config,
+            None,
+        );
+        let records = r
+            .run(&items, &dir.path().join("mt-bench.jsonl"), &mut |_| {})
+            .unwrap();
+        let stats = r.batch_stats();
+        let batches = batches.lock().unwrap().clone();
+        let prompts = prompts.lock().unwrap().clone();
+        (records, stats, batches, prompts)
+    };
+    let (one, none, _, _) = run(1);
+    let (three, stats, batches, prompts) = run(3);
+    assert_eq!(none, None);
+    let strip = |rs: &[flinch_benchmarks::Record]| {
+        rs.iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.output.clone(),
+                    r.route.clone(),
+                    r.generations.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&three), strip(&one));
+    assert!(one[0].output.contains("rivers"), "{:?}", one[0].output);
+    let follow_up = format!(
+        "{}\n{}\nNow write it about lakes",
+        items[0].question, three[0].output
+    );
+    assert!(
+        prompts.iter().any(|p| p.ends_with(&follow_up)),
+        "no prompt continues the first turn: {prompts:#?}"
+    );
+    assert!(three.iter().all(|r| r.batch == 3 && r.failure.is_none()));
+    // Three answers in flight: their generations went to the model together.
+    let stats = stats.unwrap();
+    assert!(stats.largest > 1, "{stats:?}");
+    assert_eq!(batches.iter().max(), Some(&stats.largest));
 }

@@ -244,7 +244,7 @@ impl Engine {
             &mut self.resident,
             Some(on_text),
         )?;
-        Ok(out.remove(0))
+        out.remove(0)
     }
 
     /// Generate several completions together: one forward pass per step for
@@ -252,20 +252,51 @@ impl Engine {
     /// identical prompts (k samples) prefill their prompt once. Results are
     /// in request order.
     pub fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
-        if requests.is_empty() {
-            return Ok(Vec::new());
-        }
+        self.generate_each(requests)?.into_iter().collect()
+    }
+
+    /// `generate_batch` with a result per request: a request that is
+    /// invalid (its prompt too long, its sampling out of range) or whose
+    /// constraint fails gets its error, and the others are generated. The
+    /// outer error is an internal failure of the whole batch.
+    pub fn generate_each(
+        &mut self,
+        requests: Vec<GenerateRequest>,
+    ) -> Result<Vec<Result<Generation>>> {
+        let mut out: Vec<Option<Result<Generation>>> = Vec::with_capacity(requests.len());
+        let mut valid = Vec::with_capacity(requests.len());
         let mut prompts = Vec::with_capacity(requests.len());
-        for r in &requests {
-            prompts.push(self.prompt_tokens(&r.prompt)?);
-            sampler::validate(&r.sampling, &r.repeat_penalty)?;
+        for r in requests {
+            let checked = self
+                .prompt_tokens(&r.prompt)
+                .and_then(|p| sampler::validate(&r.sampling, &r.repeat_penalty).map(|()| p));
+            match checked {
+                Ok(p) => {
+                    prompts.push(p);
+                    valid.push(r);
+                    out.push(None);
+                }
+                Err(e) => out.push(Some(Err(e))),
+            }
         }
-        let cx = Context {
-            model: self.model.as_ref(),
-            tokenizer: &self.tokenizer,
-            pool: &self.pool,
-        };
-        generate::run(&cx, requests, prompts, &mut self.resident, None)
+        if !valid.is_empty() {
+            let cx = Context {
+                model: self.model.as_ref(),
+                tokenizer: &self.tokenizer,
+                pool: &self.pool,
+            };
+            let mut ran = generate::run(&cx, valid, prompts, &mut self.resident, None)?.into_iter();
+            for slot in out.iter_mut().filter(|o| o.is_none()) {
+                *slot = ran.next();
+            }
+        }
+        out.into_iter()
+            .map(|o| {
+                o.ok_or_else(|| Error::InvalidRequest {
+                    reason: "the batch returned fewer generations than requests".into(),
+                })
+            })
+            .collect()
     }
 
     /// Log-probability of each token of `tokens` given the ones before it

@@ -55,6 +55,8 @@ struct Seq {
     allowed: Allowed,
     timings: Timings,
     started_decode: Instant,
+    /// Why this sequence stopped with an error (the others go on).
+    failed: Option<Error>,
 }
 
 /// What the engine hands the loop.
@@ -66,14 +68,15 @@ pub(crate) struct Context<'a> {
 
 /// Generate for every request; `prompts[i]` are the tokens of `requests[i]`.
 /// `resident` is the engine's cache: its longest reusable prefix is kept, and
-/// it is replaced by the first sequence's cache at the end.
+/// it is replaced by the first sequence's cache at the end. A request whose
+/// constraint fails gets its error; the other sequences go on.
 pub(crate) fn run(
     cx: &Context<'_>,
     requests: Vec<GenerateRequest>,
     prompts: Vec<Vec<u32>>,
     resident: &mut KvCache,
     mut on_text: Option<&mut dyn FnMut(&str)>,
-) -> Result<Vec<Generation>> {
+) -> Result<Vec<Result<Generation>>> {
     let context = cx.model.spec().context_length;
     let vocab = cx.model.spec().vocab_size;
 
@@ -176,12 +179,13 @@ pub(crate) fn run(
                 allowed: Allowed::Any,
                 timings: timings.clone(),
                 started_decode: Instant::now(),
+                failed: None,
             });
         }
     }
     let mut seqs: Vec<Seq> = slots.into_iter().flatten().collect();
     for s in seqs.iter_mut() {
-        before_token(s, vocab)?;
+        before_token_or_fail(s, vocab);
         if s.req.max_tokens == 0 && s.finish.is_none() {
             s.finish = Some(FinishReason::Length);
         }
@@ -193,9 +197,9 @@ pub(crate) fn run(
             if s.finish.is_some() {
                 continue;
             }
-            sample_one(cx, s, context)?;
+            sample_one(cx, s, context);
             if s.finish.is_none() {
-                before_token(s, vocab)?;
+                before_token_or_fail(s, vocab);
             }
             if s.finish.is_some() {
                 s.text.push_str(&take_utf8(&mut s.pending, true));
@@ -250,12 +254,15 @@ pub(crate) fn run(
         if i == 0 {
             first_cache = Some(std::mem::replace(&mut s.cache, KvCache::new(&[], 0)));
         }
-        out.push(Generation {
-            text: s.text,
-            tokens: s.generated,
-            logprob: s.logprob,
-            finish: s.finish.unwrap_or(FinishReason::Length),
-            timings: s.timings,
+        out.push(match s.failed {
+            Some(e) => Err(e),
+            None => Ok(Generation {
+                text: s.text,
+                tokens: s.generated,
+                logprob: s.logprob,
+                finish: s.finish.unwrap_or(FinishReason::Length),
+                timings: s.timings,
+            }),
         });
     }
     if let Some(c) = first_cache {
@@ -265,7 +272,7 @@ pub(crate) fn run(
 }
 
 /// Sample the next token of `s` from its ready logits and apply the stop rules.
-fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize) -> Result<()> {
+fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize) {
     let choice = match (&s.allowed, &s.ready) {
         (Allowed::Only(ids), Ready::Full) => {
             let mut sub: Vec<f32> = ids.iter().map(|&id| s.logits[id as usize]).collect();
@@ -277,7 +284,7 @@ fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize) -> Result<()> {
     let id = choice.id;
     if cx.tokenizer.eos().contains(&id) {
         s.finish = Some(FinishReason::Eos);
-        return Ok(());
+        return;
     }
     s.logprob += choice.logprob;
     s.generated.push(id);
@@ -289,13 +296,20 @@ fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize) -> Result<()> {
         s.text.truncate(at);
         s.pending.clear();
         s.finish = Some(FinishReason::Stop { sequence: stop });
-        return Ok(());
+        return;
     }
     if s.generated.len() >= s.req.max_tokens || s.cache.len() + 1 >= context {
         s.text.push_str(&take_utf8(&mut s.pending, true));
         s.finish = Some(FinishReason::Length);
     }
-    Ok(())
+}
+
+/// `before_token`, ending the sequence with its error when it fails.
+fn before_token_or_fail(s: &mut Seq, vocab: usize) {
+    if let Err(e) = before_token(s, vocab) {
+        s.failed = Some(e);
+        s.finish = Some(FinishReason::Cancelled);
+    }
 }
 
 /// Checks made before computing the next token's logits: cancellation and

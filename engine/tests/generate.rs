@@ -217,6 +217,73 @@ fn a_batch_decodes_like_sequential_generations() {
     assert_eq!(alone.tokens, out[5].tokens);
 }
 
+/// Allows no token after the first, which is a caller's bug.
+struct EmptyAfterOne;
+
+impl TokenConstraint for EmptyAfterOne {
+    fn allowed(&mut self, generated: &str) -> Allowed {
+        if generated.is_empty() {
+            Allowed::Any
+        } else {
+            Allowed::Only(Vec::new())
+        }
+    }
+}
+
+#[test]
+fn a_failing_request_of_a_batch_fails_alone() {
+    let mut e = gemma();
+    let alone = e
+        .generate(
+            GenerateRequest::greedy(text("Water boils at"), 5),
+            &mut |_| {},
+        )
+        .unwrap();
+    let bad_sampling = GenerateRequest {
+        sampling: Sampling::Random {
+            temperature: -1.0,
+            top_k: None,
+            top_p: None,
+        },
+        ..GenerateRequest::greedy(text("Hello"), 5)
+    };
+    let bad_constraint = GenerateRequest {
+        constraint: Some(Box::new(EmptyAfterOne)),
+        ..GenerateRequest::greedy(text("The sky is"), 5)
+    };
+    let out = e
+        .generate_each(vec![
+            bad_sampling,
+            GenerateRequest::greedy(text("Water boils at"), 5),
+            bad_constraint,
+        ])
+        .unwrap();
+    assert_eq!(out.len(), 3);
+    assert_eq!(
+        out[0].as_ref().unwrap_err().to_string(),
+        "invalid request: temperature must be a positive number, got -1; use Sampling::Greedy for 0"
+    );
+    assert_eq!(out[1].as_ref().unwrap().tokens, alone.tokens);
+    assert!(
+        out[2]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("the constraint allowed no token"),
+        "{:?}",
+        out[2]
+    );
+    // The all-or-nothing form fails when one request does.
+    let both = e.generate_batch(vec![
+        GenerateRequest::greedy(text("Water boils at"), 5),
+        GenerateRequest {
+            constraint: Some(Box::new(EmptyAfterOne)),
+            ..GenerateRequest::greedy(text("The sky is"), 5)
+        },
+    ]);
+    assert!(both.is_err());
+}
+
 #[test]
 fn cancelling_stops_the_generation() {
     let mut e = gemma();

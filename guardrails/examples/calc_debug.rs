@@ -22,8 +22,8 @@ impl Llm for Logged {
     fn generate_batch(
         &mut self,
         rs: Vec<GenerateRequest>,
-    ) -> flinch_guardrails::Result<Vec<Generation>> {
-        if let Prompt::Text(t) = &rs[0].prompt {
+    ) -> Vec<flinch_guardrails::Result<Generation>> {
+        if let Some(Prompt::Text(t)) = rs.first().map(|r| &r.prompt) {
             std::fs::write("/tmp/calc_prompt.txt", t).unwrap();
             eprintln!(
                 "prompt: {} bytes, {} tokens",
@@ -31,11 +31,14 @@ impl Llm for Logged {
                 self.0.tokenize(t, true).unwrap().len()
             );
         }
-        let out = Llm::generate_batch(&mut self.0, rs)?;
+        let out = Llm::generate_batch(&mut self.0, rs);
         for g in &out {
-            eprintln!("{:?} {:?} {:?}", g.finish, g.timings, g.text);
+            match g {
+                Ok(g) => eprintln!("{:?} {:?} {:?}", g.finish, g.timings, g.text),
+                Err(e) => eprintln!("failed: {e}"),
+            }
         }
-        Ok(out)
+        out
     }
     fn token_tables(&self) -> Option<std::sync::Arc<TokenTables>> {
         self.0.token_tables()

@@ -3,6 +3,7 @@
 
 pub mod arith;
 pub mod bank;
+pub mod batcher;
 pub mod conversation;
 pub mod error;
 pub mod llm;

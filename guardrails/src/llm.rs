@@ -30,8 +30,9 @@ pub trait Llm {
     ) -> Result<Generation>;
 
     /// Generate several completions together (k samples of one prompt share
-    /// its prefix). The default runs them one after another.
-    fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
+    /// its prefix), with a result per request: one that fails does not stop
+    /// the others. The default runs them one after another.
+    fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Vec<Result<Generation>> {
         requests
             .into_iter()
             .map(|r| self.generate(r, &mut |_| {}))
@@ -77,8 +78,12 @@ impl Llm for Engine {
         Ok(Engine::generate(self, request, on_text)?)
     }
 
-    fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
-        Ok(Engine::generate_batch(self, requests)?)
+    fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Vec<Result<Generation>> {
+        let n = requests.len();
+        match Engine::generate_each(self, requests) {
+            Ok(each) => each.into_iter().map(|r| Ok(r?)).collect(),
+            Err(e) => each_failed(n, &e.into()),
+        }
     }
 
     /// Scored from the tokens where `context + continuation` stops sharing
@@ -112,6 +117,17 @@ impl Llm for Engine {
             _ => PromptStyle::Completion,
         }
     }
+}
+
+/// The results of a batch of `n` requests that failed as a whole.
+pub fn each_failed(n: usize, e: &crate::error::Error) -> Vec<Result<Generation>> {
+    (0..n)
+        .map(|_| {
+            Err(crate::error::Error::Model {
+                reason: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// A fake model for tests: each call pops the next scripted reply (stop

@@ -4,6 +4,7 @@
 //! back to guarded generation when a tool fails), and passed through the
 //! post-passes; every stage lands in the trace.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use flinch_engine::{CancelFlag, FinishReason, GenerateRequest, Generation, Sampling};
@@ -152,7 +153,7 @@ impl Llm for Scoped<'_> {
         self.llm.generate(request, on_text)
     }
 
-    fn generate_batch(&mut self, mut requests: Vec<GenerateRequest>) -> Result<Vec<Generation>> {
+    fn generate_batch(&mut self, mut requests: Vec<GenerateRequest>) -> Vec<Result<Generation>> {
         for r in &mut requests {
             self.apply(r);
         }
@@ -268,17 +269,23 @@ pub struct Answer {
 
 pub struct Pipeline {
     llm: Box<dyn Llm + Send>,
-    sandbox: Sandbox,
+    /// Shared by the pipelines of one run (one per worker thread).
+    sandbox: Arc<Sandbox>,
     solver: SmtSolver,
     bank: Retriever,
     config: PipelineConfig,
 }
 
 impl Pipeline {
-    pub fn new(llm: Box<dyn Llm + Send>, sandbox: Sandbox, config: PipelineConfig) -> Self {
+    /// `sandbox` is a `Sandbox` or an `Arc` of one that other pipelines share.
+    pub fn new(
+        llm: Box<dyn Llm + Send>,
+        sandbox: impl Into<Arc<Sandbox>>,
+        config: PipelineConfig,
+    ) -> Self {
         Self {
             llm,
-            sandbox,
+            sandbox: sandbox.into(),
             solver: SmtSolver::new(config.solver.clone()),
             bank: Retriever::new(load_bank()),
             config,

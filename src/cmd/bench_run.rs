@@ -95,7 +95,9 @@ pub struct RunArgs {
     /// Token budget of an answer, the same in both modes.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CHAT_TOKENS)]
     pub max_tokens: usize,
-    /// Raw few-shot items generated together in one batch.
+    /// Items answered together: raw few-shot items per batched generation,
+    /// and guarded items answered side by side on N threads whose
+    /// generations are decoded together.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH)]
     pub batch: usize,
     /// MT-bench only: rate every answer with this local model (catalog name
@@ -185,6 +187,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut display = ProgressLine::new();
     let records = runner.run(&items, &tape, &mut |p| display.show(p))?;
     display.finish();
+    if let Some(b) = runner.batch_stats().filter(|b| b.batches > 0) {
+        eprintln!(
+            "guarded generations: {} requests in {} batches ({:.1} on average, at most {})",
+            b.requests,
+            b.batches,
+            b.requests as f64 / b.batches as f64,
+            b.largest
+        );
+    }
 
     let summaries = summarize(&records);
     let Some(summary) = summaries.first() else {

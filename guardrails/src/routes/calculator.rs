@@ -155,7 +155,10 @@ pub fn answer(
         })
         .collect();
     let start = Instant::now();
-    let generations = llm.generate_batch(requests)?;
+    let generations = llm
+        .generate_batch(requests)
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     let took = start.elapsed();
     let mut candidates = Vec::with_capacity(generations.len());
     for (i, generation) in generations.into_iter().enumerate() {

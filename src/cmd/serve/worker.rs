@@ -102,10 +102,10 @@ impl Llm for Metered {
     fn generate_batch(
         &mut self,
         requests: Vec<GenerateRequest>,
-    ) -> flinch_guardrails::Result<Vec<Generation>> {
-        let out = self.inner.generate_batch(requests)?;
-        out.iter().for_each(|g| self.meter.add(g));
-        Ok(out)
+    ) -> Vec<flinch_guardrails::Result<Generation>> {
+        let out = self.inner.generate_batch(requests);
+        out.iter().flatten().for_each(|g| self.meter.add(g));
+        out
     }
 
     fn continuation_logprob(
