@@ -9,11 +9,11 @@
 //! waits for something other than the model (another thread's answer) drops
 //! its `Member` first, or the others wait for it until `linger` runs out.
 //! Callers that are not members are served at once, in the next batch.
+//! Scoring requests (`continuation_logprob`) do not wait for the others:
+//! they run one by one as soon as the model is free.
 //!
 //! A client's `generate` hands `on_text` the whole text when the batch is
-//! done: nothing streams while a batch decodes. Scoring requests
-//! (`continuation_logprob`) run one by one after the batch's generations.
-//! Each request has its own result: one that fails (an invalid prompt, a
+//! done: nothing streams while a batch decodes. Each request has its own result: one that fails (an invalid prompt, a
 //! failing constraint) does not fail the others of its batch.
 
 use std::collections::HashMap;
@@ -174,7 +174,11 @@ impl Client {
             }
             let waited = oldest.elapsed();
             if st.queue.len() >= st.members || waited >= shared.linger {
-                st = self.run_queue(st);
+                st = self.run_queue(st, Take::All);
+                continue;
+            }
+            if st.queue.iter().any(|q| matches!(q.1, Job::Score { .. })) {
+                st = self.run_queue(st, Take::Scores);
                 continue;
             }
             st = shared
@@ -185,13 +189,22 @@ impl Client {
         }
     }
 
-    /// Run every queued job with the model taken out of the state, so that
+    /// Run the queued jobs with the model taken out of the state, so that
     /// other threads can queue meanwhile.
-    fn run_queue<'a>(&'a self, mut st: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+    fn run_queue<'a>(&'a self, mut st: MutexGuard<'a, State>, take: Take) -> MutexGuard<'a, State> {
         let Some(mut llm) = st.llm.take() else {
             return st;
         };
-        let jobs = std::mem::take(&mut st.queue);
+        let jobs = match take {
+            Take::All => std::mem::take(&mut st.queue),
+            Take::Scores => {
+                let (scores, rest) = std::mem::take(&mut st.queue)
+                    .into_iter()
+                    .partition(|q| matches!(q.1, Job::Score { .. }));
+                st.queue = rest;
+                scores
+            }
+        };
         let requests: usize = jobs
             .iter()
             .map(|(_, j, _)| match j {
@@ -217,6 +230,14 @@ impl Client {
         self.shared.changed.notify_all();
         st
     }
+}
+
+/// Which queued jobs a run takes.
+#[derive(Clone, Copy)]
+enum Take {
+    All,
+    /// Scores only: they gain nothing from waiting for a batch.
+    Scores,
 }
 
 fn panicked() -> Error {
@@ -464,6 +485,18 @@ mod tests {
         let start = Instant::now();
         assert_eq!(ask(&mut b.client(), "waited").unwrap(), "re: waited");
         assert!(start.elapsed() >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn a_score_does_not_wait_for_the_other_members() {
+        let (b, batches) = batcher(Duration::from_secs(60));
+        let _busy = b.member();
+        let _me = b.member();
+        let mut c = b.client();
+        let start = Instant::now();
+        assert_eq!(c.continuation_logprob("ab", "cd").unwrap(), Some(-4.0));
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(batches.lock().unwrap().is_empty());
     }
 
     #[test]
