@@ -207,6 +207,15 @@ pub(crate) fn attend(
     });
 }
 
+/// Positions whose values are added to the output in one pass.
+const VALUE_TILE: usize = 4;
+
+/// The heads of group `g` for one query row. Every head's score is the same
+/// chain of operations as `ops::dot` and every output element the same
+/// chain as one `ops::axpy` per position, in position order; only the loops
+/// are fused (the heads' dot products run side by side, and `VALUE_TILE`
+/// positions are added per pass over the output), so the result is bit for
+/// bit that of the plain loops (`fused_attention_matches_the_plain_loops`).
 fn attend_group(
     layer: usize,
     s: &AttnShape,
@@ -226,11 +235,15 @@ fn attend_group(
     };
     let n = pos + 1 - lo;
     let mut scores = vec![0f32; per_group * n];
-    let mut buf = vec![0f32; hd];
+    let mut buf = vec![0f32; hd * VALUE_TILE];
+    let qs: Vec<&[f32]> = heads.clone().map(|h| &q[h * hd..(h + 1) * hd]).collect();
+    let mut dots = vec![0f32; per_group];
     for (j, p) in (lo..=pos).enumerate() {
-        kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(&mut buf);
-        for (hi, h) in heads.clone().enumerate() {
-            let mut sc = ops::dot(&q[h * hd..(h + 1) * hd], &buf) * s.scale;
+        let k = &mut buf[..hd];
+        kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(k);
+        dot_heads(&qs, k, &mut dots);
+        for (hi, &d) in dots.iter().enumerate() {
+            let mut sc = d * s.scale;
             if let Some(cap) = s.softcap {
                 sc = cap * (sc / cap).tanh();
             }
@@ -243,10 +256,85 @@ fn attend_group(
     for h in heads.clone() {
         out[h * hd..(h + 1) * hd].fill(0.0);
     }
-    for (j, p) in (lo..=pos).enumerate() {
-        kv.v_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(&mut buf);
+    let mut j = 0;
+    while j < n {
+        let t = (n - j).min(VALUE_TILE);
+        for (i, v) in buf.chunks_exact_mut(hd).take(t).enumerate() {
+            kv.v_row(lo + j + i)[g * hd..(g + 1) * hd].convert_to_f32_slice(v);
+        }
         for (hi, h) in heads.clone().enumerate() {
-            ops::axpy(scores[hi * n + j], &buf, &mut out[h * hd..(h + 1) * hd]);
+            let w = &scores[hi * n + j..hi * n + j + t];
+            add_values(w, &buf[..t * hd], &mut out[h * hd..(h + 1) * hd]);
+        }
+        j += t;
+    }
+}
+
+/// `dots[h] = ops::dot(qs[h], k)` for every head, the heads' chains
+/// interleaved (four at a time) so that they do not wait on each other.
+fn dot_heads(qs: &[&[f32]], k: &[f32], dots: &mut [f32]) {
+    let (ck, rk) = k.as_chunks::<8>();
+    let mut h = 0;
+    while h < qs.len() {
+        let m = (qs.len() - h).min(4);
+        let mut acc = [[0f32; 8]; 4];
+        if m == 4 {
+            let [q0, q1, q2, q3] = [0, 1, 2, 3].map(|i| qs[h + i].as_chunks::<8>().0);
+            let rows = ck.iter().zip(q0).zip(q1).zip(q2).zip(q3);
+            let [mut a0, mut a1, mut a2, mut a3] = acc;
+            for ((((y, x0), x1), x2), x3) in rows {
+                for l in 0..8 {
+                    a0[l] = x0[l].mul_add(y[l], a0[l]);
+                    a1[l] = x1[l].mul_add(y[l], a1[l]);
+                    a2[l] = x2[l].mul_add(y[l], a2[l]);
+                    a3[l] = x3[l].mul_add(y[l], a3[l]);
+                }
+            }
+            acc = [a0, a1, a2, a3];
+        } else {
+            for (a, q) in acc.iter_mut().zip(&qs[h..h + m]) {
+                for (x, y) in q.as_chunks::<8>().0.iter().zip(ck) {
+                    for l in 0..8 {
+                        a[l] = x[l].mul_add(y[l], a[l]);
+                    }
+                }
+            }
+        }
+        for (i, a) in acc.iter().take(m).enumerate() {
+            let mut s: f32 = a.iter().sum();
+            let tail = &qs[h + i][8 * ck.len()..];
+            for (x, y) in tail.iter().zip(rk) {
+                s += x * y;
+            }
+            dots[h + i] = s;
+        }
+        h += m;
+    }
+}
+
+/// `out += w[i] · values[i]` for each of the `w.len()` value rows in
+/// `values`, element by element in row order (one `ops::axpy` per row).
+fn add_values(w: &[f32], values: &[f32], out: &mut [f32]) {
+    let hd = out.len();
+    match *w {
+        [a, b, c, d] => {
+            let (v0, v1, v2, v3) = (
+                &values[..hd],
+                &values[hd..2 * hd],
+                &values[2 * hd..3 * hd],
+                &values[3 * hd..4 * hd],
+            );
+            for e in 0..hd {
+                let y = a.mul_add(v0[e], out[e]);
+                let y = b.mul_add(v1[e], y);
+                let y = c.mul_add(v2[e], y);
+                out[e] = d.mul_add(v3[e], y);
+            }
+        }
+        _ => {
+            for (i, &a) in w.iter().enumerate() {
+                ops::axpy(a, &values[i * hd..(i + 1) * hd], out);
+            }
         }
     }
 }
@@ -263,6 +351,92 @@ mod tests {
             scale: 0.5,
             window,
             softcap: None,
+        }
+    }
+
+    /// The plain loops the fused ones must reproduce bit for bit.
+    fn attend_group_plain(
+        layer: usize,
+        s: &AttnShape,
+        q: &[f32],
+        row: &QueryRow<'_>,
+        g: usize,
+        out: &mut [f32],
+    ) {
+        let kv = &row.cache.layers[layer];
+        let hd = s.head_dim;
+        let per_group = s.n_head / s.n_kv_head;
+        let heads = g * per_group..(g + 1) * per_group;
+        let pos = row.pos;
+        let lo = s.window.map_or(0, |w| (pos + 1).saturating_sub(w));
+        let n = pos + 1 - lo;
+        let mut scores = vec![0f32; per_group * n];
+        let mut buf = vec![0f32; hd];
+        for (j, p) in (lo..=pos).enumerate() {
+            kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(&mut buf);
+            for (hi, h) in heads.clone().enumerate() {
+                let mut sc = ops::dot(&q[h * hd..(h + 1) * hd], &buf) * s.scale;
+                if let Some(cap) = s.softcap {
+                    sc = cap * (sc / cap).tanh();
+                }
+                scores[hi * n + j] = sc;
+            }
+        }
+        for hi in 0..per_group {
+            ops::softmax(&mut scores[hi * n..(hi + 1) * n]);
+        }
+        for h in heads.clone() {
+            out[h * hd..(h + 1) * hd].fill(0.0);
+        }
+        for (j, p) in (lo..=pos).enumerate() {
+            kv.v_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(&mut buf);
+            for (hi, h) in heads.clone().enumerate() {
+                ops::axpy(scores[hi * n + j], &buf, &mut out[h * hd..(h + 1) * hd]);
+            }
+        }
+    }
+
+    #[test]
+    fn fused_attention_matches_the_plain_loops() {
+        // Head counts that fill the four-head chains exactly, partly and in
+        // two rounds; a head size with a tail; windows and a softcap.
+        for (n_head, n_kv_head, head_dim, window, softcap) in [
+            (4, 1, 256, None, None),
+            (8, 2, 64, Some(5), None),
+            (6, 1, 36, None, Some(50.0)),
+            (3, 3, 20, Some(3), None),
+        ] {
+            let s = AttnShape {
+                n_head,
+                n_kv_head,
+                head_dim,
+                scale: 0.0625,
+                window,
+                softcap,
+            };
+            let kv_dim = s.kv_dim();
+            let mut c = KvCache::new(&[s], 64);
+            let val = |p: usize, i: usize, t: f32| ((p * 31 + i * 7) as f32 * t).sin() * 2.0;
+            for p in 0..11 {
+                let k: Vec<f32> = (0..kv_dim).map(|i| val(p, i, 0.37)).collect();
+                let v: Vec<f32> = (0..kv_dim).map(|i| val(p, i, 0.91)).collect();
+                c.write(0, p, &k, &v);
+            }
+            c.push_tokens(&[1; 11]);
+            let q: Vec<f32> = (0..n_head * head_dim)
+                .map(|i| (i as f32 * 0.13).cos())
+                .collect();
+            for pos in [0, 3, 10] {
+                let row = QueryRow { cache: &c, pos };
+                for g in 0..n_kv_head {
+                    let mut fused = vec![0f32; n_head * head_dim];
+                    let mut plain = vec![0f32; n_head * head_dim];
+                    attend_group(0, &s, &q, &row, g, &mut fused);
+                    attend_group_plain(0, &s, &q, &row, g, &mut plain);
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fused), bits(&plain), "{s:?} pos {pos} group {g}");
+                }
+            }
         }
     }
 
