@@ -5,8 +5,14 @@
 //! The calling thread dispatches: it asks the [`Queue`] for the next job
 //! whenever a worker is free and hands each answer back as it arrives (in
 //! the order the answers finish, not the items'). A worker is a batcher
-//! member exactly while it has a job, so the batcher never waits for an idle
-//! worker; all jobs dispatched together join before any of them generates.
+//! member exactly while it has a job: its membership ends when its answer
+//! is done, before the answer is scored (or judged), so the batcher does
+//! not wait for an idle worker; all jobs dispatched together join before
+//! any of them generates.
+//!
+//! A panic while answering (in the pipeline or the model) stops the run
+//! with an error and writes nothing for that item, as it would without the
+//! pool: a model that panicked cannot be trusted for the items after it.
 //!
 //! Seconds per item: an answer's time is shared with the answers running
 //! beside it. Each answer is charged every interval of its run divided by
@@ -33,7 +39,7 @@ pub struct Job {
 /// What came back for a job.
 pub struct Answered {
     pub index: usize,
-    /// `Err` holds the error chain (a panic of the pipeline included).
+    /// `Err` holds the error chain.
     pub answer: Result<Answer, String>,
     /// The item's share of the wall-clock time (see the module doc).
     pub seconds: f64,
@@ -79,7 +85,8 @@ impl Shares {
 }
 
 type Sent = (Job, Option<Member>);
-type Back = (usize, Result<Answer, String>, Option<Member>);
+/// The job's index and its answer, or `None` when answering panicked.
+type Back = (usize, Option<Result<Answer, String>>);
 
 /// Answer every job `queue` gives on one thread per pipeline. `batcher`
 /// is the one the pipelines' models are clients of (`None` when they do
@@ -105,7 +112,6 @@ pub fn answer_all(
             running: Vec::new(),
             since: Instant::now(),
         };
-        let mut spare: Vec<Member> = Vec::new();
         loop {
             // Fill the free workers; members are taken before any job is
             // sent, so that the jobs sent together batch together.
@@ -116,11 +122,8 @@ pub fn answer_all(
                     None => break,
                 }
             }
-            let members: Vec<Option<Member>> = ready
-                .iter()
-                .map(|_| spare.pop().or_else(|| batcher.map(Batcher::member)))
-                .collect();
-            spare.clear();
+            let members: Vec<Option<Member>> =
+                ready.iter().map(|_| batcher.map(Batcher::member)).collect();
             for (job, member) in ready.into_iter().zip(members) {
                 shares.start(job.index);
                 job_tx
@@ -131,12 +134,21 @@ pub fn answer_all(
             if shares.running.is_empty() {
                 return Ok(());
             }
-            let (index, answer, member) = back_rx
+            let (index, answer) = back_rx
                 .recv()
                 .ok()
                 .context("internal: every worker thread of the guarded run has stopped")?;
-            spare.extend(member);
             let seconds = shares.finish(index);
+            let Some(answer) = answer else {
+                anyhow::bail!(
+                    "the pipeline panicked while answering a guarded item; nothing was written for it (rerun the same command to resume)"
+                );
+            };
+            if batcher.is_some_and(Batcher::is_broken) {
+                anyhow::bail!(
+                    "the model panicked during a batched generation; the answers of the items in flight were not written (rerun the same command to resume)"
+                );
+            }
             queue.answered(Answered {
                 index,
                 answer,
@@ -159,12 +171,15 @@ fn worker(pipeline: &mut Pipeline, jobs: &Mutex<mpsc::Receiver<Sent>>, back: &mp
         let answer = catch_unwind(AssertUnwindSafe(|| {
             pipeline.answer(&job.conversation, &job.options, &mut |_| {})
         }));
+        // The answer is done: the batcher no longer waits for this worker.
+        drop(member);
         let answer = match answer {
-            Ok(Ok(a)) => Ok(a),
-            Ok(Err(e)) => Err(format!("{e:#}")),
-            Err(_) => Err("the pipeline panicked while answering".to_owned()),
+            Ok(Ok(a)) => Some(Ok(a)),
+            Ok(Err(e)) => Some(Err(format!("{e:#}"))),
+            Err(_) => None,
         };
-        if back.send((job.index, answer, member)).is_err() {
+        let panicked = answer.is_none();
+        if back.send((job.index, answer)).is_err() || panicked {
             return;
         }
     }

@@ -445,3 +445,60 @@ fn guarded_items_answered_side_by_side_match_one_at_a_time() {
     assert!(stats.largest > 1, "{stats:?}");
     assert_eq!(batches.iter().max(), Some(&stats.largest));
 }
+
+/// Panics on every generation.
+struct Panics;
+
+impl Llm for Panics {
+    fn generate(
+        &mut self,
+        _request: GenerateRequest,
+        _on_text: &mut dyn FnMut(&str),
+    ) -> flinch_guardrails::Result<Generation> {
+        panic!("a bug in the model")
+    }
+
+    fn prompt_style(&self) -> PromptStyle {
+        PromptStyle::Chat
+    }
+}
+
+#[test]
+fn a_panic_while_answering_stops_the_run_and_writes_nothing() {
+    let item = Item {
+        suite: Suite::MtBench,
+        task: "writing".into(),
+        id: "1/1".into(),
+        question: "Write a short note about rivers".into(),
+        gold: Gold::None,
+        raw: RawPrompt::Chat,
+        rank: 0,
+        group: 0,
+        previous: None,
+        judge_references: Vec::new(),
+    };
+    // One worker (the pipeline panics) and two on a batcher (the model
+    // panics inside the batch).
+    for (batch, says) in [(1, "the pipeline panicked"), (2, "the model panicked")] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mt-bench.jsonl");
+        let config = RunConfig {
+            modes: vec![Mode::Guarded],
+            max_tokens: 64,
+            seed: 0,
+            batch,
+            model: "panics.gguf".into(),
+        };
+        let mut r = Runner::new(
+            Box::new(Panics),
+            Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap(),
+            PipelineConfig::default(),
+            config,
+            None,
+        );
+        let e = r.run(&[item.clone()], &path, &mut |_| {}).unwrap_err();
+        assert!(e.to_string().starts_with(says), "batch {batch}: {e}");
+        let written = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(written.is_empty(), "batch {batch}: {written}");
+    }
+}

@@ -6,11 +6,15 @@
 //! once per decoding step for all of them.
 //!
 //! A thread counts as a member while it holds a [`Member`]. A member that
-//! waits for something other than the model (another thread's answer) drops
-//! its `Member` first, or the others wait for it until `linger` runs out.
-//! Callers that are not members are served at once, in the next batch.
-//! Scoring requests (`continuation_logprob`) do not wait for the others:
-//! they run one by one as soon as the model is free.
+//! waits a long time for something other than the model (another thread's
+//! answer) drops its `Member` first, or the others wait for it until
+//! `linger` runs out; short work between generations (a sandbox or solver
+//! call) costs the others at most that wait. The linger counts from when
+//! the model was last free, so requests queued while a batch ran wait for
+//! the members of that batch to come back. A caller that is not a member
+//! is served in the next batch. Scoring requests (`continuation_logprob`)
+//! do not wait for the others: they run one by one as soon as the model is
+//! free.
 //!
 //! A client's `generate` hands `on_text` the whole text when the batch is
 //! done: nothing streams while a batch decodes. Each request has its own result: one that fails (an invalid prompt, a
@@ -59,6 +63,8 @@ struct State {
     broken: bool,
     members: usize,
     queue: Vec<(u64, Job, Instant)>,
+    /// When the model was last handed back (or the batcher made).
+    free_since: Instant,
     done: HashMap<u64, Done>,
     next_id: u64,
     stats: BatchStats,
@@ -96,6 +102,7 @@ impl Batcher {
                     broken: false,
                     members: 0,
                     queue: Vec::new(),
+                    free_since: Instant::now(),
                     done: HashMap::new(),
                     next_id: 0,
                     stats: BatchStats::default(),
@@ -125,6 +132,11 @@ impl Batcher {
 
     pub fn stats(&self) -> BatchStats {
         self.shared.lock().stats
+    }
+
+    /// Whether the model panicked; every request fails from then on.
+    pub fn is_broken(&self) -> bool {
+        self.shared.lock().broken
     }
 }
 
@@ -172,7 +184,7 @@ impl Client {
                 st = shared.changed.wait(st).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            let waited = oldest.elapsed();
+            let waited = oldest.max(st.free_since).elapsed();
             if st.queue.len() >= st.members || waited >= shared.linger {
                 st = self.run_queue(st, Take::All);
                 continue;
@@ -218,6 +230,7 @@ impl Client {
         match ran {
             Ok(results) => {
                 st.llm = Some(llm);
+                st.free_since = Instant::now();
                 st.done.extend(results);
                 if requests > 0 {
                     st.stats.batches += 1;
@@ -266,15 +279,25 @@ fn run_jobs(llm: &mut (dyn Llm + Send), jobs: Vec<(u64, Job, Instant)>) -> Vec<(
             } => score.push((id, context, continuation)),
         }
     }
-    let mut results = match requests.len() {
+    let asked = requests.len();
+    let mut results = match asked {
         0 => Vec::new(),
         1 => {
             let r = requests.pop().expect("one request");
             vec![llm.generate(r, &mut |_| {})]
         }
         _ => llm.generate_batch(requests),
+    };
+    if results.len() != asked {
+        let e = Error::Model {
+            reason: format!(
+                "asked for {asked} generations, the model returned {}",
+                results.len()
+            ),
+        };
+        results = each_failed(asked, &e);
     }
-    .into_iter();
+    let mut results = results.into_iter();
     let mut out = Vec::with_capacity(ids.len() + score.len());
     for (id, n) in ids.into_iter().zip(sizes) {
         let part: Vec<Result<Generation>> = results.by_ref().take(n).collect();

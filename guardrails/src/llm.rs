@@ -121,10 +121,14 @@ impl Llm for Engine {
 
 /// The results of a batch of `n` requests that failed as a whole.
 pub fn each_failed(n: usize, e: &crate::error::Error) -> Vec<Result<Generation>> {
+    let reason = match e {
+        crate::error::Error::Model { reason } => reason.clone(),
+        other => other.to_string(),
+    };
     (0..n)
         .map(|_| {
             Err(crate::error::Error::Model {
-                reason: e.to_string(),
+                reason: reason.clone(),
             })
         })
         .collect()
