@@ -315,6 +315,24 @@ fn a_second_turn_continues_the_conversation_of_its_mode() {
     );
 }
 
+/// A guarded-only runner on `llm` answering `batch` items side by side.
+fn guarded_runner(llm: Box<dyn Llm + Send>, batch: usize) -> Runner {
+    let config = RunConfig {
+        modes: vec![Mode::Guarded],
+        max_tokens: 64,
+        seed: 0,
+        batch,
+        model: "test.gguf".into(),
+    };
+    Runner::new(
+        llm,
+        Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap(),
+        PipelineConfig::default(),
+        config,
+        None,
+    )
+}
+
 /// Replies by prompt, whatever order the requests come in; records the
 /// size of every batch.
 struct Keyed {
@@ -392,20 +410,7 @@ fn guarded_items_answered_side_by_side_match_one_at_a_time() {
             batches: batches.clone(),
             prompts: prompts.clone(),
         };
-        let config = RunConfig {
-            modes: vec![Mode::Guarded],
-            max_tokens: 64,
-            seed: 0,
-            batch,
-            model: "keyed.gguf".into(),
-        };
-        let mut r = Runner::new(
-            Box::new(llm),
-            Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap(),
-            PipelineConfig::default(),
-            config,
-            None,
-        );
+        let mut r = guarded_runner(Box::new(llm), batch);
         let records = r
             .run(&items, &dir.path().join("mt-bench.jsonl"), &mut |_| {})
             .unwrap();
@@ -482,20 +487,7 @@ fn a_panic_while_answering_stops_the_run_and_writes_nothing() {
     for (batch, says) in [(1, "the pipeline panicked"), (2, "the model panicked")] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mt-bench.jsonl");
-        let config = RunConfig {
-            modes: vec![Mode::Guarded],
-            max_tokens: 64,
-            seed: 0,
-            batch,
-            model: "panics.gguf".into(),
-        };
-        let mut r = Runner::new(
-            Box::new(Panics),
-            Sandbox::new(Limits::default(), &ModuleCache::Off).unwrap(),
-            PipelineConfig::default(),
-            config,
-            None,
-        );
+        let mut r = guarded_runner(Box::new(Panics), batch);
         let e = r.run(&[item.clone()], &path, &mut |_| {}).unwrap_err();
         assert!(e.to_string().starts_with(says), "batch {batch}: {e}");
         let written = std::fs::read_to_string(&path).unwrap_or_default();
