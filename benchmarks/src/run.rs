@@ -308,9 +308,8 @@ impl Runner {
                     .collect();
                 if mode == Mode::Guarded {
                     let mut queue = GuardedQueue {
-                        waiting: pending.clone(),
+                        waiting: (0..pending.len()).collect(),
                         items: pending,
-                        in_flight: Vec::new(),
                         by_key: &mut by_key,
                         config: &self.config,
                         sandbox: &self.sandbox,
@@ -318,10 +317,10 @@ impl Runner {
                         emit: &mut emit,
                     };
                     pool::answer_all(&mut self.pipelines, self.batcher.as_ref(), &mut queue)?;
-                    if let Some(stuck) = queue.waiting.first() {
+                    if let Some(&stuck) = queue.waiting.first() {
                         bail!(
                             "internal: guarded item {} was never ready to answer",
-                            stuck.id
+                            queue.items[stuck].id
                         );
                     }
                     continue;
@@ -482,8 +481,8 @@ type Emit<'e> = dyn FnMut(Record, &mut HashMap<(String, Mode), Record>) -> anyho
 /// soon as they can run (a second turn once its first turn is answered).
 struct GuardedQueue<'a, 'i, 'e> {
     items: Vec<&'i Item>,
-    waiting: Vec<&'i Item>,
-    in_flight: Vec<String>,
+    /// Indices into `items` not handed out yet, in item order.
+    waiting: Vec<usize>,
     by_key: &'a mut HashMap<(String, Mode), Record>,
     config: &'a RunConfig,
     sandbox: &'a Sandbox,
@@ -493,32 +492,32 @@ struct GuardedQueue<'a, 'i, 'e> {
 
 impl Queue for GuardedQueue<'_, '_, '_> {
     fn next(&mut self) -> anyhow::Result<Option<Job>> {
-        let blocked = |it: &Item| {
-            it.previous.as_ref().is_some_and(|p| {
-                self.in_flight.contains(&p.id) || self.waiting.iter().any(|w| w.id == p.id)
-            })
+        // A second turn waits while its first turn is an item of this window
+        // without an answer yet (waiting or in flight).
+        let unanswered = |id: &str| {
+            self.items.iter().any(|it| it.id == id)
+                && !self.by_key.contains_key(&(id.to_owned(), Mode::Guarded))
         };
-        let Some(at) = self.waiting.iter().position(|it| !blocked(it)) else {
+        let ready = |i: &usize| {
+            !self.items[*i]
+                .previous
+                .as_ref()
+                .is_some_and(|p| unanswered(&p.id))
+        };
+        let Some(at) = self.waiting.iter().position(ready) else {
             return Ok(None);
         };
-        let item = self.waiting.remove(at);
-        let index = self
-            .items
-            .iter()
-            .position(|it| it.id == item.id)
-            .context("internal: a guarded item left its window")?;
-        let conversation = conversation(item, Mode::Guarded, self.by_key)?;
-        self.in_flight.push(item.id.clone());
+        let index = self.waiting.remove(at);
+        let item = self.items[index];
         Ok(Some(Job {
             index,
-            conversation,
+            conversation: conversation(item, Mode::Guarded, self.by_key)?,
             options: guarded_options(item, self.config.seed, self.config.max_tokens),
         }))
     }
 
     fn answered(&mut self, answered: Answered) -> anyhow::Result<()> {
         let item = self.items[answered.index];
-        self.in_flight.retain(|id| *id != item.id);
         let mut record = guarded_record(
             self.config,
             self.sandbox,

@@ -17,8 +17,9 @@
 //! free.
 //!
 //! A client's `generate` hands `on_text` the whole text when the batch is
-//! done: nothing streams while a batch decodes. Each request has its own result: one that fails (an invalid prompt, a
-//! failing constraint) does not fail the others of its batch.
+//! done: nothing streams while a batch decodes. Each request has its own
+//! result: one that fails (an invalid prompt, a failing constraint) does not
+//! fail the others of its batch.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -328,17 +329,9 @@ impl Llm for Client {
 
     fn generate_batch(&mut self, requests: Vec<GenerateRequest>) -> Vec<Result<Generation>> {
         let n = requests.len();
+        // `run_jobs` gives every job exactly as many results as it asked for.
         match self.submit(Job::Generate(requests)) {
-            Ok(Done::Generated(each)) if each.len() == n => each,
-            Ok(Done::Generated(each)) => each_failed(
-                n,
-                &Error::Model {
-                    reason: format!(
-                        "asked for {n} generations, the batch returned {}",
-                        each.len()
-                    ),
-                },
-            ),
+            Ok(Done::Generated(each)) => each,
             Ok(Done::Scored(_)) => each_failed(n, &mixed_up()),
             Err(e) => each_failed(n, &e),
         }
