@@ -611,6 +611,21 @@ impl Gguf {
         &self.map[start..start + info.n_bytes as usize]
     }
 
+    /// Let the kernel drop a tensor's pages from memory (they are read
+    /// again from the file if touched): for tensors copied at load.
+    pub(crate) fn release(&self, info: &TensorInfo) {
+        // SAFETY: the map is a read-only mapping of the file, so dropped
+        // pages read back unchanged; the range is inside the map. Failing
+        // to release only costs memory.
+        let _ = unsafe {
+            self.map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                info.offset as usize,
+                info.n_bytes as usize,
+            )
+        };
+    }
+
     /// A tensor's data as a slice of its block type, mapped in place when
     /// the data is aligned for `T`, copied otherwise.
     pub(crate) fn blocks<T: Copy>(&self, info: &TensorInfo) -> Blocks<T> {

@@ -8,6 +8,7 @@
 pub mod blocks;
 pub mod dot;
 pub mod kquants;
+pub mod packed;
 
 use std::borrow::Cow;
 
@@ -119,6 +120,8 @@ enum Weights {
     Q4K(Blocks<BlockQ4K>),
     Q6K(Blocks<BlockQ6K>),
     F32(Blocks<f32>),
+    /// Q8_0 rows (or Q5_0, Q4_0 converted exactly) for the AVX-512 kernel.
+    Packed(packed::Packed),
 }
 
 /// Which activation quantization a weight format's kernel needs.
@@ -143,7 +146,8 @@ pub struct Input<'a> {
     x: &'a [f32],
     m: usize,
     k: usize,
-    q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>)>,
+    /// Blocks, their scales as f32, and the packed kernel's corrections.
+    q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>, Vec<i32>)>,
     q8k: Option<Vec<BlockQ8K>>,
 }
 
@@ -156,6 +160,18 @@ impl<'a> Input<'a> {
             k,
             q8_0: None,
             q8k: None,
+        }
+    }
+
+    /// Row `i` of the Q8_0 activations (prepared before).
+    fn act(&self, i: usize) -> packed::Act<'_> {
+        let kb = self.k / QK8_0;
+        let (q, d, corr) = self.q8_0.as_ref().expect("Q8_0 activations prepared");
+        let r = i * kb..(i + 1) * kb;
+        packed::Act {
+            q: &q[r.clone()],
+            d: &d[r.clone()],
+            corr: &corr[r],
         }
     }
 
@@ -174,7 +190,8 @@ impl<'a> Input<'a> {
                     }
                 });
                 let scales = out.iter().map(|b| b.d.to_f32()).collect();
-                self.q8_0 = Some((out, scales));
+                let corr = packed::corrections(&out);
+                self.q8_0 = Some((out, scales, corr));
             }
             ActKind::Q8K if self.q8k.is_none() => {
                 let kb = k / QK_K;
@@ -253,7 +270,30 @@ impl QMatrix {
                 Weights::Q8_0(Blocks::Owned(out))
             }
         };
-        Ok(Self { rows, cols, w })
+        let m = Self::new(rows, cols, w);
+        if matches!(m.w, Weights::Packed(_)) {
+            // The packed copy replaces the file's bytes, which need not stay
+            // resident.
+            gguf.release(info);
+        }
+        Ok(m)
+    }
+
+    /// A matrix of these weights, repacked for the AVX-512 kernel when it
+    /// is compiled in and the format converts exactly.
+    fn new(rows: usize, cols: usize, w: Weights) -> Self {
+        let kb = cols / QK8_0;
+        let pack = packed::AVAILABLE && rows.is_multiple_of(packed::GROUP) && rows > 0;
+        let w = match w {
+            Weights::Q8_0(b) if pack => {
+                Weights::Packed(packed::Packed::new(rows, kb, |r, i| b[r * kb + i]))
+            }
+            Weights::Q5_0(b) if pack => Weights::Packed(packed::Packed::new(rows, kb, |r, i| {
+                blocks::q5_0_to_q8_0(&b[r * kb + i])
+            })),
+            w => w,
+        };
+        Self { rows, cols, w }
     }
 
     /// The f32 values of a vector tensor (norm weights).
@@ -270,12 +310,13 @@ impl QMatrix {
             Weights::Q4K(b) => std::mem::size_of_val(&b[..]),
             Weights::Q6K(b) => std::mem::size_of_val(&b[..]),
             Weights::F32(b) => std::mem::size_of_val(&b[..]),
+            Weights::Packed(p) => p.n_bytes(),
         }
     }
 
     fn act_kind(&self) -> ActKind {
         match self.w {
-            Weights::Q8_0(_) | Weights::Q5_0(_) => ActKind::Q8_0,
+            Weights::Q8_0(_) | Weights::Q5_0(_) | Weights::Packed(_) => ActKind::Q8_0,
             Weights::Q4K(_) | Weights::Q6K(_) => ActKind::Q8K,
             Weights::F32(_) => ActKind::F32,
         }
@@ -312,6 +353,7 @@ impl QMatrix {
                 dot::dequantize_q6k(&b[r * kb..(r + 1) * kb], out)
             }
             Weights::F32(v) => out.copy_from_slice(&v[r * k..(r + 1) * k]),
+            Weights::Packed(p) => p.row_into(r, out),
         }
     }
 
@@ -323,6 +365,9 @@ impl QMatrix {
         debug_assert_eq!(out.len(), input.m * n);
         input.prepare(self.act_kind(), pool);
         let input = &*input;
+        if let Weights::Packed(p) = &self.w {
+            return p.matmul(&|i| input.act(i), input.m, out, pool);
+        }
         let ptr = SyncPtr::new(out);
         pool.run_chunks(n, ROW_TILE, 4, &|range| {
             for tile in range.clone().step_by(ROW_TILE) {
@@ -347,6 +392,9 @@ impl QMatrix {
         debug_assert_eq!(out.len(), input.m * n);
         input.prepare(self.act_kind(), pool);
         let input = &*input;
+        if let Weights::Packed(p) = &self.w {
+            return p.matmul_rows(&|i| input.act(i), input.m, rows, out, pool);
+        }
         let ptr = SyncPtr::new(out);
         pool.run_chunks(n, 1, 4, &|range| {
             for j in range {
@@ -387,6 +435,7 @@ impl QMatrix {
                 kquants::dot_q6k::<1>,
                 kquants::dot_q6k::<4>,
             ),
+            Weights::Packed(_) => unreachable!("packed matrices have their own products"),
             Weights::F32(w) => {
                 for i in 0..m {
                     let x = &input.x[i * k..(i + 1) * k];
@@ -448,7 +497,7 @@ fn tile_32<W>(
     let (a, ad) = input
         .q8_0
         .as_ref()
-        .map_or((&[][..], &[][..]), |(a, d)| (&a[..], &d[..]));
+        .map_or((&[][..], &[][..]), |(a, d, _)| (&a[..], &d[..]));
     let act = |i: usize| (&a[i * kb..(i + 1) * kb], &ad[i * kb..(i + 1) * kb]);
     let mut i = 0;
     while i + 4 <= m {

@@ -41,7 +41,7 @@ fn reference(w: &QMatrix, x: &[f32], m: usize) -> Vec<f32> {
     let kb = w.cols / QK8_0;
     let mut input = Input::new(x, m, w.cols);
     input.prepare(ActKind::Q8_0, &ThreadPool::new(1));
-    let (a, ad) = input.q8_0.as_ref().unwrap();
+    let (a, ad, _) = input.q8_0.as_ref().unwrap();
     let mut out = vec![0.0; m * w.rows];
     for i in 0..m {
         let (a, ad) = (&a[i * kb..(i + 1) * kb], &ad[i * kb..(i + 1) * kb]);
@@ -85,6 +85,48 @@ fn matmul_matches_single_row_products_for_every_batch_shape() {
     }
 }
 
+/// The same as a matrix repacked for the AVX-512 kernel (where it is
+/// compiled in).
+fn repacked(w: QMatrix) -> QMatrix {
+    QMatrix::new(w.rows, w.cols, w.w)
+}
+
+#[test]
+fn packed_matmul_does_not_depend_on_the_batch() {
+    let (rows, cols) = (48, 640);
+    for w in [q8_0_matrix(rows, cols), q5_0_matrix(rows, cols)] {
+        let unpacked = reference(&w, &values(99, cols), 1);
+        let w = repacked(w);
+        assert_eq!(
+            matches!(w.w, Weights::Packed(_)),
+            packed::AVAILABLE,
+            "{:?}",
+            w.w
+        );
+        for m in [1, 3, 4, 5, 9, 16] {
+            let x = values(m as u32, m * cols);
+            let mut all = vec![f32::NAN; m * rows];
+            w.matmul(&mut Input::new(&x, m, cols), &mut all, &ThreadPool::new(2));
+            for i in 0..m {
+                let mut one = vec![f32::NAN; rows];
+                let xi = &x[i * cols..(i + 1) * cols];
+                w.matmul(&mut Input::new(xi, 1, cols), &mut one, &ThreadPool::new(1));
+                assert_eq!(&all[i * rows..(i + 1) * rows], &one[..], "m={m} row {i}");
+            }
+        }
+        // Close to the unpacked kernels (the float steps differ in order).
+        let mut one = vec![0.0; rows];
+        w.matmul(
+            &mut Input::new(&values(99, cols), 1, cols),
+            &mut one,
+            &ThreadPool::new(1),
+        );
+        for (g, e) in one.iter().zip(&unpacked) {
+            assert!((g - e).abs() <= 1e-4 * e.abs().max(1.0), "{g} vs {e}");
+        }
+    }
+}
+
 /// Multiply-adds per second of the 32-element block kernels on one thread
 /// at several batch sizes (the output projection's shape, 640 columns).
 /// A probe, not a check: `cargo test --workspace --release kernel_rate -- --ignored --nocapture`.
@@ -96,6 +138,8 @@ fn kernel_rate() {
     for (name, w) in [
         ("Q8_0", q8_0_matrix(rows, cols)),
         ("Q5_0", q5_0_matrix(rows, cols)),
+        ("Q8_0 repacked", repacked(q8_0_matrix(rows, cols))),
+        ("Q5_0 repacked", repacked(q5_0_matrix(rows, cols))),
     ] {
         for m in [1, 4, 16] {
             let x = values(3, m * cols);

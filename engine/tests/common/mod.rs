@@ -94,8 +94,15 @@ pub fn check_greedy_against(
         );
         assert_eq!(g.finish, FinishReason::Eos);
     }
+    let margin = r
+        .gaps
+        .get(same)
+        .filter(|_| same < r.want.len())
+        .map_or(String::new(), |g| {
+            format!(", reference's top-2 margin there {g:.3}")
+        });
     format!(
-        "{} {:?}: {same}/{} identical",
+        "{} {:?}: {same}/{} identical{margin}",
         r.label,
         r.prompt,
         r.want.len()

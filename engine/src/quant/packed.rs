@@ -1,0 +1,373 @@
+//! Weight matrices of 32-element 8-bit blocks (Q8_0, and Q5_0 and Q4_0
+//! converted exactly) repacked for AVX-512 VNNI.
+//!
+//! Rows are taken sixteen at a time. For each block of 32 columns, the
+//! sixteen rows' weights are stored as 8 groups of 4 columns, each group
+//! holding the 4 bytes of row 0, then of row 1, … of row 15: one 64-byte
+//! vector. `vpdpbusd` multiplies such a vector by 4 activation bytes
+//! broadcast to every lane and adds the 4 products into each row's lane, so
+//! 8 instructions give the 16 rows' integer dot products of one block with
+//! no horizontal sum. The weights are stored unsigned (`w + 128`, which
+//! `vpdpbusd` requires of one operand); the `128 · Σa` this adds is taken
+//! off by starting each block's sum at `-128 · Σa`, which the activations
+//! carry. The 16 block scales sit beside the weights as f16.
+//!
+//! A block's integer sum is exact, and the float steps (`dw · sum`, then
+//! `acc += da · that` as one fused multiply-add) are the same in the vector
+//! kernel and the portable one, so both give the same bits. A row's result
+//! does not depend on how many activation rows are computed with it.
+
+use half::f16;
+
+use super::blocks::{BlockQ8_0, QK8_0};
+use crate::pool::{SyncPtr, ThreadPool};
+
+/// Weight rows packed together.
+pub const GROUP: usize = 16;
+
+/// Whether the AVX-512 VNNI kernel is compiled in. Without it the engine
+/// keeps weights in their GGUF layout and uses the AVX2 kernels.
+pub const AVAILABLE: bool = cfg!(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512vnni"
+));
+
+/// One block of 32 columns of 16 rows: `[quad of columns][row][4 bytes]`,
+/// each byte the weight plus 128.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Quads([u8; QK8_0 * GROUP]);
+
+/// A `rows × cols` matrix, `rows` a multiple of [`GROUP`].
+pub struct Packed {
+    groups: usize,
+    kb: usize,
+    /// `groups × kb` blocks, group by group.
+    qs: Vec<Quads>,
+    /// The block scales, laid out like `qs`.
+    d: Vec<[f16; GROUP]>,
+}
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Packed({} rows × {} columns)",
+            self.groups * GROUP,
+            self.kb * QK8_0
+        )
+    }
+}
+
+/// One activation row: its Q8_0 blocks, their scales as f32, and each
+/// block's `-128 · Σq`.
+#[derive(Clone, Copy)]
+pub struct Act<'a> {
+    pub q: &'a [BlockQ8_0],
+    pub d: &'a [f32],
+    pub corr: &'a [i32],
+}
+
+/// `-128 · Σq` of each block, the start of its sum in the packed kernel.
+pub fn corrections(a: &[BlockQ8_0]) -> Vec<i32> {
+    a.iter()
+        .map(|b| -128 * b.qs.iter().map(|&q| q as i32).sum::<i32>())
+        .collect()
+}
+
+impl Packed {
+    /// Pack `rows` rows of `kb` blocks; `block(r, b)` is row `r`'s block
+    /// `b`. `rows` must be a multiple of [`GROUP`].
+    pub fn new(rows: usize, kb: usize, block: impl Fn(usize, usize) -> BlockQ8_0) -> Self {
+        assert!(rows.is_multiple_of(GROUP), "{rows} rows");
+        let groups = rows / GROUP;
+        let mut qs = Vec::with_capacity(groups * kb);
+        let mut d = Vec::with_capacity(groups * kb);
+        for g in 0..groups {
+            for b in 0..kb {
+                let mut q = Quads([0; QK8_0 * GROUP]);
+                let mut s = [f16::ZERO; GROUP];
+                for (j, s) in s.iter_mut().enumerate() {
+                    let blk = block(g * GROUP + j, b);
+                    *s = blk.d;
+                    for (c, &v) in blk.qs.iter().enumerate() {
+                        q.0[Self::at(j, c)] = (v as u8) ^ 0x80;
+                    }
+                }
+                qs.push(q);
+                d.push(s);
+            }
+        }
+        Self { groups, kb, qs, d }
+    }
+
+    /// Where row `j` of a group keeps column `c` of a block.
+    fn at(j: usize, c: usize) -> usize {
+        (c / 4) * 4 * GROUP + j * 4 + c % 4
+    }
+
+    pub fn rows(&self) -> usize {
+        self.groups * GROUP
+    }
+
+    pub fn n_bytes(&self) -> usize {
+        std::mem::size_of_val(&self.qs[..]) + std::mem::size_of_val(&self.d[..])
+    }
+
+    /// Row `r` as f32, exactly as the Q8_0 row it was packed from.
+    pub fn row_into(&self, r: usize, out: &mut [f32]) {
+        let (g, j) = (r / GROUP, r % GROUP);
+        for b in 0..self.kb {
+            let i = g * self.kb + b;
+            let d = self.d[i][j].to_f32();
+            for c in 0..QK8_0 {
+                let q = (self.qs[i].0[Self::at(j, c)] ^ 0x80) as i8;
+                out[b * QK8_0 + c] = d * q as f32;
+            }
+        }
+    }
+
+    /// The 16 rows of group `g` against activation rows `a`, into
+    /// `out[r][0..16]`.
+    #[inline]
+    fn group<const R: usize>(&self, g: usize, a: [Act<'_>; R], out: [&mut [f32]; R]) {
+        let range = g * self.kb..(g + 1) * self.kb;
+        let (qs, d) = (&self.qs[range.clone()], &self.d[range]);
+        assert!(
+            a.iter().all(|a| {
+                a.q.len() == self.kb && a.d.len() == self.kb && a.corr.len() == self.kb
+            })
+        );
+        assert!(out.iter().all(|o| o.len() == GROUP));
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512vnni"
+        ))]
+        // SAFETY: the features are enabled at compile time; lengths are
+        // checked above.
+        unsafe {
+            avx512::group(qs, d, a, out)
+        }
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx512vnni"
+        )))]
+        for (a, out) in a.iter().zip(out) {
+            portable(qs, d, a, out);
+        }
+    }
+
+    /// `out[i][r] = x[i] · W[r]` for `m` activation rows; `out` is
+    /// `m × rows`.
+    pub fn matmul<'a>(
+        &self,
+        act: &(dyn Fn(usize) -> Act<'a> + Sync),
+        m: usize,
+        out: &mut [f32],
+        pool: &ThreadPool,
+    ) {
+        let n = self.rows();
+        assert_eq!(out.len(), m * n);
+        let ptr = SyncPtr::new(out);
+        pool.run_chunks(self.groups, 1, 4, &|range| {
+            for g in range {
+                // SAFETY: each task writes only the columns of its own groups.
+                let row = |i: usize| unsafe { ptr.slice(i * n + g * GROUP, GROUP) };
+                let mut i = 0;
+                while i + 4 <= m {
+                    self.group::<4>(
+                        g,
+                        std::array::from_fn(|r| act(i + r)),
+                        std::array::from_fn(|r| row(i + r)),
+                    );
+                    i += 4;
+                }
+                for i in i..m {
+                    self.group::<1>(g, [act(i)], [row(i)]);
+                }
+            }
+        });
+    }
+
+    /// `out[i][j] = x[i] · W[rows[j]]`; `out` is `m × rows.len()`. Each
+    /// group holding a listed row is computed once, whole.
+    pub fn matmul_rows<'a>(
+        &self,
+        act: &(dyn Fn(usize) -> Act<'a> + Sync),
+        m: usize,
+        rows: &[u32],
+        out: &mut [f32],
+        pool: &ThreadPool,
+    ) {
+        let n = rows.len();
+        assert_eq!(out.len(), m * n);
+        let mut groups: Vec<usize> = rows.iter().map(|&r| r as usize / GROUP).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let width = groups.len() * GROUP;
+        let mut all = vec![0f32; m * width];
+        let ptr = SyncPtr::new(&mut all);
+        pool.run_chunks(groups.len(), 1, 4, &|range| {
+            for k in range {
+                for i in 0..m {
+                    // SAFETY: each task writes only its own groups' columns.
+                    let dst = unsafe { ptr.slice(i * width + k * GROUP, GROUP) };
+                    self.group::<1>(groups[k], [act(i)], [dst]);
+                }
+            }
+        });
+        for (j, &r) in rows.iter().enumerate() {
+            let r = r as usize;
+            let k = groups.partition_point(|&g| g < r / GROUP);
+            for i in 0..m {
+                out[i * n + j] = all[i * width + k * GROUP + r % GROUP];
+            }
+        }
+    }
+}
+
+/// The kernel's arithmetic, one lane at a time.
+#[cfg_attr(
+    all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx512vnni"
+    ),
+    allow(dead_code)
+)]
+fn portable(qs: &[Quads], d: &[[f16; GROUP]], a: &Act<'_>, out: &mut [f32]) {
+    let mut acc = [0f32; GROUP];
+    for b in 0..qs.len() {
+        for (j, acc) in acc.iter_mut().enumerate() {
+            let mut s = a.corr[b];
+            for c in 0..QK8_0 {
+                s += qs[b].0[Packed::at(j, c)] as i32 * a.q[b].qs[c] as i32;
+            }
+            *acc = a.d[b].mul_add(d[b][j].to_f32() * s as f32, *acc);
+        }
+    }
+    out.copy_from_slice(&acc);
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512vnni"
+))]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{Act, GROUP, Quads};
+    use half::f16;
+
+    /// # Safety
+    /// Every activation row and `d` have `qs.len()` blocks; every `out` has
+    /// [`GROUP`] elements.
+    #[inline(always)]
+    pub unsafe fn group<const R: usize>(
+        qs: &[Quads],
+        d: &[[f16; GROUP]],
+        a: [Act<'_>; R],
+        out: [&mut [f32]; R],
+    ) {
+        unsafe {
+            let mut acc = [_mm512_setzero_ps(); R];
+            for b in 0..qs.len() {
+                let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
+                let w: [__m512i; 8] = std::array::from_fn(|t| _mm512_load_si512(q.add(t)));
+                let dw = _mm512_cvtph_ps(_mm256_loadu_si256(
+                    d.get_unchecked(b).as_ptr() as *const __m256i
+                ));
+                for r in 0..R {
+                    let quads = a[r].q.get_unchecked(b).qs.as_ptr() as *const i32;
+                    let mut s = _mm512_set1_epi32(*a[r].corr.get_unchecked(b));
+                    for (t, w) in w.iter().enumerate() {
+                        let x = _mm512_set1_epi32(quads.add(t).read_unaligned());
+                        s = _mm512_dpbusd_epi32(s, *w, x);
+                    }
+                    let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
+                    let p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
+                    acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
+                }
+            }
+            for (acc, out) in acc.into_iter().zip(out) {
+                _mm512_storeu_ps(out.as_mut_ptr(), acc);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quant::blocks::quantize_row_q8_0;
+
+    fn blocks(seed: u32, n: usize) -> Vec<BlockQ8_0> {
+        let x: Vec<f32> = (0..n * QK8_0)
+            .map(|i| ((i as f32 * 0.377 + seed as f32).sin() * 3.0) * (1 + i % 7) as f32)
+            .collect();
+        let mut b = vec![BlockQ8_0::ZERO; n];
+        quantize_row_q8_0(&x, &mut b);
+        b
+    }
+
+    #[test]
+    fn packed_products_match_the_portable_kernel_and_the_exact_sums() {
+        let (rows, kb, m) = (48, 20, 7);
+        let w = blocks(1, rows * kb);
+        let p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
+        let a = blocks(2, m * kb);
+        let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
+        let corr = corrections(&a);
+        let act = |i: usize| Act {
+            q: &a[i * kb..(i + 1) * kb],
+            d: &ad[i * kb..(i + 1) * kb],
+            corr: &corr[i * kb..(i + 1) * kb],
+        };
+        let pool = ThreadPool::new(2);
+        let mut out = vec![0f32; m * rows];
+        p.matmul(&act, m, &mut out, &pool);
+        for i in 0..m {
+            for g in 0..rows / GROUP {
+                let mut want = [0f32; GROUP];
+                let range = g * kb..(g + 1) * kb;
+                portable(&p.qs[range.clone()], &p.d[range], &act(i), &mut want);
+                let got = &out[i * rows + g * GROUP..][..GROUP];
+                assert_eq!(got, &want[..], "row {i}, group {g}");
+            }
+            for r in 0..rows {
+                let exact: f64 = (0..kb)
+                    .map(|b| {
+                        let s: i32 = (0..QK8_0)
+                            .map(|c| w[r * kb + b].qs[c] as i32 * a[i * kb + b].qs[c] as i32)
+                            .sum();
+                        s as f64 * w[r * kb + b].d.to_f64() * ad[i * kb + b] as f64
+                    })
+                    .sum();
+                let got = out[i * rows + r] as f64;
+                assert!(
+                    (got - exact).abs() < 1e-4 * exact.abs().max(1.0),
+                    "{got} vs {exact}"
+                );
+            }
+        }
+        // Listed rows give the same values, in the listed order.
+        let listed = [47u32, 0, 17, 16, 5];
+        let mut some = vec![0f32; m * listed.len()];
+        p.matmul_rows(&act, m, &listed, &mut some, &pool);
+        for i in 0..m {
+            for (j, &r) in listed.iter().enumerate() {
+                assert_eq!(some[i * listed.len() + j], out[i * rows + r as usize]);
+            }
+        }
+        // Unpacking a row gives the Q8_0 row back.
+        let mut row = vec![0f32; kb * QK8_0];
+        p.row_into(21, &mut row);
+        let mut want = vec![0f32; kb * QK8_0];
+        crate::quant::blocks::dequantize_q8_0(&w[21 * kb..22 * kb], &mut want);
+        assert_eq!(row, want);
+    }
+}
