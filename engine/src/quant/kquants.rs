@@ -5,6 +5,7 @@
 //! the Q6_K offset of 32 applied through the activations' block sums.
 
 use super::blocks::{BlockQ4K, BlockQ6K, BlockQ8K};
+use super::packed::SplitBlock;
 
 /// The 6-bit scales and minimums of the 8 sub-blocks of a Q4_K block.
 #[inline(always)]
@@ -25,6 +26,42 @@ pub fn q4k_scales_mins(s: &[u8; 12]) -> ([u8; 8], [u8; 8]) {
     mn[..4].copy_from_slice(&mins_lo.to_le_bytes());
     mn[4..].copy_from_slice(&u3.to_le_bytes());
     (sc, mn)
+}
+
+/// Sub-block `sub` (32 values) of a Q4_K block in the packed kernel's
+/// form: `w = d·sc·q - dmin·m`, so `v = q`, scale `d·sc`, bias `-dmin·m`.
+pub fn q4k_split(x: &BlockQ4K, sub: usize) -> SplitBlock {
+    let (sc, mn) = q4k_scales_mins(&x.scales);
+    let q = &x.qs[32 * (sub / 2)..32 * (sub / 2) + 32];
+    let shift = 4 * (sub % 2);
+    let scale = x.d.to_f32() * sc[sub] as f32;
+    SplitBlock {
+        v: std::array::from_fn(|c| ((q[c] >> shift) & 0xF) as i8),
+        lo: scale,
+        hi: scale,
+        bias: -(x.dmin.to_f32() * mn[sub] as f32),
+    }
+}
+
+/// Sub-block `sub` (32 values) of a Q6_K block in the packed kernel's
+/// form: `w = d·sc·(q - 32)` with a scale per 16 values.
+pub fn q6k_split(x: &BlockQ6K, sub: usize) -> SplitBlock {
+    let (half, k) = (sub / 4, sub % 4);
+    let ql = &x.ql[64 * half..64 * half + 64];
+    let qh = &x.qh[32 * half..32 * half + 32];
+    let v = std::array::from_fn(|l| {
+        // k = 0..4: low nibbles of ql[l], ql[l + 32], then their high ones.
+        let bits = ql[l + 32 * (k % 2)] >> (4 * (k / 2));
+        let q = (bits & 0xF) | (((qh[l] >> (2 * k)) & 3) << 4);
+        q as i8 - 32
+    });
+    let d = x.d.to_f32();
+    SplitBlock {
+        v,
+        lo: d * x.scales[2 * sub] as f32,
+        hi: d * x.scales[2 * sub + 1] as f32,
+        bias: 0.0,
+    }
 }
 
 /// Portable Q4_K · Q8_K.

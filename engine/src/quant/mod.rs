@@ -147,7 +147,7 @@ pub struct Input<'a> {
     m: usize,
     k: usize,
     /// Blocks, their scales as f32, and the packed kernel's corrections.
-    q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>, Vec<i32>)>,
+    q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>, (Vec<i32>, Vec<i32>))>,
     q8k: Option<Vec<BlockQ8K>>,
 }
 
@@ -166,12 +166,13 @@ impl<'a> Input<'a> {
     /// Row `i` of the Q8_0 activations (prepared before).
     fn act(&self, i: usize) -> packed::Act<'_> {
         let kb = self.k / QK8_0;
-        let (q, d, corr) = self.q8_0.as_ref().expect("Q8_0 activations prepared");
+        let (q, d, (corr, corr_lo)) = self.q8_0.as_ref().expect("Q8_0 activations prepared");
         let r = i * kb..(i + 1) * kb;
         packed::Act {
             q: &q[r.clone()],
             d: &d[r.clone()],
-            corr: &corr[r],
+            corr: &corr[r.clone()],
+            corr_lo: &corr_lo[r],
         }
     }
 
@@ -291,6 +292,18 @@ impl QMatrix {
             Weights::Q5_0(b) if pack => Weights::Packed(packed::Packed::new(rows, kb, |r, i| {
                 blocks::q5_0_to_q8_0(&b[r * kb + i])
             })),
+            Weights::Q4K(b) if pack => {
+                let nb = cols / QK_K;
+                Weights::Packed(packed::Packed::new_split(rows, kb, |r, i| {
+                    kquants::q4k_split(&b[r * nb + i / 8], i % 8)
+                }))
+            }
+            Weights::Q6K(b) if pack => {
+                let nb = cols / QK_K;
+                Weights::Packed(packed::Packed::new_split(rows, kb, |r, i| {
+                    kquants::q6k_split(&b[r * nb + i / 8], i % 8)
+                }))
+            }
             w => w,
         };
         Self { rows, cols, w }

@@ -12,6 +12,11 @@
 //! off by starting each block's sum at `-128 · Σa`, which the activations
 //! carry. The 16 block scales sit beside the weights as f16.
 //!
+//! K-quant rows (Q4_K, Q6_K) are packed the same way, as small integers
+//! with two f32 scales per block and row (one per 16 columns, as Q6_K
+//! needs) and a bias per block and row (Q4_K's minimum), applied through the
+//! activations' block sums: `w = scale · v + bias`.
+//!
 //! A block's integer sum is exact, and the float steps (`dw · sum`, then
 //! `acc += da · that` as one fused multiply-add) are the same in the vector
 //! kernel and the portable one, so both give the same bits. A row's result
@@ -39,14 +44,40 @@ pub const AVAILABLE: bool = cfg!(all(
 #[repr(C, align(64))]
 struct Quads([u8; QK8_0 * GROUP]);
 
+/// The scales of a block's 16 rows for the K-quant form.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Split {
+    lo: [f32; GROUP],
+    hi: [f32; GROUP],
+    bias: [f32; GROUP],
+}
+
+/// The scales of every block, laid out like the weights.
+enum Scales {
+    /// One f16 scale per block and row (Q8_0).
+    Q8(Vec<[f16; GROUP]>),
+    /// The K-quant form.
+    Split(Vec<Split>),
+}
+
+/// One 32-column block of one row in the K-quant form: column `c` is
+/// `v[c] · lo + bias` for `c < 16`, `v[c] · hi + bias` after.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitBlock {
+    pub v: [i8; QK8_0],
+    pub lo: f32,
+    pub hi: f32,
+    pub bias: f32,
+}
+
 /// A `rows × cols` matrix, `rows` a multiple of [`GROUP`].
 pub struct Packed {
     groups: usize,
     kb: usize,
     /// `groups × kb` blocks, group by group.
     qs: Vec<Quads>,
-    /// The block scales, laid out like `qs`.
-    d: Vec<[f16; GROUP]>,
+    scales: Scales,
 }
 
 impl std::fmt::Debug for Packed {
@@ -61,45 +92,87 @@ impl std::fmt::Debug for Packed {
 }
 
 /// One activation row: its Q8_0 blocks, their scales as f32, and each
-/// block's `-128 · Σq`.
+/// block's `-128 · Σq` over all 32 values and over the first 16.
 #[derive(Clone, Copy)]
 pub struct Act<'a> {
     pub q: &'a [BlockQ8_0],
     pub d: &'a [f32],
     pub corr: &'a [i32],
+    pub corr_lo: &'a [i32],
 }
 
-/// `-128 · Σq` of each block, the start of its sum in the packed kernel.
-pub fn corrections(a: &[BlockQ8_0]) -> Vec<i32> {
-    a.iter()
-        .map(|b| -128 * b.qs.iter().map(|&q| q as i32).sum::<i32>())
-        .collect()
+/// `-128 · Σq` of each block and of its first 16 values, the starts of the
+/// packed kernel's sums.
+pub fn corrections(a: &[BlockQ8_0]) -> (Vec<i32>, Vec<i32>) {
+    let sum = |q: &[i8]| -128 * q.iter().map(|&q| q as i32).sum::<i32>();
+    a.iter().map(|b| (sum(&b.qs), sum(&b.qs[..16]))).unzip()
+}
+
+/// Interleave the blocks of `rows` rows, 16 at a time, keeping each block's
+/// scale data beside it.
+fn interleave<S: Copy + Default>(
+    rows: usize,
+    kb: usize,
+    block: impl Fn(usize, usize) -> ([i8; QK8_0], S),
+) -> (Vec<Quads>, Vec<[S; GROUP]>) {
+    assert!(rows.is_multiple_of(GROUP), "{rows} rows");
+    let groups = rows / GROUP;
+    let mut qs = Vec::with_capacity(groups * kb);
+    let mut scales = Vec::with_capacity(groups * kb);
+    for g in 0..groups {
+        for b in 0..kb {
+            let mut q = Quads([0; QK8_0 * GROUP]);
+            let mut s = [S::default(); GROUP];
+            for (j, s) in s.iter_mut().enumerate() {
+                let (v, scale) = block(g * GROUP + j, b);
+                *s = scale;
+                for (c, &v) in v.iter().enumerate() {
+                    q.0[Packed::at(j, c)] = (v as u8) ^ 0x80;
+                }
+            }
+            qs.push(q);
+            scales.push(s);
+        }
+    }
+    (qs, scales)
 }
 
 impl Packed {
     /// Pack `rows` rows of `kb` blocks; `block(r, b)` is row `r`'s block
     /// `b`. `rows` must be a multiple of [`GROUP`].
     pub fn new(rows: usize, kb: usize, block: impl Fn(usize, usize) -> BlockQ8_0) -> Self {
-        assert!(rows.is_multiple_of(GROUP), "{rows} rows");
-        let groups = rows / GROUP;
-        let mut qs = Vec::with_capacity(groups * kb);
-        let mut d = Vec::with_capacity(groups * kb);
-        for g in 0..groups {
-            for b in 0..kb {
-                let mut q = Quads([0; QK8_0 * GROUP]);
-                let mut s = [f16::ZERO; GROUP];
-                for (j, s) in s.iter_mut().enumerate() {
-                    let blk = block(g * GROUP + j, b);
-                    *s = blk.d;
-                    for (c, &v) in blk.qs.iter().enumerate() {
-                        q.0[Self::at(j, c)] = (v as u8) ^ 0x80;
-                    }
-                }
-                qs.push(q);
-                d.push(s);
-            }
+        let (qs, d) = interleave(rows, kb, |r, b| {
+            let blk = block(r, b);
+            (blk.qs, blk.d)
+        });
+        Self {
+            groups: rows / GROUP,
+            kb,
+            qs,
+            scales: Scales::Q8(d),
         }
-        Self { groups, kb, qs, d }
+    }
+
+    /// Pack rows in the K-quant form; `block(r, b)` is row `r`'s block `b`.
+    pub fn new_split(rows: usize, kb: usize, block: impl Fn(usize, usize) -> SplitBlock) -> Self {
+        let (qs, s) = interleave(rows, kb, |r, b| {
+            let blk = block(r, b);
+            (blk.v, (blk.lo, blk.hi, blk.bias))
+        });
+        let split = s
+            .iter()
+            .map(|s| Split {
+                lo: s.map(|s| s.0),
+                hi: s.map(|s| s.1),
+                bias: s.map(|s| s.2),
+            })
+            .collect();
+        Self {
+            groups: rows / GROUP,
+            kb,
+            qs,
+            scales: Scales::Split(split),
+        }
     }
 
     /// Where row `j` of a group keeps column `c` of a block.
@@ -112,18 +185,27 @@ impl Packed {
     }
 
     pub fn n_bytes(&self) -> usize {
-        std::mem::size_of_val(&self.qs[..]) + std::mem::size_of_val(&self.d[..])
+        std::mem::size_of_val(&self.qs[..])
+            + match &self.scales {
+                Scales::Q8(d) => std::mem::size_of_val(&d[..]),
+                Scales::Split(s) => std::mem::size_of_val(&s[..]),
+            }
     }
 
-    /// Row `r` as f32, exactly as the Q8_0 row it was packed from.
+    /// Row `r` as f32 (a Q8_0 row exactly as it was before packing).
     pub fn row_into(&self, r: usize, out: &mut [f32]) {
         let (g, j) = (r / GROUP, r % GROUP);
         for b in 0..self.kb {
             let i = g * self.kb + b;
-            let d = self.d[i][j].to_f32();
             for c in 0..QK8_0 {
-                let q = (self.qs[i].0[Self::at(j, c)] ^ 0x80) as i8;
-                out[b * QK8_0 + c] = d * q as f32;
+                let q = (self.qs[i].0[Self::at(j, c)] ^ 0x80) as i8 as f32;
+                out[b * QK8_0 + c] = match &self.scales {
+                    Scales::Q8(d) => d[i][j].to_f32() * q,
+                    Scales::Split(s) => {
+                        let scale = if c < 16 { s[i].lo[j] } else { s[i].hi[j] };
+                        q.mul_add(scale, s[i].bias[j])
+                    }
+                };
             }
         }
     }
@@ -133,12 +215,11 @@ impl Packed {
     #[inline]
     fn group<const R: usize>(&self, g: usize, a: [Act<'_>; R], out: [&mut [f32]; R]) {
         let range = g * self.kb..(g + 1) * self.kb;
-        let (qs, d) = (&self.qs[range.clone()], &self.d[range]);
-        assert!(
-            a.iter().all(|a| {
-                a.q.len() == self.kb && a.d.len() == self.kb && a.corr.len() == self.kb
-            })
-        );
+        let qs = &self.qs[range.clone()];
+        let kb = self.kb;
+        assert!(a.iter().all(|a| {
+            a.q.len() == kb && a.d.len() == kb && a.corr.len() == kb && a.corr_lo.len() == kb
+        }));
         assert!(out.iter().all(|o| o.len() == GROUP));
         #[cfg(all(
             target_arch = "x86_64",
@@ -148,7 +229,10 @@ impl Packed {
         // SAFETY: the features are enabled at compile time; lengths are
         // checked above.
         unsafe {
-            avx512::group(qs, d, a, out)
+            match &self.scales {
+                Scales::Q8(d) => avx512::group(qs, &d[range], a, out),
+                Scales::Split(s) => avx512::group_split(qs, &s[range], a, out),
+            }
         }
         #[cfg(not(all(
             target_arch = "x86_64",
@@ -156,7 +240,7 @@ impl Packed {
             target_feature = "avx512vnni"
         )))]
         for (a, out) in a.iter().zip(out) {
-            portable(qs, d, a, out);
+            portable(qs, &self.scales, range.clone(), a, out);
         }
     }
 
@@ -238,15 +322,32 @@ impl Packed {
     ),
     allow(dead_code)
 )]
-fn portable(qs: &[Quads], d: &[[f16; GROUP]], a: &Act<'_>, out: &mut [f32]) {
+fn portable(
+    qs: &[Quads],
+    scales: &Scales,
+    range: std::ops::Range<usize>,
+    a: &Act<'_>,
+    out: &mut [f32],
+) {
     let mut acc = [0f32; GROUP];
     for b in 0..qs.len() {
+        let i = range.start + b;
         for (j, acc) in acc.iter_mut().enumerate() {
-            let mut s = a.corr[b];
-            for c in 0..QK8_0 {
-                s += qs[b].0[Packed::at(j, c)] as i32 * a.q[b].qs[c] as i32;
-            }
-            *acc = a.d[b].mul_add(d[b][j].to_f32() * s as f32, *acc);
+            let sum = |cols: std::ops::Range<usize>, start: i32| {
+                cols.fold(start, |s, c| {
+                    s + qs[b].0[Packed::at(j, c)] as i32 * a.q[b].qs[c] as i32
+                })
+            };
+            let p = match scales {
+                Scales::Q8(d) => d[i][j].to_f32() * sum(0..QK8_0, a.corr[b]) as f32,
+                Scales::Split(s) => {
+                    let lo = sum(0..16, a.corr_lo[b]) as f32;
+                    let hi = sum(16..QK8_0, a.corr[b] - a.corr_lo[b]) as f32;
+                    let p = s[i].lo[j].mul_add(lo, s[i].hi[j] * hi);
+                    s[i].bias[j].mul_add(a.corr[b] as f32 * (-1.0 / 128.0), p)
+                }
+            };
+            *acc = a.d[b].mul_add(p, *acc);
         }
     }
     out.copy_from_slice(&acc);
@@ -260,7 +361,7 @@ fn portable(qs: &[Quads], d: &[[f16; GROUP]], a: &Act<'_>, out: &mut [f32]) {
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{Act, GROUP, Quads};
+    use super::{Act, GROUP, Quads, Split};
     use half::f16;
 
     /// # Safety
@@ -298,6 +399,56 @@ mod avx512 {
             }
         }
     }
+
+    /// The K-quant form: two integer sums per block (a scale for each
+    /// half), and the bias times the activations' block sum.
+    ///
+    /// # Safety
+    /// As [`group`].
+    #[inline(always)]
+    pub unsafe fn group_split<const R: usize>(
+        qs: &[Quads],
+        s: &[Split],
+        a: [Act<'_>; R],
+        out: [&mut [f32]; R],
+    ) {
+        unsafe {
+            let mut acc = [_mm512_setzero_ps(); R];
+            for b in 0..qs.len() {
+                let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
+                let w: [__m512i; 8] = std::array::from_fn(|t| _mm512_load_si512(q.add(t)));
+                let sb = s.get_unchecked(b);
+                let lo = _mm512_loadu_ps(sb.lo.as_ptr());
+                let hi = _mm512_loadu_ps(sb.hi.as_ptr());
+                let bias = _mm512_loadu_ps(sb.bias.as_ptr());
+                for r in 0..R {
+                    let quads = a[r].q.get_unchecked(b).qs.as_ptr() as *const i32;
+                    let corr = *a[r].corr.get_unchecked(b);
+                    let corr_lo = *a[r].corr_lo.get_unchecked(b);
+                    let mut s_lo = _mm512_set1_epi32(corr_lo);
+                    let mut s_hi = _mm512_set1_epi32(corr - corr_lo);
+                    for t in 0..4 {
+                        let x = _mm512_set1_epi32(quads.add(t).read_unaligned());
+                        s_lo = _mm512_dpbusd_epi32(s_lo, w[t], x);
+                        let x = _mm512_set1_epi32(quads.add(t + 4).read_unaligned());
+                        s_hi = _mm512_dpbusd_epi32(s_hi, w[t + 4], x);
+                    }
+                    let p = _mm512_fmadd_ps(
+                        lo,
+                        _mm512_cvtepi32_ps(s_lo),
+                        _mm512_mul_ps(hi, _mm512_cvtepi32_ps(s_hi)),
+                    );
+                    let sum_a = _mm512_set1_ps(corr as f32 * (-1.0 / 128.0));
+                    let p = _mm512_fmadd_ps(bias, sum_a, p);
+                    let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
+                    acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
+                }
+            }
+            for (acc, out) in acc.into_iter().zip(out) {
+                _mm512_storeu_ps(out.as_mut_ptr(), acc);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -314,18 +465,18 @@ mod tests {
         b
     }
 
-    #[test]
-    fn packed_products_match_the_portable_kernel_and_the_exact_sums() {
-        let (rows, kb, m) = (48, 20, 7);
-        let w = blocks(1, rows * kb);
-        let p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
+    /// The products of `p` against the portable kernel (bit for bit), the
+    /// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`.
+    fn check(p: &Packed, w: impl Fn(usize, usize) -> f64) {
+        let (rows, kb, m) = (p.rows(), p.kb, 7);
         let a = blocks(2, m * kb);
         let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
-        let corr = corrections(&a);
+        let (corr, corr_lo) = corrections(&a);
         let act = |i: usize| Act {
             q: &a[i * kb..(i + 1) * kb],
             d: &ad[i * kb..(i + 1) * kb],
             corr: &corr[i * kb..(i + 1) * kb],
+            corr_lo: &corr_lo[i * kb..(i + 1) * kb],
         };
         let pool = ThreadPool::new(2);
         let mut out = vec![0f32; m * rows];
@@ -334,17 +485,14 @@ mod tests {
             for g in 0..rows / GROUP {
                 let mut want = [0f32; GROUP];
                 let range = g * kb..(g + 1) * kb;
-                portable(&p.qs[range.clone()], &p.d[range], &act(i), &mut want);
+                portable(&p.qs[range.clone()], &p.scales, range, &act(i), &mut want);
                 let got = &out[i * rows + g * GROUP..][..GROUP];
                 assert_eq!(got, &want[..], "row {i}, group {g}");
             }
             for r in 0..rows {
-                let exact: f64 = (0..kb)
-                    .map(|b| {
-                        let s: i32 = (0..QK8_0)
-                            .map(|c| w[r * kb + b].qs[c] as i32 * a[i * kb + b].qs[c] as i32)
-                            .sum();
-                        s as f64 * w[r * kb + b].d.to_f64() * ad[i * kb + b] as f64
+                let exact: f64 = (0..kb * QK8_0)
+                    .map(|c| {
+                        w(r, c) * a[i * kb + c / 32].qs[c % 32] as f64 * ad[i * kb + c / 32] as f64
                     })
                     .sum();
                 let got = out[i * rows + r] as f64;
@@ -355,7 +503,7 @@ mod tests {
             }
         }
         // Listed rows give the same values, in the listed order.
-        let listed = [47u32, 0, 17, 16, 5];
+        let listed = [rows as u32 - 1, 0, 17, 16, 5];
         let mut some = vec![0f32; m * listed.len()];
         p.matmul_rows(&act, m, &listed, &mut some, &pool);
         for i in 0..m {
@@ -363,11 +511,53 @@ mod tests {
                 assert_eq!(some[i * listed.len() + j], out[i * rows + r as usize]);
             }
         }
+    }
+
+    #[test]
+    fn packed_q8_0_products_match_the_portable_kernel_and_the_exact_sums() {
+        let (rows, kb) = (48, 20);
+        let w = blocks(1, rows * kb);
+        let p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
+        check(&p, |r, c| {
+            let b = &w[r * kb + c / 32];
+            b.d.to_f64() * b.qs[c % 32] as f64
+        });
         // Unpacking a row gives the Q8_0 row back.
         let mut row = vec![0f32; kb * QK8_0];
         p.row_into(21, &mut row);
         let mut want = vec![0f32; kb * QK8_0];
         crate::quant::blocks::dequantize_q8_0(&w[21 * kb..22 * kb], &mut want);
         assert_eq!(row, want);
+    }
+
+    #[test]
+    fn packed_split_products_match_the_portable_kernel_and_the_exact_sums() {
+        let (rows, kb) = (32, 16);
+        let w = blocks(3, rows * kb);
+        let split = |r: usize, b: usize| {
+            let i = r * kb + b;
+            SplitBlock {
+                v: w[i].qs.map(|q| q / 3),
+                lo: 0.01 * (1 + i % 5) as f32,
+                hi: -0.02 * (1 + i % 3) as f32,
+                bias: if i % 4 == 0 {
+                    0.0
+                } else {
+                    0.05 * (i % 7) as f32 - 0.1
+                },
+            }
+        };
+        let p = Packed::new_split(rows, kb, split);
+        let exact = |r: usize, c: usize| {
+            let s = split(r, c / 32);
+            let scale = if c % 32 < 16 { s.lo } else { s.hi };
+            s.v[c % 32] as f64 * scale as f64 + s.bias as f64
+        };
+        check(&p, exact);
+        let mut row = vec![0f32; kb * QK8_0];
+        p.row_into(9, &mut row);
+        for (c, v) in row.iter().enumerate() {
+            assert!((*v as f64 - exact(9, c)).abs() < 1e-6, "{c}");
+        }
     }
 }

@@ -161,3 +161,68 @@ fn kernel_rate() {
         }
     }
 }
+
+/// Q4_K and Q6_K rows repacked for the AVX-512 kernel give the values of
+/// the K-quant blocks: unpacked rows and products against the dequantized
+/// weights.
+#[test]
+fn k_quant_rows_repack_to_the_same_values() {
+    use candle_core::quantized::k_quants as ck;
+    fn check<B: ck::GgmlType>(wrap: fn(Vec<B>) -> Weights) {
+        let (rows, cols) = (32, 512);
+        let x = values(5, rows * cols);
+        let mut b = vec![B::zeros(); rows * cols / QK_K];
+        B::from_float(&x, &mut b);
+        let plain = QMatrix {
+            rows,
+            cols,
+            w: wrap(b.clone()),
+        };
+        let packed = QMatrix::new(rows, cols, wrap(b));
+        assert_eq!(matches!(packed.w, Weights::Packed(_)), packed::AVAILABLE);
+        let m = 3;
+        let xs = values(6, m * cols);
+        let mut input = Input::new(&xs, m, cols);
+        let mut out = vec![0.0; m * rows];
+        packed.matmul(&mut input, &mut out, &ThreadPool::new(2));
+        let (a, ad, _) = input.q8_0.as_ref().unwrap();
+        for r in 0..rows {
+            let (want, got) = (plain.row(r), packed.row(r));
+            for (w, g) in want.iter().zip(&got) {
+                assert!(
+                    (w - g).abs() <= 1e-6 * w.abs().max(1e-3),
+                    "{} row {r}: {g} vs {w}",
+                    std::any::type_name::<B>()
+                );
+            }
+            for i in 0..m {
+                let exact: f64 = (0..cols)
+                    .map(|c| {
+                        let blk = i * cols / QK8_0 + c / QK8_0;
+                        want[c] as f64 * a[blk].qs[c % QK8_0] as f64 * ad[blk] as f64
+                    })
+                    .sum();
+                let g = out[i * rows + r] as f64;
+                assert!(
+                    (g - exact).abs() < 1e-4 * exact.abs().max(1.0),
+                    "{g} vs {exact}"
+                );
+            }
+        }
+    }
+    // SAFETY (both): candle's and flinch's block types have identical layouts.
+    check::<ck::BlockQ4K>(|b| {
+        Weights::Q4K(Blocks::Owned(
+            b.iter()
+                .map(|b| unsafe { std::mem::transmute_copy(b) })
+                .collect(),
+        ))
+    });
+    check::<ck::BlockQ6K>(|b| {
+        Weights::Q6K(Blocks::Owned(
+            b.iter()
+                .map(|b| unsafe { std::mem::transmute_copy(b) })
+                .collect(),
+        ))
+    });
+}
