@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::kv::{KvCache, MAX_CHUNK};
 use crate::model::{DecoderModel, Logits, Step};
-use crate::pool::ThreadPool;
+use crate::pool::{SyncPtr, ThreadPool};
 use crate::request::{Allowed, FinishReason, GenerateRequest, Generation, Timings};
 use crate::sampler::Sampler;
 use crate::tokenizer::{Tokenizer, take_utf8};
@@ -193,11 +193,12 @@ pub(crate) fn run(
 
     // Decode.
     loop {
+        let lse = full_log_sum_exps(&seqs, cx.pool);
         for (i, s) in seqs.iter_mut().enumerate() {
             if s.finish.is_some() {
                 continue;
             }
-            sample_one(cx, s, context);
+            sample_one(cx, s, context, lse[i]);
             if s.finish.is_none() {
                 before_token_or_fail(s, vocab);
             }
@@ -271,15 +272,40 @@ pub(crate) fn run(
     Ok(out)
 }
 
-/// Sample the next token of `s` from its ready logits and apply the stop rules.
-fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize) {
+/// The log-sum-exp of each unfinished sequence's logits over the whole
+/// vocabulary (where it samples from all of it), computed on the pool's
+/// threads: with a large vocabulary it is a large part of a batched step.
+fn full_log_sum_exps(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<f32>> {
+    let full: Vec<Option<&[f32]>> = seqs
+        .iter()
+        .map(|s| {
+            let whole = s.finish.is_none()
+                && matches!(s.ready, Ready::Full)
+                && !matches!(s.allowed, Allowed::Only(_));
+            whole.then_some(&s.logits[..])
+        })
+        .collect();
+    let mut out = vec![None; seqs.len()];
+    let ptr = SyncPtr::new(&mut out);
+    pool.run(full.len(), &|i| {
+        if let Some(l) = full[i] {
+            // SAFETY: each task writes only its own index.
+            unsafe { ptr.write(i, Some(crate::ops::log_sum_exp(l))) }
+        }
+    });
+    out
+}
+
+/// Sample the next token of `s` from its ready logits and apply the stop
+/// rules; `lse` is the log-sum-exp of its full logits if already known.
+fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize, lse: Option<f32>) {
     let choice = match (&s.allowed, &s.ready) {
         (Allowed::Only(ids), Ready::Full) => {
             let mut sub: Vec<f32> = ids.iter().map(|&id| s.logits[id as usize]).collect();
-            s.sampler.sample(&mut sub, Some(ids), &s.history)
+            s.sampler.sample(&mut sub, Some(ids), &s.history, None)
         }
-        (_, Ready::Rows(ids)) => s.sampler.sample(&mut s.logits, Some(ids), &s.history),
-        (_, Ready::Full) => s.sampler.sample(&mut s.logits, None, &s.history),
+        (_, Ready::Rows(ids)) => s.sampler.sample(&mut s.logits, Some(ids), &s.history, None),
+        (_, Ready::Full) => s.sampler.sample(&mut s.logits, None, &s.history, lse),
     };
     let id = choice.id;
     if cx.tokenizer.eos().contains(&id) {

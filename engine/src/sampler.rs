@@ -89,10 +89,17 @@ impl Sampler {
 
     /// Choose among `logits`, where `logits[j]` is the logit of token
     /// `ids[j]` (or of token `j` when `ids` is `None`). `history` holds the
-    /// tokens so far, for the repetition penalty.
-    pub fn sample(&mut self, logits: &mut [f32], ids: Option<&[u32]>, history: &[u32]) -> Choice {
+    /// tokens so far, for the repetition penalty. `lse` is the
+    /// log-sum-exp of `logits` if the caller has computed it.
+    pub fn sample(
+        &mut self,
+        logits: &mut [f32],
+        ids: Option<&[u32]>,
+        history: &[u32],
+        lse: Option<f32>,
+    ) -> Choice {
         let id_of = |j: usize| ids.map_or(j as u32, |ids| ids[j]);
-        let lse = ops::log_sum_exp(logits);
+        let lse = lse.unwrap_or_else(|| ops::log_sum_exp(logits));
         // The penalty changes logits in place; keep the raw ones for the logprob.
         let raw: Option<Vec<f32>> = self.penalty.map(|_| logits.to_vec());
         if let Some(p) = self.penalty {
@@ -205,7 +212,7 @@ mod tests {
     fn greedy_takes_the_largest_logit_and_reports_its_logprob() {
         let mut s = Sampler::new(Sampling::Greedy, None, 0);
         let mut l = vec![0.0, 2.0, 1.0];
-        let c = s.sample(&mut l, None, &[]);
+        let c = s.sample(&mut l, None, &[], None);
         assert_eq!(c.id, 1);
         let expect = 2.0 - (1f64 + 2f64.exp() + 1f64.exp()).ln();
         assert!((c.logprob - expect).abs() < 1e-6);
@@ -215,7 +222,7 @@ mod tests {
     fn restricted_ids_map_back_to_token_ids() {
         let mut s = Sampler::new(Sampling::Greedy, None, 0);
         let mut l = vec![0.5, 3.0];
-        assert_eq!(s.sample(&mut l, Some(&[40, 7]), &[]).id, 7);
+        assert_eq!(s.sample(&mut l, Some(&[40, 7]), &[], None).id, 7);
     }
 
     #[test]
@@ -226,7 +233,7 @@ mod tests {
         };
         let mut s = Sampler::new(Sampling::Greedy, Some(p), 0);
         let mut l = vec![1.5, 1.0];
-        assert_eq!(s.sample(&mut l, None, &[0]).id, 1);
+        assert_eq!(s.sample(&mut l, None, &[0], None).id, 1);
         assert_eq!(l[0], 0.75);
     }
 
@@ -241,7 +248,7 @@ mod tests {
         let draw = |seed| {
             let mut s = Sampler::new(sampling, None, seed);
             (0..4000)
-                .map(|_| s.sample(&mut logits.clone(), None, &[]).id)
+                .map(|_| s.sample(&mut logits.clone(), None, &[], None).id)
                 .collect::<Vec<_>>()
         };
         let a = draw(7);
@@ -260,7 +267,7 @@ mod tests {
         };
         let mut s = Sampler::new(sampling, None, 3);
         for _ in 0..50 {
-            assert_eq!(s.sample(&mut vec![0.1, 0.3, 0.2], None, &[]).id, 1);
+            assert_eq!(s.sample(&mut vec![0.1, 0.3, 0.2], None, &[], None).id, 1);
         }
     }
 
