@@ -51,15 +51,21 @@ pub fn rms_norm_into(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
 /// Below -87 the result is 0; above 88 it is clamped to a finite value.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
+    // Adding 1.5·2²³ rounds t to an integer (ties to even) held in the low
+    // mantissa bits: n without a float-to-int conversion, which does not
+    // vectorise (a saturating `as` becomes scalar code per lane).
+    const MAGIC: f32 = 12_582_912.0;
     let t = x.clamp(-87.0, 88.0) * std::f32::consts::LOG2_E;
-    let n = t.round_ties_even();
+    let shifted = t + MAGIC;
+    let n = shifted - MAGIC;
     let f = t - n;
     let p = 1.0
         + f * (std::f32::consts::LN_2
             + f * (0.240_226_5
                 + f * (0.055_504_11
                     + f * (0.009_618_129 + f * (0.001_333_355 + f * 0.000_154_035_3)))));
-    let r = p * f32::from_bits(((n as i32 + 127) as u32) << 23);
+    let n_bits = shifted.to_bits().wrapping_sub(MAGIC.to_bits());
+    let r = p * f32::from_bits(n_bits.wrapping_add(127) << 23);
     if x < -87.0 { 0.0 } else { r }
 }
 
@@ -222,6 +228,24 @@ mod tests {
         }
         assert_eq!(exp(-1000.0), 0.0);
         assert!(exp(1000.0).is_finite());
+        // The rounding trick gives the same bits as rounding and converting.
+        for i in -1_000_000..=1_000_000 {
+            let x = i as f32 * 1e-4;
+            let t = x.clamp(-87.0, 88.0) * std::f32::consts::LOG2_E;
+            let n = t.round_ties_even();
+            let f = t - n;
+            let p = 1.0
+                + f * (std::f32::consts::LN_2
+                    + f * (0.240_226_5
+                        + f * (0.055_504_11
+                            + f * (0.009_618_129 + f * (0.001_333_355 + f * 0.000_154_035_3)))));
+            let want = if x < -87.0 {
+                0.0
+            } else {
+                p * f32::from_bits(((n as i32 + 127) as u32) << 23)
+            };
+            assert_eq!(exp(x).to_bits(), want.to_bits(), "exp({x})");
+        }
     }
 
     #[test]

@@ -182,17 +182,33 @@ impl<'a> Input<'a> {
             ActKind::Q8_0 if self.q8_0.is_none() => {
                 let kb = k / QK8_0;
                 let mut out = vec![BlockQ8_0::ZERO; m * kb];
-                let ptr = SyncPtr::new(&mut out);
+                let mut scales = vec![0f32; m * kb];
+                let (mut corr, mut corr_lo) = (vec![0i32; m * kb], vec![0i32; m * kb]);
+                let ptrs = (
+                    SyncPtr::new(&mut out),
+                    SyncPtr::new(&mut scales),
+                    SyncPtr::new(&mut corr),
+                    SyncPtr::new(&mut corr_lo),
+                );
                 pool.run_chunks(m, 1, 2, &|r| {
                     for i in r {
                         // SAFETY: each task writes its own rows.
-                        let dst = unsafe { ptr.slice(i * kb, kb) };
+                        let dst = unsafe { ptrs.0.slice(i * kb, kb) };
                         blocks::quantize_row_q8_0(&x[i * k..(i + 1) * k], dst);
+                        let (d, c, c_lo) = unsafe {
+                            (
+                                ptrs.1.slice(i * kb, kb),
+                                ptrs.2.slice(i * kb, kb),
+                                ptrs.3.slice(i * kb, kb),
+                            )
+                        };
+                        for (b, blk) in dst.iter().enumerate() {
+                            d[b] = blk.d.to_f32();
+                            (c[b], c_lo[b]) = packed::corrections(blk);
+                        }
                     }
                 });
-                let scales = out.iter().map(|b| b.d.to_f32()).collect();
-                let corr = packed::corrections(&out);
-                self.q8_0 = Some((out, scales, corr));
+                self.q8_0 = Some((out, scales, (corr, corr_lo)));
             }
             ActKind::Q8K if self.q8k.is_none() => {
                 let kb = k / QK_K;

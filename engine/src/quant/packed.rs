@@ -101,11 +101,11 @@ pub struct Act<'a> {
     pub corr_lo: &'a [i32],
 }
 
-/// `-128 · Σq` of each block and of its first 16 values, the starts of the
+/// `-128 · Σq` of a block and of its first 16 values, the starts of the
 /// packed kernel's sums.
-pub fn corrections(a: &[BlockQ8_0]) -> (Vec<i32>, Vec<i32>) {
+pub fn corrections(a: &BlockQ8_0) -> (i32, i32) {
     let sum = |q: &[i8]| -128 * q.iter().map(|&q| q as i32).sum::<i32>();
-    a.iter().map(|b| (sum(&b.qs), sum(&b.qs[..16]))).unzip()
+    (sum(&a.qs), sum(&a.qs[..16]))
 }
 
 /// Interleave the blocks of `rows` rows, 16 at a time, keeping each block's
@@ -471,7 +471,7 @@ mod tests {
         let (rows, kb, m) = (p.rows(), p.kb, 7);
         let a = blocks(2, m * kb);
         let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
-        let (corr, corr_lo) = corrections(&a);
+        let (corr, corr_lo): (Vec<i32>, Vec<i32>) = a.iter().map(corrections).unzip();
         let act = |i: usize| Act {
             q: &a[i * kb..(i + 1) * kb],
             d: &ad[i * kb..(i + 1) * kb],
