@@ -163,17 +163,21 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// Row `i` of the Q8_0 activations (prepared before).
-    fn act(&self, i: usize) -> packed::Act<'_> {
+    /// The rows of the Q8_0 activations (prepared before).
+    fn acts(&self) -> Vec<packed::Act<'_>> {
         let kb = self.k / QK8_0;
         let (q, d, (corr, corr_lo)) = self.q8_0.as_ref().expect("Q8_0 activations prepared");
-        let r = i * kb..(i + 1) * kb;
-        packed::Act {
-            q: &q[r.clone()],
-            d: &d[r.clone()],
-            corr: &corr[r.clone()],
-            corr_lo: &corr_lo[r],
-        }
+        (0..self.m)
+            .map(|i| {
+                let r = i * kb..(i + 1) * kb;
+                packed::Act {
+                    q: &q[r.clone()],
+                    d: &d[r.clone()],
+                    corr: &corr[r.clone()],
+                    corr_lo: &corr_lo[r],
+                }
+            })
+            .collect()
     }
 
     fn prepare(&mut self, kind: ActKind, pool: &ThreadPool) {
@@ -395,7 +399,7 @@ impl QMatrix {
         input.prepare(self.act_kind(), pool);
         let input = &*input;
         if let Weights::Packed(p) = &self.w {
-            return p.matmul(&|i| input.act(i), input.m, out, pool);
+            return p.matmul(&input.acts(), out, pool);
         }
         let ptr = SyncPtr::new(out);
         pool.run_chunks(n, ROW_TILE, 4, &|range| {
@@ -422,7 +426,7 @@ impl QMatrix {
         input.prepare(self.act_kind(), pool);
         let input = &*input;
         if let Weights::Packed(p) = &self.w {
-            return p.matmul_rows(&|i| input.act(i), input.m, rows, out, pool);
+            return p.matmul_rows(&input.acts(), rows, out, pool);
         }
         let ptr = SyncPtr::new(out);
         pool.run_chunks(n, 1, 4, &|range| {

@@ -244,16 +244,10 @@ impl Packed {
         }
     }
 
-    /// `out[i][r] = x[i] · W[r]` for `m` activation rows; `out` is
+    /// `out[i][r] = x[i] · W[r]` for every activation row `i`; `out` is
     /// `m × rows`.
-    pub fn matmul<'a>(
-        &self,
-        act: &(dyn Fn(usize) -> Act<'a> + Sync),
-        m: usize,
-        out: &mut [f32],
-        pool: &ThreadPool,
-    ) {
-        let n = self.rows();
+    pub fn matmul<'a>(&self, acts: &[Act<'a>], out: &mut [f32], pool: &ThreadPool) {
+        let (n, m) = (self.rows(), acts.len());
         assert_eq!(out.len(), m * n);
         let ptr = SyncPtr::new(out);
         pool.run_chunks(self.groups, 1, 4, &|range| {
@@ -264,13 +258,13 @@ impl Packed {
                 while i + 4 <= m {
                     self.group::<4>(
                         g,
-                        std::array::from_fn(|r| act(i + r)),
+                        std::array::from_fn(|r| acts[i + r]),
                         std::array::from_fn(|r| row(i + r)),
                     );
                     i += 4;
                 }
                 for i in i..m {
-                    self.group::<1>(g, [act(i)], [row(i)]);
+                    self.group::<1>(g, [acts[i]], [row(i)]);
                 }
             }
         });
@@ -280,13 +274,12 @@ impl Packed {
     /// group holding a listed row is computed once, whole.
     pub fn matmul_rows<'a>(
         &self,
-        act: &(dyn Fn(usize) -> Act<'a> + Sync),
-        m: usize,
+        acts: &[Act<'a>],
         rows: &[u32],
         out: &mut [f32],
         pool: &ThreadPool,
     ) {
-        let n = rows.len();
+        let (n, m) = (rows.len(), acts.len());
         assert_eq!(out.len(), m * n);
         let mut groups: Vec<usize> = rows.iter().map(|&r| r as usize / GROUP).collect();
         groups.sort_unstable();
@@ -299,7 +292,7 @@ impl Packed {
                 for i in 0..m {
                     // SAFETY: each task writes only its own groups' columns.
                     let dst = unsafe { ptr.slice(i * width + k * GROUP, GROUP) };
-                    self.group::<1>(groups[k], [act(i)], [dst]);
+                    self.group::<1>(groups[k], [acts[i]], [dst]);
                 }
             }
         });
@@ -480,7 +473,8 @@ mod tests {
         };
         let pool = ThreadPool::new(2);
         let mut out = vec![0f32; m * rows];
-        p.matmul(&act, m, &mut out, &pool);
+        let acts: Vec<Act<'_>> = (0..m).map(act).collect();
+        p.matmul(&acts, &mut out, &pool);
         for i in 0..m {
             for g in 0..rows / GROUP {
                 let mut want = [0f32; GROUP];
@@ -505,7 +499,7 @@ mod tests {
         // Listed rows give the same values, in the listed order.
         let listed = [rows as u32 - 1, 0, 17, 16, 5];
         let mut some = vec![0f32; m * listed.len()];
-        p.matmul_rows(&act, m, &listed, &mut some, &pool);
+        p.matmul_rows(&acts, &listed, &mut some, &pool);
         for i in 0..m {
             for (j, &r) in listed.iter().enumerate() {
                 assert_eq!(some[i * listed.len() + j], out[i * rows + r as usize]);
