@@ -303,28 +303,9 @@ impl QMatrix {
     /// A matrix of these weights, repacked for the AVX-512 kernel when it
     /// is compiled in and the format converts exactly.
     fn new(rows: usize, cols: usize, w: Weights) -> Self {
-        let kb = cols / QK8_0;
-        let pack = packed::AVAILABLE && rows.is_multiple_of(packed::GROUP) && rows > 0;
-        let w = match w {
-            Weights::Q8_0(b) if pack => {
-                Weights::Packed(packed::Packed::new(rows, kb, |r, i| b[r * kb + i]))
-            }
-            Weights::Q5_0(b) if pack => Weights::Packed(packed::Packed::new(rows, kb, |r, i| {
-                blocks::q5_0_to_q8_0(&b[r * kb + i])
-            })),
-            Weights::Q4K(b) if pack => {
-                let nb = cols / QK_K;
-                Weights::Packed(packed::Packed::new_split(rows, kb, |r, i| {
-                    kquants::q4k_split(&b[r * nb + i / 8], i % 8)
-                }))
-            }
-            Weights::Q6K(b) if pack => {
-                let nb = cols / QK_K;
-                Weights::Packed(packed::Packed::new_split(rows, kb, |r, i| {
-                    kquants::q6k_split(&b[r * nb + i / 8], i % 8)
-                }))
-            }
-            w => w,
+        let w = match packed::AVAILABLE {
+            true => repack(rows, cols, &w).map_or(w, Weights::Packed),
+            false => w,
         };
         Self { rows, cols, w }
     }
@@ -479,6 +460,27 @@ impl QMatrix {
             }
         }
     }
+}
+
+/// `rows × cols` weights in the packed layout, if their format converts
+/// exactly and `rows` is a whole number of groups.
+fn repack(rows: usize, cols: usize, w: &Weights) -> Option<packed::Packed> {
+    use packed::Packed;
+    if rows == 0 || !rows.is_multiple_of(packed::GROUP) {
+        return None;
+    }
+    let (kb, nb) = (cols / QK8_0, cols / QK_K);
+    Some(match w {
+        Weights::Q8_0(b) => Packed::new(rows, kb, |r, i| b[r * kb + i]),
+        Weights::Q5_0(b) => Packed::new(rows, kb, |r, i| blocks::q5_0_to_q8_0(&b[r * kb + i])),
+        Weights::Q4K(b) => Packed::new_split(rows, kb, |r, i| {
+            kquants::q4k_split(&b[r * nb + i / 8], i % 8)
+        }),
+        Weights::Q6K(b) => Packed::new_split(rows, kb, |r, i| {
+            kquants::q6k_split(&b[r * nb + i / 8], i % 8)
+        }),
+        Weights::F32(_) | Weights::Packed(_) => return None,
+    })
 }
 
 /// Dot products of weight rows `rows` (256-element K-quant blocks) with
