@@ -194,19 +194,40 @@ impl Sampler {
 }
 
 /// Index of the largest value (the first on ties).
+/// The first position of the largest value (0 if there is none). The
+/// maximum is taken lane by lane, which vectorises; a loop carrying the best
+/// index does not, and over a 262k vocabulary per sequence that showed.
 pub(crate) fn argmax(v: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &x) in v.iter().enumerate() {
-        if x > v[best] {
-            best = i;
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    let (chunks, rest) = v.as_chunks::<16>();
+    for c in chunks {
+        for (m, &x) in lanes.iter_mut().zip(c) {
+            if x > *m {
+                *m = x;
+            }
         }
     }
-    best
+    let max = lanes
+        .iter()
+        .chain(rest)
+        .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+    v.iter().position(|&x| x == max).unwrap_or(0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argmax_takes_the_first_largest() {
+        let mut v: Vec<f32> = (0..1000).map(|i| ((i * 37) % 101) as f32).collect();
+        assert_eq!(argmax(&v), 30); // 30 · 37 = 1110 = 10 · 101 + 100: the first 100
+        v[999] = 1e9;
+        assert_eq!(argmax(&v), 999);
+        assert_eq!(argmax(&[f32::NEG_INFINITY; 3]), 0);
+        assert_eq!(argmax(&[]), 0);
+        assert_eq!(argmax(&[1.0, 3.0, 3.0, 2.0]), 1);
+    }
 
     #[test]
     fn greedy_takes_the_largest_logit_and_reports_its_logprob() {
