@@ -35,9 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     println!(
-        "load {:.2}s threads {}",
+        "load {:.2}s threads {} weights {:.1} MB",
         engine.info().load_time.as_secs_f64(),
-        engine.info().threads
+        engine.info().threads,
+        engine.info().weight_bytes as f64 / 1e6
     );
     let words =
         "the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing ";

@@ -303,9 +303,10 @@ impl QMatrix {
     /// A matrix of these weights, repacked for the AVX-512 kernel when it
     /// is compiled in and the format converts exactly.
     fn new(rows: usize, cols: usize, w: Weights) -> Self {
-        let w = match packed::AVAILABLE {
-            true => repack(rows, cols, &w).map_or(w, Weights::Packed),
-            false => w,
+        let w = if packed::AVAILABLE {
+            repack(rows, cols, &w).map_or(w, Weights::Packed)
+        } else {
+            w
         };
         Self { rows, cols, w }
     }
