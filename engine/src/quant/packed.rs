@@ -255,6 +255,14 @@ impl Packed {
                 // SAFETY: each task writes only the columns of its own groups.
                 let row = |i: usize| unsafe { ptr.slice(i * n + g * GROUP, GROUP) };
                 let mut i = 0;
+                while i + 8 <= m {
+                    self.group::<8>(
+                        g,
+                        std::array::from_fn(|r| acts[i + r]),
+                        std::array::from_fn(|r| row(i + r)),
+                    );
+                    i += 8;
+                }
                 while i + 4 <= m {
                     self.group::<4>(
                         g,
@@ -371,19 +379,25 @@ mod avx512 {
             let mut acc = [_mm512_setzero_ps(); R];
             for b in 0..qs.len() {
                 let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
-                let w: [__m512i; 8] = std::array::from_fn(|t| _mm512_load_si512(q.add(t)));
+                let quads: [*const i32; R] =
+                    std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
+                let mut s: [__m512i; R] =
+                    std::array::from_fn(|r| _mm512_set1_epi32(*a[r].corr.get_unchecked(b)));
+                // Each weight vector meets every row before the next is
+                // loaded: R independent chains, and few registers.
+                for t in 0..8 {
+                    let w = _mm512_load_si512(q.add(t));
+                    for r in 0..R {
+                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
+                        s[r] = _mm512_dpbusd_epi32(s[r], w, x);
+                    }
+                }
                 let dw = _mm512_cvtph_ps(_mm256_loadu_si256(
                     d.get_unchecked(b).as_ptr() as *const __m256i
                 ));
                 for r in 0..R {
-                    let quads = a[r].q.get_unchecked(b).qs.as_ptr() as *const i32;
-                    let mut s = _mm512_set1_epi32(*a[r].corr.get_unchecked(b));
-                    for (t, w) in w.iter().enumerate() {
-                        let x = _mm512_set1_epi32(quads.add(t).read_unaligned());
-                        s = _mm512_dpbusd_epi32(s, *w, x);
-                    }
                     let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
-                    let p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
+                    let p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s[r]));
                     acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
                 }
             }
@@ -409,29 +423,34 @@ mod avx512 {
             let mut acc = [_mm512_setzero_ps(); R];
             for b in 0..qs.len() {
                 let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
-                let w: [__m512i; 8] = std::array::from_fn(|t| _mm512_load_si512(q.add(t)));
+                let quads: [*const i32; R] =
+                    std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
+                let corr: [i32; R] = std::array::from_fn(|r| *a[r].corr.get_unchecked(b));
+                let corr_lo: [i32; R] = std::array::from_fn(|r| *a[r].corr_lo.get_unchecked(b));
+                let mut s_lo: [__m512i; R] = std::array::from_fn(|r| _mm512_set1_epi32(corr_lo[r]));
+                let mut s_hi: [__m512i; R] =
+                    std::array::from_fn(|r| _mm512_set1_epi32(corr[r] - corr_lo[r]));
+                for t in 0..4 {
+                    let w_lo = _mm512_load_si512(q.add(t));
+                    let w_hi = _mm512_load_si512(q.add(t + 4));
+                    for r in 0..R {
+                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
+                        s_lo[r] = _mm512_dpbusd_epi32(s_lo[r], w_lo, x);
+                        let x = _mm512_set1_epi32(quads[r].add(t + 4).read_unaligned());
+                        s_hi[r] = _mm512_dpbusd_epi32(s_hi[r], w_hi, x);
+                    }
+                }
                 let sb = s.get_unchecked(b);
                 let lo = _mm512_loadu_ps(sb.lo.as_ptr());
                 let hi = _mm512_loadu_ps(sb.hi.as_ptr());
                 let bias = _mm512_loadu_ps(sb.bias.as_ptr());
                 for r in 0..R {
-                    let quads = a[r].q.get_unchecked(b).qs.as_ptr() as *const i32;
-                    let corr = *a[r].corr.get_unchecked(b);
-                    let corr_lo = *a[r].corr_lo.get_unchecked(b);
-                    let mut s_lo = _mm512_set1_epi32(corr_lo);
-                    let mut s_hi = _mm512_set1_epi32(corr - corr_lo);
-                    for t in 0..4 {
-                        let x = _mm512_set1_epi32(quads.add(t).read_unaligned());
-                        s_lo = _mm512_dpbusd_epi32(s_lo, w[t], x);
-                        let x = _mm512_set1_epi32(quads.add(t + 4).read_unaligned());
-                        s_hi = _mm512_dpbusd_epi32(s_hi, w[t + 4], x);
-                    }
                     let p = _mm512_fmadd_ps(
                         lo,
-                        _mm512_cvtepi32_ps(s_lo),
-                        _mm512_mul_ps(hi, _mm512_cvtepi32_ps(s_hi)),
+                        _mm512_cvtepi32_ps(s_lo[r]),
+                        _mm512_mul_ps(hi, _mm512_cvtepi32_ps(s_hi[r])),
                     );
-                    let sum_a = _mm512_set1_ps(corr as f32 * (-1.0 / 128.0));
+                    let sum_a = _mm512_set1_ps(corr[r] as f32 * (-1.0 / 128.0));
                     let p = _mm512_fmadd_ps(bias, sum_a, p);
                     let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
                     acc[r] = _mm512_fmadd_ps(da, p, acc[r]);

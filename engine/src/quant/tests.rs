@@ -103,7 +103,7 @@ fn packed_matmul_does_not_depend_on_the_batch() {
             "{:?}",
             w.w
         );
-        for m in [1, 3, 4, 5, 9, 16] {
+        for m in [1, 3, 4, 5, 9, 13, 16] {
             let x = values(m as u32, m * cols);
             let mut all = vec![f32::NAN; m * rows];
             w.matmul(&mut Input::new(&x, m, cols), &mut all, &ThreadPool::new(2));
