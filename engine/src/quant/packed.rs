@@ -210,10 +210,39 @@ impl Packed {
         }
     }
 
+    /// Ask for block `i`'s weights and scales to be brought into cache.
+    #[inline(always)]
+    fn prefetch(&self, i: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let Some(q) = self.qs.get(i) else { return };
+            let lines = |p: *const i8, bytes: usize| {
+                for l in (0..bytes).step_by(64) {
+                    // SAFETY: a prefetch does not fault; the address is
+                    // inside the block.
+                    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(l)) }
+                }
+            };
+            lines(q.0.as_ptr() as *const i8, std::mem::size_of::<Quads>());
+            match &self.scales {
+                Scales::Q8(d) => lines(d[i].as_ptr() as *const i8, 1),
+                Scales::Split(s) => lines(&s[i] as *const Split as *const i8, size_of::<Split>()),
+            }
+        }
+    }
+
     /// The 16 rows of group `g` against activation rows `a`, into
-    /// `out[r][0..16]`.
+    /// `out[r][0..16]`. While block `b` is computed, block `ahead.start + b`
+    /// (if still in `ahead`) is prefetched.
     #[inline]
-    fn group<const R: usize>(&self, g: usize, a: [Act<'_>; R], out: [&mut [f32]; R]) {
+    fn group<const R: usize>(
+        &self,
+        g: usize,
+        a: [Act<'_>; R],
+        out: [&mut [f32]; R],
+        ahead: std::ops::Range<usize>,
+    ) {
         let range = g * self.kb..(g + 1) * self.kb;
         let qs = &self.qs[range.clone()];
         let kb = self.kb;
@@ -221,6 +250,11 @@ impl Packed {
             a.q.len() == kb && a.d.len() == kb && a.corr.len() == kb && a.corr_lo.len() == kb
         }));
         assert!(out.iter().all(|o| o.len() == GROUP));
+        let prefetch = |b: usize| {
+            if b < ahead.len() {
+                self.prefetch(ahead.start + b)
+            }
+        };
         #[cfg(all(
             target_arch = "x86_64",
             target_feature = "avx512f",
@@ -230,8 +264,8 @@ impl Packed {
         // checked above.
         unsafe {
             match &self.scales {
-                Scales::Q8(d) => avx512::group(qs, &d[range], a, out),
-                Scales::Split(s) => avx512::group_split(qs, &s[range], a, out),
+                Scales::Q8(d) => avx512::group(qs, &d[range], a, out, prefetch),
+                Scales::Split(s) => avx512::group_split(qs, &s[range], a, out, prefetch),
             }
         }
         #[cfg(not(all(
@@ -239,40 +273,54 @@ impl Packed {
             target_feature = "avx512f",
             target_feature = "avx512vnni"
         )))]
-        for (a, out) in a.iter().zip(out) {
-            portable(qs, &self.scales, range.clone(), a, out);
+        {
+            let _ = prefetch;
+            for (a, out) in a.iter().zip(out) {
+                portable(qs, &self.scales, range.clone(), a, out);
+            }
         }
     }
 
     /// `out[i][r] = x[i] · W[r]` for every activation row `i`; `out` is
     /// `m × rows`.
+    ///
+    /// The activation rows go 8, then 4, then 1 at a time over a group,
+    /// whose weights stay in cache between these passes. The passes also
+    /// prefetch the next group's weights, a share each: the memory reads
+    /// then overlap the arithmetic instead of coming in bursts.
     pub fn matmul<'a>(&self, acts: &[Act<'a>], out: &mut [f32], pool: &ThreadPool) {
         let (n, m) = (self.rows(), acts.len());
         assert_eq!(out.len(), m * n);
+        let mut passes = vec![8; m / 8];
+        passes.extend(std::iter::repeat_n(4, m % 8 / 4));
+        passes.extend(std::iter::repeat_n(1, m % 4));
+        let kb = self.kb;
         let ptr = SyncPtr::new(out);
         pool.run_chunks(self.groups, 1, 4, &|range| {
-            for g in range {
+            for g in range.clone() {
                 // SAFETY: each task writes only the columns of its own groups.
                 let row = |i: usize| unsafe { ptr.slice(i * n + g * GROUP, GROUP) };
+                let next = (g + 1 < range.end).then_some((g + 1) * kb);
                 let mut i = 0;
-                while i + 8 <= m {
-                    self.group::<8>(
-                        g,
-                        std::array::from_fn(|r| acts[i + r]),
-                        std::array::from_fn(|r| row(i + r)),
-                    );
-                    i += 8;
-                }
-                while i + 4 <= m {
-                    self.group::<4>(
-                        g,
-                        std::array::from_fn(|r| acts[i + r]),
-                        std::array::from_fn(|r| row(i + r)),
-                    );
-                    i += 4;
-                }
-                for i in i..m {
-                    self.group::<1>(g, [acts[i]], [row(i)]);
+                for (p, &r) in passes.iter().enumerate() {
+                    let share = |p: usize| p * kb / passes.len();
+                    let ahead = next.map_or(0..0, |next| next + share(p)..next + share(p + 1));
+                    match r {
+                        8 => self.group::<8>(
+                            g,
+                            std::array::from_fn(|r| acts[i + r]),
+                            std::array::from_fn(|r| row(i + r)),
+                            ahead,
+                        ),
+                        4 => self.group::<4>(
+                            g,
+                            std::array::from_fn(|r| acts[i + r]),
+                            std::array::from_fn(|r| row(i + r)),
+                            ahead,
+                        ),
+                        _ => self.group::<1>(g, [acts[i]], [row(i)], ahead),
+                    }
+                    i += r;
                 }
             }
         });
@@ -300,7 +348,7 @@ impl Packed {
                 for i in 0..m {
                     // SAFETY: each task writes only its own groups' columns.
                     let dst = unsafe { ptr.slice(i * width + k * GROUP, GROUP) };
-                    self.group::<1>(groups[k], [acts[i]], [dst]);
+                    self.group::<1>(groups[k], [acts[i]], [dst], 0..0);
                 }
             }
         });
@@ -374,10 +422,12 @@ mod avx512 {
         d: &[[f16; GROUP]],
         a: [Act<'_>; R],
         out: [&mut [f32]; R],
+        prefetch: impl Fn(usize),
     ) {
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             for b in 0..qs.len() {
+                prefetch(b);
                 let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
                 let quads: [*const i32; R] =
                     std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
@@ -418,10 +468,12 @@ mod avx512 {
         s: &[Split],
         a: [Act<'_>; R],
         out: [&mut [f32]; R],
+        prefetch: impl Fn(usize),
     ) {
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             for b in 0..qs.len() {
+                prefetch(b);
                 let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
                 let quads: [*const i32; R] =
                     std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
