@@ -150,15 +150,24 @@ impl Head<'_> {
                 .flat_map(|&s| norm_row(last[s].unwrap_or(0)))
                 .collect();
             let n = self.weight.rows;
-            let mut out = vec![0f32; full.len() * n];
+            // Each sequence's logits are written in place (`full` is in
+            // step order).
+            let mut outs: Vec<&mut [f32]> = steps
+                .iter_mut()
+                .enumerate()
+                .filter(|(s, _)| full.binary_search(s).is_ok())
+                .filter_map(|(_, step)| match &mut step.logits {
+                    Logits::All(dst) => {
+                        dst.resize(n, 0.0);
+                        Some(&mut dst[..])
+                    }
+                    _ => None,
+                })
+                .collect();
             self.weight
-                .matmul(&mut Input::new(&xs, full.len(), hidden), &mut out, pool);
-            for (j, &s) in full.iter().enumerate() {
-                if let Logits::All(dst) = &mut steps[s].logits {
-                    dst.clear();
-                    dst.extend_from_slice(&out[j * n..(j + 1) * n]);
-                    self.cap(dst);
-                }
+                .matmul_each(&mut Input::new(&xs, full.len(), hidden), &mut outs, pool);
+            for dst in outs {
+                self.cap(dst);
             }
         }
         for s in 0..steps.len() {

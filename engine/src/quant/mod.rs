@@ -375,21 +375,30 @@ impl QMatrix {
     /// `out[i][r] = x[i] · W[r]` for every input row `i` and weight row `r`
     /// (`out` is `m × rows`).
     pub fn matmul(&self, input: &mut Input<'_>, out: &mut [f32], pool: &ThreadPool) {
-        let n = self.rows;
+        debug_assert_eq!(out.len(), input.m * self.rows);
+        let mut outs: Vec<&mut [f32]> = out.chunks_exact_mut(self.rows.max(1)).collect();
+        self.matmul_each(input, &mut outs, pool);
+    }
+
+    /// Like [`QMatrix::matmul`], with each input row's products written to
+    /// a slice of its own (`outs[i]` is `rows` long): the output head
+    /// writes straight into each sequence's logits.
+    pub fn matmul_each(&self, input: &mut Input<'_>, outs: &mut [&mut [f32]], pool: &ThreadPool) {
         debug_assert_eq!(input.k, self.cols);
-        debug_assert_eq!(out.len(), input.m * n);
+        assert_eq!(outs.len(), input.m);
+        assert!(outs.iter().all(|o| o.len() == self.rows));
         input.prepare(self.act_kind(), pool);
         let input = &*input;
+        let ptrs: Vec<SyncPtr<f32>> = outs.iter_mut().map(|o| SyncPtr::new(o)).collect();
         if let Weights::Packed(p) = &self.w {
-            return p.matmul(&input.acts(), out, pool);
+            return p.matmul(&input.acts(), &ptrs, pool);
         }
-        let ptr = SyncPtr::new(out);
-        pool.run_chunks(n, ROW_TILE, 4, &|range| {
+        pool.run_chunks(self.rows, ROW_TILE, 4, &|range| {
             for tile in range.clone().step_by(ROW_TILE) {
                 let rows = tile..(tile + ROW_TILE).min(range.end);
                 // SAFETY: rows are disjoint between tasks; each task writes
-                // only out[i * n + r] for its own r.
-                self.tile(input, rows, &|i, r, v| unsafe { ptr.write(i * n + r, v) });
+                // only element r of each output for its own r.
+                self.tile(input, rows, &|i, r, v| unsafe { ptrs[i].write(r, v) });
             }
         });
     }

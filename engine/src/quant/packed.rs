@@ -180,7 +180,8 @@ impl Packed {
         (c / 4) * 4 * GROUP + j * 4 + c % 4
     }
 
-    pub fn rows(&self) -> usize {
+    #[cfg(test)]
+    fn rows(&self) -> usize {
         self.groups * GROUP
     }
 
@@ -281,25 +282,24 @@ impl Packed {
         }
     }
 
-    /// `out[i][r] = x[i] · W[r]` for every activation row `i`; `out` is
-    /// `m × rows`.
+    /// `outs[i][r] = x[i] · W[r]` for every activation row `i`; each of
+    /// `outs` points to `rows` floats that no one else touches meanwhile.
     ///
     /// The activation rows go 8, then 4, then 1 at a time over a group,
     /// whose weights stay in cache between these passes. The passes also
     /// prefetch the next group's weights, a share each: the memory reads
     /// then overlap the arithmetic instead of coming in bursts.
-    pub fn matmul<'a>(&self, acts: &[Act<'a>], out: &mut [f32], pool: &ThreadPool) {
-        let (n, m) = (self.rows(), acts.len());
-        assert_eq!(out.len(), m * n);
+    pub(crate) fn matmul<'a>(&self, acts: &[Act<'a>], outs: &[SyncPtr<f32>], pool: &ThreadPool) {
+        let m = acts.len();
+        assert_eq!(outs.len(), m);
         let mut passes = vec![8; m / 8];
         passes.extend(std::iter::repeat_n(4, m % 8 / 4));
         passes.extend(std::iter::repeat_n(1, m % 4));
         let kb = self.kb;
-        let ptr = SyncPtr::new(out);
         pool.run_chunks(self.groups, 1, 4, &|range| {
             for g in range.clone() {
                 // SAFETY: each task writes only the columns of its own groups.
-                let row = |i: usize| unsafe { ptr.slice(i * n + g * GROUP, GROUP) };
+                let row = |i: usize| unsafe { outs[i].slice(g * GROUP, GROUP) };
                 let next = (g + 1 < range.end).then_some((g + 1) * kb);
                 let mut i = 0;
                 for (p, &r) in passes.iter().enumerate() {
@@ -545,7 +545,8 @@ mod tests {
         let pool = ThreadPool::new(2);
         let mut out = vec![0f32; m * rows];
         let acts: Vec<Act<'_>> = (0..m).map(act).collect();
-        p.matmul(&acts, &mut out, &pool);
+        let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+        p.matmul(&acts, &ptrs, &pool);
         for i in 0..m {
             for g in 0..rows / GROUP {
                 let mut want = [0f32; GROUP];
