@@ -21,7 +21,7 @@ use crate::kv::{KvCache, MAX_CHUNK};
 use crate::model::{DecoderModel, Logits, Step};
 use crate::pool::{SyncPtr, ThreadPool};
 use crate::request::{Allowed, FinishReason, GenerateRequest, Generation, Timings};
-use crate::sampler::Sampler;
+use crate::sampler::{Sampler, Summary};
 use crate::tokenizer::{Tokenizer, take_utf8};
 
 /// Rows of all sequences in one prefill forward call.
@@ -193,12 +193,12 @@ pub(crate) fn run(
 
     // Decode.
     loop {
-        let lse = full_log_sum_exps(&seqs, cx.pool);
+        let known = full_summaries(&seqs, cx.pool);
         for (i, s) in seqs.iter_mut().enumerate() {
             if s.finish.is_some() {
                 continue;
             }
-            sample_one(cx, s, context, lse[i]);
+            sample_one(cx, s, context, known[i]);
             if s.finish.is_none() {
                 before_token_or_fail(s, vocab);
             }
@@ -272,10 +272,10 @@ pub(crate) fn run(
     Ok(out)
 }
 
-/// The log-sum-exp of each unfinished sequence's logits over the whole
+/// The [`Summary`] of each unfinished sequence's logits over the whole
 /// vocabulary (where it samples from all of it), computed on the pool's
-/// threads: with a large vocabulary it is a large part of a batched step.
-fn full_log_sum_exps(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<f32>> {
+/// threads.
+fn full_summaries(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<Summary>> {
     let full: Vec<Option<&[f32]>> = seqs
         .iter()
         .map(|s| {
@@ -290,22 +290,22 @@ fn full_log_sum_exps(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<f32>> {
     pool.run(full.len(), &|i| {
         if let Some(l) = full[i] {
             // SAFETY: each task writes only its own index.
-            unsafe { ptr.write(i, Some(crate::ops::log_sum_exp(l))) }
+            unsafe { ptr.write(i, Some(Summary::of(l))) }
         }
     });
     out
 }
 
 /// Sample the next token of `s` from its ready logits and apply the stop
-/// rules; `lse` is the log-sum-exp of its full logits if already known.
-fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize, lse: Option<f32>) {
+/// rules; `known` summarises its full logits if already computed.
+fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize, known: Option<Summary>) {
     let choice = match (&s.allowed, &s.ready) {
         (Allowed::Only(ids), Ready::Full) => {
             let mut sub: Vec<f32> = ids.iter().map(|&id| s.logits[id as usize]).collect();
             s.sampler.sample(&mut sub, Some(ids), &s.history, None)
         }
         (_, Ready::Rows(ids)) => s.sampler.sample(&mut s.logits, Some(ids), &s.history, None),
-        (_, Ready::Full) => s.sampler.sample(&mut s.logits, None, &s.history, lse),
+        (_, Ready::Full) => s.sampler.sample(&mut s.logits, None, &s.history, known),
     };
     let id = choice.id;
     if cx.tokenizer.eos().contains(&id) {

@@ -107,16 +107,38 @@ pub fn sum(x: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + rest.iter().sum::<f32>()
 }
 
+/// The largest value (−∞ for none; NaNs are skipped). The maximum is taken
+/// lane by lane, which vectorises; `f32::max` in a fold does not.
+pub fn max(x: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    let (chunks, rest) = x.as_chunks::<16>();
+    for c in chunks {
+        for (m, &v) in lanes.iter_mut().zip(c) {
+            if v > *m {
+                *m = v;
+            }
+        }
+    }
+    lanes
+        .iter()
+        .chain(rest)
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
 /// log Σ exp(x).
 pub fn log_sum_exp(x: &[f32]) -> f32 {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    log_sum_exp_from(x, max(x))
+}
+
+/// log Σ exp(x) where `max` is the largest of `x`.
+pub fn log_sum_exp_from(x: &[f32], max: f32) -> f32 {
     if max == f32::NEG_INFINITY {
         return max;
     }
-    let mut acc = [0f32; 8];
-    let (chunks, rest) = x.as_chunks::<8>();
+    let mut acc = [0f32; 16];
+    let (chunks, rest) = x.as_chunks::<16>();
     for c in chunks {
-        for j in 0..8 {
+        for j in 0..16 {
             acc[j] += exp(c[j] - max);
         }
     }
@@ -285,5 +307,18 @@ mod tests {
         assert!((x.iter().sum::<f32>() - 1.0).abs() < 1e-6);
         assert!(x[3] == 0.0 && x[2] > x[1]);
         assert!((log_sum_exp(&[0.0, 0.0]) - 2f32.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn max_skips_nans_and_is_minus_infinity_for_nothing() {
+        let mut x: Vec<f32> = (0..37).map(|i| (i as f32 * 0.7).sin()).collect();
+        let want = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        x[3] = f32::NAN;
+        x[36] = f32::NAN;
+        assert_eq!(max(&x), want);
+        assert_eq!(max(&[]), f32::NEG_INFINITY);
+        assert_eq!(max(&[f32::NAN]), f32::NEG_INFINITY);
+        x[20] = 5.0;
+        assert_eq!(max(&x), 5.0);
     }
 }

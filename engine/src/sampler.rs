@@ -89,17 +89,17 @@ impl Sampler {
 
     /// Choose among `logits`, where `logits[j]` is the logit of token
     /// `ids[j]` (or of token `j` when `ids` is `None`). `history` holds the
-    /// tokens so far, for the repetition penalty. `lse` is the
-    /// log-sum-exp of `logits` if the caller has computed it.
+    /// tokens so far, for the repetition penalty. `known` is the summary
+    /// of `logits` if the caller has computed it.
     pub fn sample(
         &mut self,
         logits: &mut [f32],
         ids: Option<&[u32]>,
         history: &[u32],
-        lse: Option<f32>,
+        known: Option<Summary>,
     ) -> Choice {
         let id_of = |j: usize| ids.map_or(j as u32, |ids| ids[j]);
-        let lse = lse.unwrap_or_else(|| ops::log_sum_exp(logits));
+        let lse = known.map_or_else(|| ops::log_sum_exp(logits), |k| k.lse);
         // The penalty changes logits in place; keep the raw ones for the logprob.
         let raw: Option<Vec<f32>> = self.penalty.map(|_| logits.to_vec());
         if let Some(p) = self.penalty {
@@ -132,7 +132,10 @@ impl Sampler {
             }
         }
         let j = match self.sampling {
-            Sampling::Greedy => argmax(logits),
+            Sampling::Greedy => match (known, self.penalty) {
+                (Some(k), None) => k.argmax,
+                _ => argmax(logits),
+            },
             Sampling::Random {
                 temperature,
                 top_k,
@@ -193,24 +196,34 @@ impl Sampler {
     }
 }
 
-/// Index of the largest value (the first on ties).
-/// The first position of the largest value (0 if there is none). The
-/// maximum is taken lane by lane, which vectorises; a loop carrying the best
-/// index does not, and over a 262k vocabulary per sequence that showed.
-pub(crate) fn argmax(v: &[f32]) -> usize {
-    let mut lanes = [f32::NEG_INFINITY; 16];
-    let (chunks, rest) = v.as_chunks::<16>();
-    for c in chunks {
-        for (m, &x) in lanes.iter_mut().zip(c) {
-            if x > *m {
-                *m = x;
-            }
+/// What a caller may compute of a sequence's logits ahead of sampling (the
+/// decode loop does it for every sequence of a batch on the pool's threads:
+/// over a large vocabulary it is a large part of a batched step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Summary {
+    /// log Σ exp(logits).
+    pub lse: f32,
+    /// The first position of the largest logit.
+    pub argmax: usize,
+}
+
+impl Summary {
+    pub fn of(logits: &[f32]) -> Self {
+        let max = ops::max(logits);
+        Self {
+            lse: ops::log_sum_exp_from(logits, max),
+            argmax: first_of(logits, max),
         }
     }
-    let max = lanes
-        .iter()
-        .chain(rest)
-        .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+}
+
+/// The first position of the largest value (0 if there is none).
+pub(crate) fn argmax(v: &[f32]) -> usize {
+    first_of(v, ops::max(v))
+}
+
+/// The first position of `max` in `v` (0 if it is not there).
+pub(crate) fn first_of(v: &[f32], max: f32) -> usize {
     v.iter().position(|&x| x == max).unwrap_or(0)
 }
 
@@ -237,6 +250,28 @@ mod tests {
         assert_eq!(c.id, 1);
         let expect = 2.0 - (1f64 + 2f64.exp() + 1f64.exp()).ln();
         assert!((c.logprob - expect).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_precomputed_summary_gives_the_same_choice() {
+        let l: Vec<f32> = (0..1000).map(|i| ((i * 37) % 101) as f32 * 0.1).collect();
+        let k = Summary::of(&l);
+        assert_eq!(k.argmax, argmax(&l));
+        assert_eq!(k.lse, ops::log_sum_exp(&l));
+        let mut s = Sampler::new(Sampling::Greedy, None, 0);
+        let plain = s.sample(&mut l.clone(), None, &[], None);
+        assert_eq!(s.sample(&mut l.clone(), None, &[], Some(k)), plain);
+        // A repetition penalty changes the logits, so the summary's argmax
+        // is not used.
+        let p = RepeatPenalty {
+            penalty: 100.0,
+            last_n: 4,
+        };
+        let mut s = Sampler::new(Sampling::Greedy, Some(p), 0);
+        let seen = [k.argmax as u32];
+        let plain = s.sample(&mut l.clone(), None, &seen, None);
+        assert_ne!(plain.id, k.argmax as u32);
+        assert_eq!(s.sample(&mut l.clone(), None, &seen, Some(k)), plain);
     }
 
     #[test]
