@@ -376,7 +376,10 @@ impl QMatrix {
     /// (`out` is `m × rows`).
     pub fn matmul(&self, input: &mut Input<'_>, out: &mut [f32], pool: &ThreadPool) {
         debug_assert_eq!(out.len(), input.m * self.rows);
-        let mut outs: Vec<&mut [f32]> = out.chunks_exact_mut(self.rows.max(1)).collect();
+        if self.rows == 0 {
+            return;
+        }
+        let mut outs: Vec<&mut [f32]> = out.chunks_exact_mut(self.rows).collect();
         self.matmul_each(input, &mut outs, pool);
     }
 
@@ -391,7 +394,9 @@ impl QMatrix {
         let input = &*input;
         let ptrs: Vec<SyncPtr<f32>> = outs.iter_mut().map(|o| SyncPtr::new(o)).collect();
         if let Weights::Packed(p) = &self.w {
-            return p.matmul(&input.acts(), &ptrs, pool);
+            // SAFETY: the pointers are to the outputs, each checked above
+            // to be `rows` long, and borrowed mutably for the call.
+            return unsafe { p.matmul(&input.acts(), &ptrs, pool) };
         }
         pool.run_chunks(self.rows, ROW_TILE, 4, &|range| {
             for tile in range.clone().step_by(ROW_TILE) {

@@ -289,7 +289,16 @@ impl Packed {
     /// whose weights stay in cache between these passes. The passes also
     /// prefetch the next group's weights, a share each: the memory reads
     /// then overlap the arithmetic instead of coming in bursts.
-    pub(crate) fn matmul<'a>(&self, acts: &[Act<'a>], outs: &[SyncPtr<f32>], pool: &ThreadPool) {
+    ///
+    /// # Safety
+    /// Each of `outs` must point to `rows` floats that are valid for writes
+    /// and that nothing else reads or writes during the call.
+    pub(crate) unsafe fn matmul<'a>(
+        &self,
+        acts: &[Act<'a>],
+        outs: &[SyncPtr<f32>],
+        pool: &ThreadPool,
+    ) {
         let m = acts.len();
         assert_eq!(outs.len(), m);
         let mut passes = vec![8; m / 8];
@@ -298,7 +307,8 @@ impl Packed {
         let kb = self.kb;
         pool.run_chunks(self.groups, 1, 4, &|range| {
             for g in range.clone() {
-                // SAFETY: each task writes only the columns of its own groups.
+                // SAFETY: the outputs are `rows` long (the caller's
+                // promise), and each task writes only its own groups' rows.
                 let row = |i: usize| unsafe { outs[i].slice(g * GROUP, GROUP) };
                 let next = (g + 1 < range.end).then_some((g + 1) * kb);
                 let mut i = 0;
@@ -546,7 +556,8 @@ mod tests {
         let mut out = vec![0f32; m * rows];
         let acts: Vec<Act<'_>> = (0..m).map(act).collect();
         let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
-        p.matmul(&acts, &ptrs, &pool);
+        // SAFETY: each pointer is to a `rows`-long part of `out`.
+        unsafe { p.matmul(&acts, &ptrs, &pool) };
         for i in 0..m {
             for g in 0..rows / GROUP {
                 let mut want = [0f32; GROUP];
