@@ -1,5 +1,6 @@
 //! `flinch bench run` refuses a missing data folder before it loads a model,
-//! and says where it looked and how to point it elsewhere.
+//! and says where it looked and how to point it elsewhere; `flinch bench
+//! speed` refuses an empty batch before it loads one.
 
 use std::process::Command;
 
@@ -42,4 +43,22 @@ fn a_missing_data_argument_names_the_format() {
     );
     assert!(stderr.contains("a GSM8K JSONL file"), "{stderr}");
     assert!(!stderr.contains("FLINCH_DATA"), "{stderr}");
+}
+
+#[test]
+fn an_empty_speed_batch_is_refused_before_loading() {
+    let output = Command::new(env!("CARGO_BIN_EXE_flinch"))
+        .args([
+            "bench",
+            "speed",
+            "--batch",
+            "0",
+            "--model",
+            "/nonexistent.gguf",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--batch 0 decodes nothing"), "{stderr}");
 }

@@ -71,6 +71,9 @@ struct Report {
 }
 
 pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
+    if args.batch == 0 {
+        bail!("--batch 0 decodes nothing: give at least 1 (1 skips the batch measurement)");
+    }
     let path = args.model.resolve()?;
     let threads = match args.threads {
         Some(n) => Threads::Fixed(n),
