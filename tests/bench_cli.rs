@@ -1,6 +1,6 @@
 //! `flinch bench run` refuses a missing data folder before it loads a model,
 //! and says where it looked and how to point it elsewhere; `flinch bench
-//! speed` refuses an empty batch before it loads one.
+//! speed` refuses a batch size it cannot run before it loads one.
 
 use std::process::Command;
 
@@ -46,19 +46,24 @@ fn a_missing_data_argument_names_the_format() {
 }
 
 #[test]
-fn an_empty_speed_batch_is_refused_before_loading() {
-    let output = Command::new(env!("CARGO_BIN_EXE_flinch"))
-        .args([
-            "bench",
-            "speed",
-            "--batch",
-            "0",
-            "--model",
-            "/nonexistent.gguf",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("--batch 0 decodes nothing"), "{stderr}");
+fn speed_batches_out_of_range_are_refused_before_loading() {
+    for (batch, says) in [
+        ("0", "--batch 0 decodes nothing"),
+        ("100", "--batch 100 is more than 61"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_flinch"))
+            .args([
+                "bench",
+                "speed",
+                "--batch",
+                batch,
+                "--model",
+                "/nonexistent.gguf",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
 }

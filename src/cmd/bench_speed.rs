@@ -1,6 +1,9 @@
 //! `flinch bench speed`: engine load time, prefill and decode tokens/s,
 //! time to first token, batch throughput and peak memory; optionally the
 //! same measurement through llama.cpp (the `cyllama` wheel) for a ratio.
+//! Each measurement runs `--repeat` times (alternating with llama.cpp) and
+//! the medians are reported: on a shared machine single runs of the same
+//! binary differ by a quarter or more.
 
 use std::io::Write;
 use std::num::NonZeroUsize;
@@ -21,6 +24,10 @@ pub const DEFAULT_DECODE_TOKENS: usize = 128;
 /// Tokens each sequence decodes in the batch measurement.
 pub const DEFAULT_BATCH_TOKENS: usize = 64;
 
+/// The largest `--batch`: each sequence starts from its own 8 tokens of
+/// the prompt (which may be cut up to 16 tokens short).
+pub const MAX_BATCH: usize = (DEFAULT_PROMPT_TOKENS - 16 - 1) / 8;
+
 /// The llama.cpp side of `--compare-llama-cpp`.
 const LLAMA_CPP_SCRIPT: &str = include_str!("../../engine/scripts/llama_cpp_speed.py");
 
@@ -37,6 +44,11 @@ pub struct SpeedArgs {
     /// Sequences decoded together for the batch figure (1 skips it).
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub batch: usize,
+    /// Measure this many times, alternating with llama.cpp when it is
+    /// compared, and report the medians (the runs are in the JSON).
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub repeat: u32,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -56,6 +68,41 @@ struct Figures {
     peak_rss_mb: f64,
 }
 
+impl Figures {
+    /// Batch aggregate over single-stream decode.
+    fn batch_over_decode(&self) -> Option<f64> {
+        self.batch_decode_tok_s.map(|b| b / self.decode_tok_s)
+    }
+
+    /// The median of each figure over `runs` (load time and peak memory
+    /// included; the batch figure if every run has one).
+    fn median(runs: &[Figures]) -> Figures {
+        let med = |f: fn(&Figures) -> f64| median(runs.iter().map(f).collect());
+        Figures {
+            load_s: med(|r| r.load_s),
+            prefill_tok_s: med(|r| r.prefill_tok_s),
+            ttft_ms: med(|r| r.ttft_ms),
+            decode_tok_s: med(|r| r.decode_tok_s),
+            batch_decode_tok_s: runs
+                .iter()
+                .map(|r| r.batch_decode_tok_s)
+                .collect::<Option<Vec<f64>>>()
+                .map(median),
+            peak_rss_mb: med(|r| r.peak_rss_mb),
+        }
+    }
+}
+
+/// The median (the mean of the middle two for an even count; NaN for none).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Report {
     model: String,
@@ -64,15 +111,29 @@ struct Report {
     decode_tokens: usize,
     batch: usize,
     batch_tokens: usize,
+    repeat: usize,
+    /// Medians over the runs.
     #[serde(flatten)]
     flinch: Figures,
+    /// The median of the runs' batch ÷ single-stream ratios.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch_over_decode: Option<f64>,
+    runs: Vec<Figures>,
     #[serde(skip_serializing_if = "Option::is_none")]
     llama_cpp: Option<Figures>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    llama_cpp_runs: Vec<Figures>,
 }
 
 pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
     if args.batch == 0 {
         bail!("--batch 0 decodes nothing: give at least 1 (1 skips the batch measurement)");
+    }
+    if args.batch > MAX_BATCH {
+        bail!(
+            "--batch {} is more than {MAX_BATCH}: the batch's prompts are distinct 8-token pieces of the {DEFAULT_PROMPT_TOKENS}-token prompt",
+            args.batch
+        );
     }
     let path = args.model.resolve()?;
     let threads = match args.threads {
@@ -113,12 +174,63 @@ pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
         bail!("could not cut a {DEFAULT_PROMPT_TOKENS}-token prompt that re-tokenizes to itself");
     };
 
+    let mut runs = Vec::new();
+    let mut llama_cpp_runs = Vec::new();
+    for _ in 0..args.repeat {
+        runs.push(measure(
+            &mut engine,
+            &prompt,
+            &ids[bos..],
+            args.batch,
+            load_s,
+        )?);
+        if args.compare_llama_cpp {
+            llama_cpp_runs.push(llama_cpp(&path, n_threads, &ids, args.batch)?);
+        }
+    }
+    let flinch = Figures::median(&runs);
+    let report = Report {
+        model: path.display().to_string(),
+        threads: n_threads,
+        prompt_tokens: ids.len(),
+        decode_tokens: DEFAULT_DECODE_TOKENS,
+        batch: args.batch,
+        batch_tokens: DEFAULT_BATCH_TOKENS,
+        repeat: runs.len(),
+        batch_over_decode: runs
+            .iter()
+            .map(Figures::batch_over_decode)
+            .collect::<Option<Vec<f64>>>()
+            .map(median),
+        flinch,
+        runs,
+        llama_cpp: (!llama_cpp_runs.is_empty()).then(|| Figures::median(&llama_cpp_runs)),
+        llama_cpp_runs,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_table(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One run of the measurements: prefill of `prompt` (time to first token
+/// included), single-stream decode, and the batch (from 8-token starts cut
+/// from `ids`, the prompt's ids without BOS).
+fn measure(
+    engine: &mut Engine,
+    prompt: &str,
+    ids: &[u32],
+    batch: usize,
+    load_s: f64,
+) -> anyhow::Result<Figures> {
     // Prefill and time to first token, from an empty cache.
     engine.clear_cache();
     let t = Instant::now();
     let mut ttft = None;
     let g = engine.generate(
-        GenerateRequest::greedy(Prompt::Text(prompt), 1),
+        GenerateRequest::greedy(Prompt::Text(prompt.to_string()), 1),
         &mut |_| {
             ttft.get_or_insert(t.elapsed());
         },
@@ -128,7 +240,7 @@ pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
 
     // Single-stream decode.
     engine.clear_cache();
-    let start = engine.detokenize(&ids[bos..bos + 8]);
+    let start = engine.detokenize(&ids[..8]);
     let g = engine.generate(
         GenerateRequest::greedy(Prompt::Text(start), DEFAULT_DECODE_TOKENS),
         &mut |_| {},
@@ -136,10 +248,10 @@ pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
     let decode_tok_s = g.timings.decode_tok_s();
 
     // Batch decode: independent prompts, decoded together.
-    let batch_decode_tok_s = if args.batch > 1 {
-        let reqs = (0..args.batch)
+    let batch_decode_tok_s = if batch > 1 {
+        let reqs = (0..batch)
             .map(|s| {
-                let p = engine.detokenize(&ids[bos + s * 8..bos + s * 8 + 8]);
+                let p = engine.detokenize(&ids[s * 8..s * 8 + 8]);
                 GenerateRequest::greedy(Prompt::Text(p), DEFAULT_BATCH_TOKENS)
             })
             .collect();
@@ -155,36 +267,14 @@ pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-
-    let flinch = Figures {
+    Ok(Figures {
         load_s,
         prefill_tok_s,
         ttft_ms,
         decode_tok_s,
         batch_decode_tok_s,
         peak_rss_mb: peak_rss_mb()?,
-    };
-    let llama_cpp = if args.compare_llama_cpp {
-        Some(llama_cpp(&path, n_threads, &ids, args.batch)?)
-    } else {
-        None
-    };
-    let report = Report {
-        model: path.display().to_string(),
-        threads: n_threads,
-        prompt_tokens: ids.len(),
-        decode_tokens: DEFAULT_DECODE_TOKENS,
-        batch: args.batch,
-        batch_tokens: DEFAULT_BATCH_TOKENS,
-        flinch,
-        llama_cpp,
-    };
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        print_table(&report);
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn print_table(r: &Report) {
@@ -228,8 +318,14 @@ fn print_table(r: &Report) {
             }
         }
     }
+    if let Some(x) = r.batch_over_decode {
+        println!("{:<28} {:>10.2}", "batch ÷ single stream", x);
+    }
     if r.batch > 1 {
         println!("(batch: {} sequences × {} tokens)", r.batch, r.batch_tokens);
+    }
+    if r.repeat > 1 {
+        println!("(medians of {} runs; --json lists each run)", r.repeat);
     }
 }
 
@@ -285,4 +381,34 @@ fn llama_cpp(
         );
     }
     serde_json::from_slice(&out.stdout).context("reading the llama.cpp measurement")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(vec![]).is_nan());
+        let run = |d: f64, b: Option<f64>| Figures {
+            load_s: 0.1,
+            prefill_tok_s: 1.0,
+            ttft_ms: 1.0,
+            decode_tok_s: d,
+            batch_decode_tok_s: b,
+            peak_rss_mb: 1.0,
+        };
+        let m = Figures::median(&[
+            run(1.0, Some(8.0)),
+            run(3.0, Some(9.0)),
+            run(2.0, Some(30.0)),
+        ]);
+        assert_eq!((m.decode_tok_s, m.batch_decode_tok_s), (2.0, Some(9.0)));
+        // No batch figure unless every run has one.
+        let m = Figures::median(&[run(1.0, Some(8.0)), run(3.0, None)]);
+        assert_eq!(m.batch_decode_tok_s, None);
+        assert_eq!(run(2.0, Some(17.0)).batch_over_decode(), Some(8.5));
+    }
 }
