@@ -77,6 +77,27 @@ impl LayerKv {
         let s = self.slot(pos) * self.kv_dim;
         &self.v[s..s + self.kv_dim]
     }
+
+    /// Ask for the key and value rows of `pos` to be brought into cache.
+    #[inline(always)]
+    fn prefetch(&self, pos: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let s = self.slot(pos) * self.kv_dim;
+            for rows in [&self.k, &self.v] {
+                let Some(row) = rows.get(s..s + self.kv_dim) else {
+                    return;
+                };
+                let p = row.as_ptr() as *const i8;
+                for b in (0..std::mem::size_of_val(row)).step_by(64) {
+                    // SAFETY: a prefetch does not fault; the address is in
+                    // the row.
+                    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(b)) }
+                }
+            }
+        }
+    }
 }
 
 /// The cache of one sequence: the tokens it holds and their keys/values.
@@ -207,6 +228,9 @@ pub(crate) fn attend(
     });
 }
 
+/// Positions prefetched ahead of the one attended to.
+const AHEAD: usize = 4;
+
 /// Positions whose values are added to the output in one pass.
 const VALUE_TILE: usize = 4;
 
@@ -238,7 +262,16 @@ fn attend_group(
     let mut buf = vec![0f32; hd * VALUE_TILE];
     let qs: Vec<&[f32]> = heads.clone().map(|h| &q[h * hd..(h + 1) * hd]).collect();
     let mut dots = vec![0f32; per_group];
+    // The rows are read in order; asking for them a few positions ahead
+    // keeps the reads from waiting on memory (a sequence's rows are a short
+    // stream, which the hardware prefetcher picks up late).
+    for p in lo..(lo + AHEAD).min(pos + 1) {
+        kv.prefetch(p);
+    }
     for (j, p) in (lo..=pos).enumerate() {
+        if p + AHEAD <= pos {
+            kv.prefetch(p + AHEAD);
+        }
         let k = &mut buf[..hd];
         kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(k);
         dot_heads(&qs, k, &mut dots);
