@@ -252,6 +252,25 @@ impl<T> SyncPtr<T> {
 mod tests {
     use super::*;
 
+    /// A probe, not a check: what one hand-off to the pool costs.
+    /// `cargo test --workspace --release pool_run_overhead -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a speed probe that prints figures"]
+    fn pool_run_overhead() {
+        let pool = ThreadPool::new(2);
+        let sum = AtomicUsize::new(0);
+        for tasks in [2usize, 8] {
+            let t = Instant::now();
+            for _ in 0..100_000 {
+                pool.run(tasks, &|i| {
+                    sum.fetch_add(i, Ordering::Relaxed);
+                });
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / 1e5;
+            println!("{tasks} tasks of nothing: {us:.2} µs per run");
+        }
+    }
+
     #[test]
     fn every_task_runs_exactly_once() {
         let pool = ThreadPool::new(3);

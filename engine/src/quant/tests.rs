@@ -162,6 +162,36 @@ fn kernel_rate() {
     }
 }
 
+/// A probe, not a check: the output projection's shape (262,144 × 640,
+/// Q8_0, about 170 MB: the weights come from memory, not cache) at a batch
+/// of 16 on 2 threads, the shape of a batch-16 decode step's largest
+/// product. `cargo test --workspace --release head_rate -- --ignored --nocapture`.
+#[test]
+#[ignore = "a speed probe that prints figures"]
+fn head_rate() {
+    let (rows, cols, m) = (262_144, 640, 16);
+    let pool = ThreadPool::new(2);
+    let w = repacked(q8_0_matrix(rows, cols));
+    let x = values(3, m * cols);
+    let mut out = vec![0.0; m * rows];
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let mut input = Input::new(&x, m, cols);
+        input.prepare(ActKind::Q8_0, &pool);
+        let t = std::time::Instant::now();
+        w.matmul(&mut input, &mut out, &pool);
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let macs = (m * rows * cols) as f64;
+    println!(
+        "{rows} × {cols} at m={m}, 2 threads: median {:.1} G multiply-adds/s ({:.2} ms), best {:.1}",
+        macs / times[times.len() / 2] / 1e9,
+        times[times.len() / 2] * 1e3,
+        macs / times[0] / 1e9
+    );
+}
+
 /// Q4_K and Q6_K rows repacked for the AVX-512 kernel give the values of
 /// the K-quant blocks: unpacked rows and products against the dequantized
 /// weights.
