@@ -78,15 +78,16 @@ impl LayerKv {
         &self.v[s..s + self.kv_dim]
     }
 
-    /// Ask for the key and value rows of `pos` to be brought into cache.
+    /// Ask for columns `cols` of the key and value rows of `pos` to be
+    /// brought into cache.
     #[inline(always)]
-    fn prefetch(&self, pos: usize) {
+    fn prefetch(&self, pos: usize, cols: std::ops::Range<usize>) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
             let s = self.slot(pos) * self.kv_dim;
             for rows in [&self.k, &self.v] {
-                let Some(row) = rows.get(s..s + self.kv_dim) else {
+                let Some(row) = rows.get(s + cols.start..s + cols.end) else {
                     return;
                 };
                 let p = row.as_ptr() as *const i8;
@@ -265,12 +266,13 @@ fn attend_group(
     // The rows are read in order; asking for them a few positions ahead
     // keeps the reads from waiting on memory (a sequence's rows are a short
     // stream, which the hardware prefetcher picks up late).
+    let cols = g * hd..(g + 1) * hd;
     for p in lo..(lo + AHEAD).min(pos + 1) {
-        kv.prefetch(p);
+        kv.prefetch(p, cols.clone());
     }
     for (j, p) in (lo..=pos).enumerate() {
         if p + AHEAD <= pos {
-            kv.prefetch(p + AHEAD);
+            kv.prefetch(p + AHEAD, cols.clone());
         }
         let k = &mut buf[..hd];
         kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(k);

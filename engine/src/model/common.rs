@@ -140,32 +140,21 @@ impl Head<'_> {
             );
             r
         };
-        // Full-vocabulary requests share one batched product.
-        let full: Vec<usize> = (0..steps.len())
-            .filter(|&s| matches!(steps[s].logits, Logits::All(_)) && last[s].is_some())
-            .collect();
-        if !full.is_empty() {
-            let xs: Vec<f32> = full
-                .iter()
-                .flat_map(|&s| norm_row(last[s].unwrap_or(0)))
-                .collect();
-            let n = self.weight.rows;
-            // Each sequence's logits are written in place (`full` is in
-            // step order).
-            let mut outs: Vec<&mut [f32]> = steps
-                .iter_mut()
-                .enumerate()
-                .filter(|(s, _)| full.binary_search(s).is_ok())
-                .filter_map(|(_, step)| match &mut step.logits {
-                    Logits::All(dst) => {
-                        dst.resize(n, 0.0);
-                        Some(&mut dst[..])
-                    }
-                    _ => None,
-                })
-                .collect();
+        // Full-vocabulary requests share one batched product, written
+        // straight into each sequence's logits.
+        let n = self.weight.rows;
+        let mut xs = Vec::new();
+        let mut outs: Vec<&mut [f32]> = Vec::new();
+        for (step, &i) in steps.iter_mut().zip(&last) {
+            if let (Logits::All(dst), Some(i)) = (&mut step.logits, i) {
+                xs.extend(norm_row(i));
+                dst.resize(n, 0.0);
+                outs.push(&mut dst[..]);
+            }
+        }
+        if !outs.is_empty() {
             self.weight
-                .matmul_each(&mut Input::new(&xs, full.len(), hidden), &mut outs, pool);
+                .matmul_each(&mut Input::new(&xs, outs.len(), hidden), &mut outs, pool);
             for dst in outs {
                 self.cap(dst);
             }

@@ -375,35 +375,44 @@ impl QMatrix {
     /// `out[i][r] = x[i] · W[r]` for every input row `i` and weight row `r`
     /// (`out` is `m × rows`).
     pub fn matmul(&self, input: &mut Input<'_>, out: &mut [f32], pool: &ThreadPool) {
-        debug_assert_eq!(out.len(), input.m * self.rows);
-        if self.rows == 0 {
-            return;
-        }
-        let mut outs: Vec<&mut [f32]> = out.chunks_exact_mut(self.rows).collect();
-        self.matmul_each(input, &mut outs, pool);
+        assert_eq!(out.len(), input.m * self.rows);
+        let ptrs: Vec<SyncPtr<f32>> = (0..input.m)
+            .map(|i| SyncPtr::new(&mut out[i * self.rows..]))
+            .collect();
+        // SAFETY: output i is `rows` long from `ptrs[i]`, inside `out`,
+        // which is borrowed mutably for the call.
+        unsafe { self.matmul_into(input, &ptrs, pool) }
     }
 
     /// Like [`QMatrix::matmul`], with each input row's products written to
     /// a slice of its own (`outs[i]` is `rows` long): the output head
     /// writes straight into each sequence's logits.
     pub fn matmul_each(&self, input: &mut Input<'_>, outs: &mut [&mut [f32]], pool: &ThreadPool) {
-        debug_assert_eq!(input.k, self.cols);
         assert_eq!(outs.len(), input.m);
         assert!(outs.iter().all(|o| o.len() == self.rows));
+        let ptrs: Vec<SyncPtr<f32>> = outs.iter_mut().map(|o| SyncPtr::new(o)).collect();
+        // SAFETY: the pointers are to the outputs, each checked to be `rows`
+        // long, and borrowed mutably for the call.
+        unsafe { self.matmul_into(input, &ptrs, pool) }
+    }
+
+    /// # Safety
+    /// Each of `outs` (one per input row) must point to `rows` floats valid
+    /// for writes that nothing else touches during the call.
+    unsafe fn matmul_into(&self, input: &mut Input<'_>, outs: &[SyncPtr<f32>], pool: &ThreadPool) {
+        debug_assert_eq!(input.k, self.cols);
         input.prepare(self.act_kind(), pool);
         let input = &*input;
-        let ptrs: Vec<SyncPtr<f32>> = outs.iter_mut().map(|o| SyncPtr::new(o)).collect();
         if let Weights::Packed(p) = &self.w {
-            // SAFETY: the pointers are to the outputs, each checked above
-            // to be `rows` long, and borrowed mutably for the call.
-            return unsafe { p.matmul(&input.acts(), &ptrs, pool) };
+            // SAFETY: the caller's promise.
+            return unsafe { p.matmul(&input.acts(), outs, pool) };
         }
         pool.run_chunks(self.rows, ROW_TILE, 4, &|range| {
             for tile in range.clone().step_by(ROW_TILE) {
                 let rows = tile..(tile + ROW_TILE).min(range.end);
                 // SAFETY: rows are disjoint between tasks; each task writes
                 // only element r of each output for its own r.
-                self.tile(input, rows, &|i, r, v| unsafe { ptrs[i].write(r, v) });
+                self.tile(input, rows, &|i, r, v| unsafe { outs[i].write(r, v) });
             }
         });
     }

@@ -227,7 +227,7 @@ impl Packed {
             };
             lines(q.0.as_ptr() as *const i8, std::mem::size_of::<Quads>());
             match &self.scales {
-                Scales::Q8(d) => lines(d[i].as_ptr() as *const i8, 1),
+                Scales::Q8(d) => lines(d[i].as_ptr() as *const i8, size_of::<[f16; GROUP]>()),
                 Scales::Split(s) => lines(&s[i] as *const Split as *const i8, size_of::<Split>()),
             }
         }
@@ -542,7 +542,8 @@ mod tests {
     /// The products of `p` against the portable kernel (bit for bit), the
     /// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`.
     fn check(p: &Packed, w: impl Fn(usize, usize) -> f64) {
-        let (rows, kb, m) = (p.rows(), p.kb, 7);
+        // 13 rows: the 8-, 4- and 1-row passes.
+        let (rows, kb, m) = (p.rows(), p.kb, 13);
         let a = blocks(2, m * kb);
         let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
         let (corr, corr_lo): (Vec<i32>, Vec<i32>) = a.iter().map(corrections).unzip();
