@@ -1,12 +1,12 @@
 //! Quick engine speed probe: load, prefill of a 512-token prompt, greedy
 //! decode of 128 tokens, optional batch decode.
 //!
-//! `cargo run --release -p flinch-engine --example speed -- MODEL.gguf [THREADS] [BATCH]`
+//! `cargo run --release -p flinch-engine --example speed -- MODEL.gguf [THREADS] [BATCH] [amx|off]`
 
 use std::num::NonZeroUsize;
 use std::time::Instant;
 
-use flinch_engine::{Engine, GenerateRequest, LoadOptions, Prompt, Threads};
+use flinch_engine::{Amx, Engine, GenerateRequest, LoadOptions, Prompt, Threads};
 
 /// Process CPU seconds (user + system) from /proc/self/stat.
 fn cpu() -> f64 {
@@ -27,18 +27,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => Threads::Auto,
     };
     let batch: usize = args.get(3).map_or(Ok(1), |s| s.parse())?;
+    let amx = match args.get(4).map(String::as_str) {
+        None | Some("amx") => Amx::Auto,
+        Some("off") => Amx::Off,
+        Some(other) => return Err(format!("AMX is `amx` or `off`, not `{other}`").into()),
+    };
     let mut engine = Engine::load(
         args[1].as_ref(),
         LoadOptions {
             threads,
+            amx,
             ..Default::default()
         },
     )?;
     println!(
-        "load {:.2}s threads {} weights {:.1} MB",
+        "load {:.2}s threads {} weights {:.1} MB, {}",
         engine.info().load_time.as_secs_f64(),
         engine.info().threads,
-        engine.info().weight_bytes as f64 / 1e6
+        engine.info().weight_bytes as f64 / 1e6,
+        engine.info().kernel
     );
     let words =
         "the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing ";

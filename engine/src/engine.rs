@@ -46,11 +46,47 @@ pub enum TokenizerSource {
     Json(PathBuf),
 }
 
+/// Whether the matrix products may run on Intel AMX tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Amx {
+    /// Where the build has the AVX-512 kernels, the CPU has AMX and the OS
+    /// grants it to the process.
+    #[default]
+    Auto,
+    /// Never: the AVX-512 vector kernel, with the same results (to compare
+    /// speeds).
+    Off,
+}
+
+/// Which kernels compute the matrix products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kernel {
+    /// Packed weights on AMX tiles (and the AVX-512 kernel for what does
+    /// not pack).
+    Amx,
+    /// Packed weights on the AVX-512 VNNI kernel.
+    Avx512Vnni,
+    /// Weights in their GGUF layout, on the AVX2 (or portable) kernels.
+    Gguf,
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kernel::Amx => "AMX tiles",
+            Kernel::Avx512Vnni => "AVX-512 VNNI",
+            Kernel::Gguf => "AVX2 on the GGUF layout",
+        })
+    }
+}
+
 /// Options of [`Engine::load`].
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     pub threads: Threads,
     pub tokenizer: TokenizerSource,
+    pub amx: Amx,
 }
 
 /// Facts about the loaded model.
@@ -70,6 +106,8 @@ pub struct EngineInfo {
     /// Tokens that end a generation.
     pub eos: Vec<u32>,
     pub threads: usize,
+    /// What computes the matrix products.
+    pub kernel: Kernel,
     /// Bytes of weights in memory (after load-time conversions).
     pub weight_bytes: usize,
     pub load_time: Duration,
@@ -129,6 +167,15 @@ impl Engine {
             (_, None) => ChatFormat::None,
         };
         let threads = options.threads.resolve();
+        let pool = match options.amx {
+            Amx::Auto => ThreadPool::new(threads),
+            Amx::Off => ThreadPool::new(threads).without_amx(),
+        };
+        let kernel = match (pool.amx(), crate::quant::packed::AVAILABLE) {
+            (true, _) => Kernel::Amx,
+            (false, true) => Kernel::Avx512Vnni,
+            (false, false) => Kernel::Gguf,
+        };
         let info = EngineInfo {
             path: path.to_path_buf(),
             architecture: spec.architecture.clone(),
@@ -141,6 +188,7 @@ impl Engine {
             bos: tokenizer.bos(),
             eos: tokenizer.eos().to_vec(),
             threads,
+            kernel,
             weight_bytes: spec.weight_bytes,
             load_time: Duration::ZERO,
         };
@@ -149,7 +197,7 @@ impl Engine {
             model,
             tokenizer,
             chat,
-            pool: ThreadPool::new(threads),
+            pool,
             info,
             resident,
         };

@@ -20,7 +20,7 @@ pub mod store;
 pub mod tokenizer;
 
 pub use chat::ChatKind;
-pub use engine::{Engine, EngineInfo, LoadOptions, Threads, TokenizerSource};
+pub use engine::{Amx, Engine, EngineInfo, Kernel, LoadOptions, Threads, TokenizerSource};
 pub use error::{Error, Result};
 pub use model::SUPPORTED_ARCHITECTURES;
 pub use request::{

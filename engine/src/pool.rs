@@ -61,11 +61,18 @@ struct Shared {
 pub struct ThreadPool {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
+    /// Whether the packed products run on AMX tiles.
+    amx: bool,
 }
 
 impl std::fmt::Debug for ThreadPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ThreadPool({} threads)", self.threads())
+        write!(
+            f,
+            "ThreadPool({} threads, amx {})",
+            self.threads(),
+            self.amx
+        )
     }
 }
 
@@ -94,7 +101,24 @@ impl ThreadPool {
                     .expect("spawning a compute thread")
             })
             .collect();
-        Self { shared, workers }
+        Self {
+            shared,
+            workers,
+            amx: crate::quant::packed::AVAILABLE && crate::quant::amx::usable(),
+        }
+    }
+
+    /// The same threads with the packed products on the vector kernel only,
+    /// never on AMX tiles.
+    pub fn without_amx(mut self) -> Self {
+        self.amx = false;
+        self
+    }
+
+    /// Whether the packed products run on AMX tiles (where the CPU and the
+    /// OS allow it, unless turned off).
+    pub fn amx(&self) -> bool {
+        self.amx
     }
 
     /// Threads computing, the caller included.

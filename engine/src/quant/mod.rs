@@ -5,6 +5,7 @@
 //! type is converted at load time: Q4_0 to Q8_0 exactly (its values are
 //! small integers times the block scale), the rest through f32 to Q8_0.
 
+pub mod amx;
 pub mod blocks;
 pub mod dot;
 pub mod kquants;
@@ -149,6 +150,8 @@ pub struct Input<'a> {
     /// Blocks, their scales as f32, and the packed kernel's corrections.
     q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>, (Vec<i32>, Vec<i32>))>,
     q8k: Option<Vec<BlockQ8K>>,
+    /// The Q8_0 blocks in AMX tile order, made on first use.
+    tiles: Option<amx::Tiles>,
 }
 
 impl<'a> Input<'a> {
@@ -160,6 +163,7 @@ impl<'a> Input<'a> {
             k,
             q8_0: None,
             q8k: None,
+            tiles: None,
         }
     }
 
@@ -230,7 +234,19 @@ impl<'a> Input<'a> {
             _ => {}
         }
     }
+
+    /// The Q8_0 activations in tile order (prepared before).
+    fn prepare_tiles(&mut self) {
+        if self.tiles.is_none() {
+            self.tiles = Some(amx::Tiles::new(&self.acts(), self.k / QK8_0));
+        }
+    }
 }
+
+/// The fewest activation rows the packed products put on AMX tiles. A tile
+/// product costs the same for 1 row as for 16; below 8 rows the vector
+/// kernel was as fast or faster (the `cache_rate` probe in `tests.rs`).
+pub const AMX_MIN_ROWS: usize = 8;
 
 /// Rows of weights handled together: their blocks stay in L1 while the
 /// activation rows stream past.
@@ -402,11 +418,16 @@ impl QMatrix {
     unsafe fn matmul_into(&self, input: &mut Input<'_>, outs: &[SyncPtr<f32>], pool: &ThreadPool) {
         debug_assert_eq!(input.k, self.cols);
         input.prepare(self.act_kind(), pool);
-        let input = &*input;
         if let Weights::Packed(p) = &self.w {
+            let amx = pool.amx() && input.m >= AMX_MIN_ROWS;
+            if amx {
+                input.prepare_tiles();
+            }
+            let tiles = input.tiles.as_ref().filter(|_| amx);
             // SAFETY: the caller's promise.
-            return unsafe { p.matmul(&input.acts(), outs, pool) };
+            return unsafe { p.matmul(&input.acts(), tiles, outs, pool) };
         }
+        let input = &*input;
         pool.run_chunks(self.rows, ROW_TILE, 4, &|range| {
             for tile in range.clone().step_by(ROW_TILE) {
                 let rows = tile..(tile + ROW_TILE).min(range.end);

@@ -24,6 +24,7 @@
 
 use half::f16;
 
+use super::amx::{self, Tiles};
 use super::blocks::{BlockQ8_0, QK8_0};
 use crate::pool::{SyncPtr, ThreadPool};
 
@@ -42,15 +43,15 @@ pub const AVAILABLE: bool = cfg!(all(
 /// each byte the weight plus 128.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct Quads([u8; QK8_0 * GROUP]);
+pub(super) struct Quads(pub(super) [u8; QK8_0 * GROUP]);
 
 /// The scales of a block's 16 rows for the K-quant form.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
-struct Split {
-    lo: [f32; GROUP],
-    hi: [f32; GROUP],
-    bias: [f32; GROUP],
+pub(super) struct Split {
+    pub(super) lo: [f32; GROUP],
+    pub(super) hi: [f32; GROUP],
+    pub(super) bias: [f32; GROUP],
 }
 
 /// The scales of every block, laid out like the weights.
@@ -282,13 +283,70 @@ impl Packed {
         }
     }
 
+    /// The 16 rows of group `g` against the activation rows of tile chunk
+    /// `chunk`, on AMX tiles, into `out[r][0..16]` for the chunk's rows
+    /// (`out.len()` of them); prefetching as [`Packed::group`].
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx512vnni"
+    ))]
+    #[inline]
+    fn tile_group(
+        &self,
+        g: usize,
+        tiles: &Tiles,
+        chunk: usize,
+        out: &mut [&mut [f32]],
+        ahead: std::ops::Range<usize>,
+    ) {
+        use super::amx::kernel;
+        let range = g * self.kb..(g + 1) * self.kb;
+        let qs = &self.qs[range.clone()];
+        assert!(tiles.kb() == self.kb && chunk < tiles.chunks() && out.len() <= amx::ROWS);
+        assert!(out.iter().all(|o| o.len() == GROUP));
+        let prefetch = |b: usize| {
+            if b < ahead.len() {
+                self.prefetch(ahead.start + b)
+            }
+        };
+        // SAFETY: `matmul` holds a tile session on this thread while it
+        // calls this; lengths are checked above.
+        unsafe {
+            match (&self.scales, out.len()) {
+                (Scales::Q8(d), 0..=4) => {
+                    kernel::group::<4>(qs, &d[range], tiles, chunk, out, prefetch)
+                }
+                (Scales::Q8(d), 5..=8) => {
+                    kernel::group::<8>(qs, &d[range], tiles, chunk, out, prefetch)
+                }
+                (Scales::Q8(d), _) => {
+                    kernel::group::<16>(qs, &d[range], tiles, chunk, out, prefetch)
+                }
+                (Scales::Split(s), 0..=4) => {
+                    kernel::group_split::<4>(qs, &s[range], tiles, chunk, out, prefetch)
+                }
+                (Scales::Split(s), 5..=8) => {
+                    kernel::group_split::<8>(qs, &s[range], tiles, chunk, out, prefetch)
+                }
+                (Scales::Split(s), _) => {
+                    kernel::group_split::<16>(qs, &s[range], tiles, chunk, out, prefetch)
+                }
+            }
+        }
+    }
+
     /// `outs[i][r] = x[i] · W[r]` for every activation row `i`; each of
     /// `outs` points to `rows` floats that no one else touches meanwhile.
+    /// With `tiles` (the same activations in tile order, see
+    /// [`amx::Tiles`]) the products run on AMX tiles, 16 activation rows at
+    /// a time; without, on the vector kernel. Both give the same bits.
     ///
-    /// The activation rows go 8, then 4, then 1 at a time over a group,
-    /// whose weights stay in cache between these passes. The passes also
-    /// prefetch the next group's weights, a share each: the memory reads
-    /// then overlap the arithmetic instead of coming in bursts.
+    /// The activation rows go over a group in passes (16 at a time on tiles;
+    /// 8, then 4, then 1 on the vector kernel), while the group's weights
+    /// stay in cache. The passes also prefetch the next group's weights, a
+    /// share each: the memory reads then overlap the arithmetic instead of
+    /// coming in bursts.
     ///
     /// # Safety
     /// Each of `outs` must point to `rows` floats that are valid for writes
@@ -296,16 +354,35 @@ impl Packed {
     pub(crate) unsafe fn matmul<'a>(
         &self,
         acts: &[Act<'a>],
+        tiles: Option<&Tiles>,
         outs: &[SyncPtr<f32>],
         pool: &ThreadPool,
     ) {
         let m = acts.len();
         assert_eq!(outs.len(), m);
-        let mut passes = vec![8; m / 8];
-        passes.extend(std::iter::repeat_n(4, m % 8 / 4));
-        passes.extend(std::iter::repeat_n(1, m % 4));
+        let tiles = tiles.filter(|_| AVAILABLE);
+        let passes = match tiles {
+            Some(_) => {
+                let mut p = vec![amx::ROWS; m / amx::ROWS];
+                p.extend((!m.is_multiple_of(amx::ROWS)).then_some(m % amx::ROWS));
+                p
+            }
+            None => {
+                let mut p = vec![8; m / 8];
+                p.extend(std::iter::repeat_n(4, m % 8 / 4));
+                p.extend(std::iter::repeat_n(1, m % 4));
+                p
+            }
+        };
         let kb = self.kb;
         pool.run_chunks(self.groups, 1, 4, &|range| {
+            #[cfg(all(
+                target_arch = "x86_64",
+                target_feature = "avx512f",
+                target_feature = "avx512vnni"
+            ))]
+            // SAFETY: tiles are only made where `amx::usable()` said so.
+            let _session = tiles.map(|_| unsafe { amx::kernel::Session::start() });
             for g in range.clone() {
                 // SAFETY: the outputs are `rows` long (the caller's
                 // promise), and each task writes only its own groups' rows.
@@ -315,14 +392,25 @@ impl Packed {
                 for (p, &r) in passes.iter().enumerate() {
                     let share = |p: usize| p * kb / passes.len();
                     let ahead = next.map_or(0..0, |next| next + share(p)..next + share(p + 1));
-                    match r {
-                        8 => self.group::<8>(
+                    match (tiles, r) {
+                        #[cfg(all(
+                            target_arch = "x86_64",
+                            target_feature = "avx512f",
+                            target_feature = "avx512vnni"
+                        ))]
+                        (Some(t), _) => {
+                            let mut out: [&mut [f32]; amx::ROWS] =
+                                std::array::from_fn(|k| if k < r { row(i + k) } else { &mut [] });
+                            let chunk = i / amx::ROWS;
+                            self.tile_group(g, t, chunk, &mut out[..r], ahead)
+                        }
+                        (_, 8) => self.group::<8>(
                             g,
                             std::array::from_fn(|r| acts[i + r]),
                             std::array::from_fn(|r| row(i + r)),
                             ahead,
                         ),
-                        4 => self.group::<4>(
+                        (_, 4) => self.group::<4>(
                             g,
                             std::array::from_fn(|r| acts[i + r]),
                             std::array::from_fn(|r| row(i + r)),
@@ -542,8 +630,9 @@ mod tests {
     /// The products of `p` against the portable kernel (bit for bit), the
     /// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`.
     fn check(p: &Packed, w: impl Fn(usize, usize) -> f64) {
-        // 13 rows: the 8-, 4- and 1-row passes.
-        let (rows, kb, m) = (p.rows(), p.kb, 13);
+        // 37 rows: the vector kernel's 8-, 4- and 1-row passes, and two
+        // whole tile chunks and a part one.
+        let (rows, kb, m) = (p.rows(), p.kb, 37);
         let a = blocks(2, m * kb);
         let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
         let (corr, corr_lo): (Vec<i32>, Vec<i32>) = a.iter().map(corrections).unzip();
@@ -553,12 +642,25 @@ mod tests {
             corr: &corr[i * kb..(i + 1) * kb],
             corr_lo: &corr_lo[i * kb..(i + 1) * kb],
         };
-        let pool = ThreadPool::new(2);
+        let pool = ThreadPool::new(2).without_amx();
         let mut out = vec![0f32; m * rows];
         let acts: Vec<Act<'_>> = (0..m).map(act).collect();
         let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
         // SAFETY: each pointer is to a `rows`-long part of `out`.
-        unsafe { p.matmul(&acts, &ptrs, &pool) };
+        unsafe { p.matmul(&acts, None, &ptrs, &pool) };
+        // On AMX tiles: the same bits, for every row count up to `m`.
+        if AVAILABLE && amx::usable() {
+            for n in [1, 3, 8, 16, 17, m] {
+                let tiles = Tiles::new(&acts[..n], kb);
+                let mut on_tiles = vec![0f32; n * rows];
+                let ptrs: Vec<_> = on_tiles.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+                // SAFETY: as above.
+                unsafe { p.matmul(&acts[..n], Some(&tiles), &ptrs, &pool) };
+                assert_eq!(on_tiles, out[..n * rows], "{n} rows on tiles");
+            }
+        } else {
+            eprintln!("no AMX here: the tile kernel is not checked");
+        }
         for i in 0..m {
             for g in 0..rows / GROUP {
                 let mut want = [0f32; GROUP];

@@ -134,13 +134,24 @@ fn packed_matmul_does_not_depend_on_the_batch() {
 #[ignore = "a speed probe that prints figures"]
 fn kernel_rate() {
     let (rows, cols) = (32_768, 640);
-    let pool = ThreadPool::new(1);
-    for (name, w) in [
-        ("Q8_0", q8_0_matrix(rows, cols)),
-        ("Q5_0", q5_0_matrix(rows, cols)),
-        ("Q8_0 repacked", repacked(q8_0_matrix(rows, cols))),
-        ("Q5_0 repacked", repacked(q5_0_matrix(rows, cols))),
+    let vector = ThreadPool::new(1).without_amx();
+    let tiles = ThreadPool::new(1);
+    for (name, w, pool) in [
+        ("Q8_0", q8_0_matrix(rows, cols), &vector),
+        ("Q5_0", q5_0_matrix(rows, cols), &vector),
+        ("Q8_0 repacked", repacked(q8_0_matrix(rows, cols)), &vector),
+        (
+            "Q8_0 repacked, tiles",
+            repacked(q8_0_matrix(rows, cols)),
+            &tiles,
+        ),
+        ("Q5_0 repacked", repacked(q5_0_matrix(rows, cols)), &vector),
     ] {
+        if name.ends_with("tiles") && !pool.amx() {
+            println!("{name}: no AMX here");
+            continue;
+        }
+        let pool = &pool;
         for m in [1, 4, 16] {
             let x = values(3, m * cols);
             let mut out = vec![0.0; m * rows];
@@ -162,6 +173,46 @@ fn kernel_rate() {
     }
 }
 
+/// A probe, not a check: the packed products' arithmetic alone, on one
+/// thread, with weights that stay in cache (1,024 × 640 Q8_0, 0.7 MB), on
+/// the vector kernel and on AMX tiles. `cargo test --workspace --release
+/// cache_rate -- --ignored --nocapture`.
+#[test]
+#[ignore = "a speed probe that prints figures"]
+fn cache_rate() {
+    let (rows, cols) = (1024, 640);
+    let w = repacked(q8_0_matrix(rows, cols));
+    let pools = [ThreadPool::new(1).without_amx(), ThreadPool::new(1)];
+    for m in [1, 2, 4, 8, 16, 64] {
+        let x = values(3, m * cols);
+        let mut out = vec![0.0; m * rows];
+        let mut input = Input::new(&x, m, cols);
+        // Alternating, so that both see the same machine.
+        let mut best = [f64::MAX; 2];
+        for _ in 0..20 {
+            for (pool, best) in pools.iter().zip(&mut best) {
+                let t = std::time::Instant::now();
+                for _ in 0..10 {
+                    w.matmul(&mut input, &mut out, pool);
+                }
+                *best = best.min(t.elapsed().as_secs_f64() / 10.0);
+            }
+        }
+        let blocks = (rows / 16 * cols / 32) as f64;
+        let ns = best.map(|b| b * 1e9 / blocks);
+        println!(
+            "m={m:2}: ns per 16 weight rows × 32 columns: vector {:.1}, {} {:.1}",
+            ns[0],
+            if pools[1].amx() {
+                "tiles"
+            } else {
+                "(no AMX) vector"
+            },
+            ns[1]
+        );
+    }
+}
+
 /// A probe, not a check: the output projection's shape (262,144 × 640,
 /// Q8_0, about 170 MB: the weights come from memory, not cache) at a batch
 /// of 16 on 2 threads, the shape of a batch-16 decode step's largest
@@ -169,27 +220,30 @@ fn kernel_rate() {
 #[test]
 #[ignore = "a speed probe that prints figures"]
 fn head_rate() {
-    let (rows, cols, m) = (262_144, 640, 16);
-    let pool = ThreadPool::new(2);
+    let (rows, cols) = (262_144, 640);
     let w = repacked(q8_0_matrix(rows, cols));
-    let x = values(3, m * cols);
-    let mut out = vec![0.0; m * rows];
-    let mut times = Vec::new();
-    for _ in 0..7 {
-        let mut input = Input::new(&x, m, cols);
-        input.prepare(ActKind::Q8_0, &pool);
-        let t = std::time::Instant::now();
-        w.matmul(&mut input, &mut out, &pool);
-        times.push(t.elapsed().as_secs_f64());
+    for pool in [ThreadPool::new(2).without_amx(), ThreadPool::new(2)] {
+        for m in [1, 16] {
+            let x = values(3, m * cols);
+            let mut out = vec![0.0; m * rows];
+            let mut times = Vec::new();
+            for _ in 0..7 {
+                let mut input = Input::new(&x, m, cols);
+                input.prepare(ActKind::Q8_0, &pool);
+                let t = std::time::Instant::now();
+                w.matmul(&mut input, &mut out, &pool);
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            let macs = (m * rows * cols) as f64;
+            println!(
+                "{rows} × {cols} at m={m}, 2 threads, {pool:?}: median {:.1} G multiply-adds/s ({:.2} ms), best {:.1}",
+                macs / times[times.len() / 2] / 1e9,
+                times[times.len() / 2] * 1e3,
+                macs / times[0] / 1e9
+            );
+        }
     }
-    times.sort_by(f64::total_cmp);
-    let macs = (m * rows * cols) as f64;
-    println!(
-        "{rows} × {cols} at m={m}, 2 threads: median {:.1} G multiply-adds/s ({:.2} ms), best {:.1}",
-        macs / times[times.len() / 2] / 1e9,
-        times[times.len() / 2] * 1e3,
-        macs / times[0] / 1e9
-    );
 }
 
 /// Q4_K and Q6_K rows repacked for the AVX-512 kernel give the values of

@@ -1,0 +1,388 @@
+//! The packed products on Intel AMX tiles, where the CPU has them and the
+//! kernel lets this process use them.
+//!
+//! The packed layout (see `packed.rs`) is already what AMX wants for its
+//! second operand: a block's `[quad of columns][row][4 bytes]` is a tile of
+//! 8 rows of 64 bytes, one row per 4 columns, holding 16 weight rows. The
+//! activations are copied into tiles of 16 rows × 32 bytes, block by block
+//! ([`Tiles`]). One `tdpbsud` (signed activations times the unsigned,
+//! plus-128 weights) then gives the integer sums of 16 activation rows by 16
+//! weight rows for a block, where the vector kernel needs 128 `vpdpbusd`.
+//! The sums are exact, and the float steps after them (block scales, the
+//! `-128 · Σa` correction, the fused multiply-add into each row's total) are
+//! the vector kernel's, in the same order: the results are the same bits.
+//!
+//! K-quant rows (two scales per block) take two products of 16 columns.
+//!
+//! Linux grants the tile registers to a process only on request
+//! (`arch_prctl(ARCH_REQ_XCOMP_PERM)`); [`usable`] asks once. Each task
+//! loads the tile configuration and releases the tiles when it is done, so
+//! threads between tasks carry no tile state.
+
+use std::sync::OnceLock;
+
+/// Activation rows of one tile.
+pub const ROWS: usize = 16;
+
+/// Whether AMX tiles with 8-bit products are usable by this process: the
+/// CPU has them, the OS saves them, and the kernel granted this process the
+/// permission (asked once, on the first call).
+pub fn usable() -> bool {
+    static USABLE: OnceLock<bool> = OnceLock::new();
+    *USABLE.get_or_init(detect)
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn detect() -> bool {
+    use std::arch::x86_64::{__cpuid, __cpuid_count};
+    let max_leaf = __cpuid(0).eax;
+    if max_leaf < 0x1d {
+        return false;
+    }
+    let leaf7 = __cpuid_count(7, 0);
+    let (tile, int8) = (leaf7.edx >> 24 & 1 == 1, leaf7.edx >> 25 & 1 == 1);
+    let osxsave = __cpuid(1).ecx >> 27 & 1 == 1;
+    if !(tile && int8 && osxsave) {
+        return false;
+    }
+    // Palette 1 must have the shape the kernel configures.
+    let palette = __cpuid_count(0x1d, 1);
+    let (bytes_per_row, names, max_rows) = (
+        palette.ebx & 0xffff,
+        palette.ebx >> 16,
+        palette.ecx & 0xffff,
+    );
+    if bytes_per_row < 64 || names < 8 || max_rows < ROWS as u32 {
+        return false;
+    }
+    // XCR0 bits 17 and 18: the OS saves the tile configuration and data.
+    let xcr0: u64;
+    // SAFETY: OSXSAVE is set, so xgetbv is enabled.
+    unsafe {
+        let (lo, hi): (u32, u32);
+        std::arch::asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") hi, options(nomem, nostack));
+        xcr0 = (hi as u64) << 32 | lo as u64;
+    }
+    if xcr0 >> 17 & 3 != 3 {
+        return false;
+    }
+    const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
+    const XFEATURE_XTILEDATA: libc::c_long = 18;
+    // SAFETY: the request only changes which state this process may use.
+    unsafe {
+        libc::syscall(
+            libc::SYS_arch_prctl,
+            ARCH_REQ_XCOMP_PERM,
+            XFEATURE_XTILEDATA,
+        ) == 0
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn detect() -> bool {
+    false
+}
+
+/// Activation rows in tile order: for each run of 16 rows (the last padded
+/// with zero rows) and each block, the rows' 32 quantized values one after
+/// the other, then the rows' scales and corrections (see `packed::Act`).
+pub struct Tiles {
+    /// `chunks × kb` blocks.
+    data: Vec<TileBlock>,
+    kb: usize,
+}
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct TileBlock {
+    q: [[i8; 32]; ROWS],
+    d: [f32; ROWS],
+    corr: [i32; ROWS],
+    corr_lo: [i32; ROWS],
+}
+
+const EMPTY: TileBlock = TileBlock {
+    q: [[0; 32]; ROWS],
+    d: [0.0; ROWS],
+    corr: [0; ROWS],
+    corr_lo: [0; ROWS],
+};
+
+impl Tiles {
+    /// The tiles of activation rows `a` (every row `kb` blocks long).
+    pub fn new(a: &[super::packed::Act<'_>], kb: usize) -> Self {
+        let chunks = a.len().div_ceil(ROWS);
+        let mut data = vec![EMPTY; chunks * kb];
+        for (i, a) in a.iter().enumerate() {
+            let (c, r) = (i / ROWS, i % ROWS);
+            for (b, t) in data[c * kb..(c + 1) * kb].iter_mut().enumerate() {
+                t.q[r] = a.q[b].qs;
+                t.d[r] = a.d[b];
+                t.corr[r] = a.corr[b];
+                t.corr_lo[r] = a.corr_lo[b];
+            }
+        }
+        Self { data, kb }
+    }
+
+    /// Runs of 16 activation rows.
+    pub fn chunks(&self) -> usize {
+        self.data.len() / self.kb.max(1)
+    }
+
+    pub fn kb(&self) -> usize {
+        self.kb
+    }
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512vnni"
+))]
+pub(super) mod kernel {
+    use std::arch::asm;
+    use std::arch::x86_64::*;
+    use std::mem::MaybeUninit;
+
+    use half::f16;
+
+    use super::{ROWS, TileBlock, Tiles};
+    use crate::quant::packed::{GROUP, Quads, Split};
+
+    /// Palette 1: tile 0 the products (16 × 16 i32), 1 the activations and
+    /// 2 the weights of a whole block; for the K-quant form 3 the second
+    /// half's products, 4/6 the activations' halves and 5/7 the weights'.
+    #[repr(C, align(64))]
+    struct Config {
+        palette: u8,
+        start_row: u8,
+        reserved: [u8; 14],
+        colsb: [u16; 16],
+        rows: [u8; 16],
+        reserved2: [u8; 16],
+    }
+
+    const CONFIG: Config = {
+        let mut c = Config {
+            palette: 1,
+            start_row: 0,
+            reserved: [0; 14],
+            colsb: [0; 16],
+            rows: [0; 16],
+            reserved2: [0; 16],
+        };
+        // (tile, rows, bytes per row)
+        let tiles = [
+            (0, ROWS, 64),
+            (1, ROWS, 32),
+            (2, 8, 64),
+            (3, ROWS, 64),
+            (4, ROWS, 16),
+            (5, 4, 64),
+            (6, ROWS, 16),
+            (7, 4, 64),
+        ];
+        let mut i = 0;
+        while i < tiles.len() {
+            let (t, r, b) = tiles[i];
+            c.rows[t] = r as u8;
+            c.colsb[t] = b;
+            i += 1;
+        }
+        c
+    };
+
+    /// Holds the tile configuration loaded for as long as it lives.
+    pub struct Session(());
+
+    impl Session {
+        /// # Safety
+        /// [`super::usable`] must have returned true.
+        pub unsafe fn start() -> Self {
+            // SAFETY: the caller's promise; the configuration is valid for
+            // palette 1 (checked by `usable`).
+            unsafe { asm!("ldtilecfg [{}]", in(reg) &CONFIG, options(nostack, readonly)) };
+            Session(())
+        }
+    }
+
+    impl Drop for Session {
+        fn drop(&mut self) {
+            // SAFETY: the tiles were configured by `start`.
+            unsafe { asm!("tilerelease", options(nostack, nomem)) };
+        }
+    }
+
+    /// One tile of products: 16 activation rows × 16 weight rows.
+    type Products = [[i32; GROUP]; ROWS];
+
+    /// Runs `product(b, buffers)` for every block and `scale(b, buffers)`
+    /// one block behind it: the tile store of block `b` is then still in
+    /// flight while block `b - 1`'s sums are scaled, instead of the vector
+    /// units waiting for it. Two sets of `N` buffers take turns; `product`
+    /// must write the buffers that `scale` reads.
+    #[inline(always)]
+    unsafe fn pipelined<const N: usize>(
+        blocks: usize,
+        mut product: impl FnMut(usize, *mut Products),
+        mut scale: impl FnMut(usize, *const Products),
+    ) {
+        #[repr(C, align(64))]
+        struct Buffers<const N: usize>([[Products; N]; 2]);
+        let mut c = MaybeUninit::<Buffers<N>>::uninit();
+        let base = c.as_mut_ptr() as *mut Products;
+        let buf = |b: usize| base.wrapping_add((b & 1) * N);
+        for b in 0..blocks {
+            product(b, buf(b));
+            if b > 0 {
+                scale(b - 1, buf(b - 1));
+            }
+        }
+        if blocks > 0 {
+            scale(blocks - 1, buf(blocks - 1));
+        }
+    }
+
+    /// Row `r` of a products tile.
+    #[inline(always)]
+    unsafe fn sums(p: *const Products, r: usize) -> __m512i {
+        unsafe { _mm512_load_si512(p.cast::<[i32; GROUP]>().add(r).cast()) }
+    }
+
+    /// The 16 weight rows `qs` (a group's blocks) against the first `R`
+    /// activation rows of tile chunk `chunk` (`R` is 4, 8 or 16; rows past
+    /// the real ones are zeros and give zeros), into `out[r][0..16]` for
+    /// the rows `out` has. While block `b` is computed, `prefetch(b)` is
+    /// called.
+    ///
+    /// # Safety
+    /// A [`Session`] is live on this thread; `qs`, `d` and the tiles have
+    /// the same number of blocks; `out` has at most `R` slices of
+    /// [`GROUP`].
+    #[inline(always)]
+    pub unsafe fn group<const R: usize>(
+        qs: &[Quads],
+        d: &[[f16; GROUP]],
+        tiles: &Tiles,
+        chunk: usize,
+        out: &mut [&mut [f32]],
+        prefetch: impl Fn(usize),
+    ) {
+        debug_assert!(R <= ROWS && out.len() <= R);
+        let t: &[TileBlock] = &tiles.data[chunk * tiles.kb..][..qs.len()];
+        unsafe {
+            let mut acc = [_mm512_setzero_ps(); R];
+            pipelined::<1>(
+                qs.len(),
+                |b, c| {
+                    prefetch(b);
+                    asm!(
+                        "tilezero tmm0",
+                        "tileloadd tmm1, [{a} + {sa}*1]",
+                        "tileloadd tmm2, [{w} + {sw}*1]",
+                        "tdpbsud tmm0, tmm1, tmm2",
+                        "tilestored [{c} + {sc}*1], tmm0",
+                        a = in(reg) t.get_unchecked(b).q.as_ptr(),
+                        sa = in(reg) 32usize,
+                        w = in(reg) qs.get_unchecked(b).0.as_ptr(),
+                        sw = in(reg) 64usize,
+                        c = in(reg) c,
+                        sc = in(reg) 64usize,
+                        options(nostack),
+                    );
+                },
+                |b, c| {
+                    let t = t.get_unchecked(b);
+                    let dw = _mm512_cvtph_ps(_mm256_loadu_si256(
+                        d.get_unchecked(b).as_ptr() as *const __m256i
+                    ));
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        let s = _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(t.corr[r]));
+                        let p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
+                        *acc = _mm512_fmadd_ps(_mm512_set1_ps(t.d[r]), p, *acc);
+                    }
+                },
+            );
+            for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
+                _mm512_storeu_ps(out.as_mut_ptr(), acc);
+            }
+        }
+    }
+
+    /// As [`group`], for the K-quant form: the block's two halves are
+    /// multiplied apart and scaled by their own scales, and the bias goes in
+    /// through the activations' block sums.
+    ///
+    /// # Safety
+    /// As [`group`].
+    #[inline(always)]
+    pub unsafe fn group_split<const R: usize>(
+        qs: &[Quads],
+        s: &[Split],
+        tiles: &Tiles,
+        chunk: usize,
+        out: &mut [&mut [f32]],
+        prefetch: impl Fn(usize),
+    ) {
+        debug_assert!(R <= ROWS && out.len() <= R);
+        let t: &[TileBlock] = &tiles.data[chunk * tiles.kb..][..qs.len()];
+        unsafe {
+            let mut acc = [_mm512_setzero_ps(); R];
+            pipelined::<2>(
+                qs.len(),
+                |b, c| {
+                    prefetch(b);
+                    let x = t.get_unchecked(b).q.as_ptr() as *const i8;
+                    let w = qs.get_unchecked(b).0.as_ptr();
+                    asm!(
+                        "tilezero tmm0",
+                        "tilezero tmm3",
+                        "tileloadd tmm4, [{a} + {sa}*1]",
+                        "tileloadd tmm5, [{w} + {sw}*1]",
+                        "tileloadd tmm6, [{a_hi} + {sa}*1]",
+                        "tileloadd tmm7, [{w_hi} + {sw}*1]",
+                        "tdpbsud tmm0, tmm4, tmm5",
+                        "tdpbsud tmm3, tmm6, tmm7",
+                        "tilestored [{lo} + {sc}*1], tmm0",
+                        "tilestored [{hi} + {sc}*1], tmm3",
+                        a = in(reg) x,
+                        a_hi = in(reg) x.add(16),
+                        sa = in(reg) 32usize,
+                        w = in(reg) w,
+                        w_hi = in(reg) w.add(4 * 4 * GROUP),
+                        sw = in(reg) 64usize,
+                        lo = in(reg) c,
+                        hi = in(reg) c.add(1),
+                        sc = in(reg) 64usize,
+                        options(nostack),
+                    );
+                },
+                |b, c| {
+                    let t = t.get_unchecked(b);
+                    let sb = s.get_unchecked(b);
+                    let s_lo = _mm512_loadu_ps(sb.lo.as_ptr());
+                    let s_hi = _mm512_loadu_ps(sb.hi.as_ptr());
+                    let bias = _mm512_loadu_ps(sb.bias.as_ptr());
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        let (corr, corr_lo) = (t.corr[r], t.corr_lo[r]);
+                        let l = _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(corr_lo));
+                        let h =
+                            _mm512_add_epi32(sums(c.add(1), r), _mm512_set1_epi32(corr - corr_lo));
+                        let p = _mm512_fmadd_ps(
+                            s_lo,
+                            _mm512_cvtepi32_ps(l),
+                            _mm512_mul_ps(s_hi, _mm512_cvtepi32_ps(h)),
+                        );
+                        let sum_a = _mm512_set1_ps(corr as f32 * (-1.0 / 128.0));
+                        let p = _mm512_fmadd_ps(bias, sum_a, p);
+                        *acc = _mm512_fmadd_ps(_mm512_set1_ps(t.d[r]), p, *acc);
+                    }
+                },
+            );
+            for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
+                _mm512_storeu_ps(out.as_mut_ptr(), acc);
+            }
+        }
+    }
+}
