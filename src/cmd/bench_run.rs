@@ -230,6 +230,7 @@ fn load_judge(name: &str, data: &Path, engine: &EngineOpts) -> anyhow::Result<Ju
     let path = model_arg::resolve(Some(name))?;
     let options = LoadOptions {
         threads: engine.threads.map_or(Threads::Auto, Threads::Fixed),
+        amx: engine.amx.into(),
         ..LoadOptions::default()
     };
     let judge = Engine::load(&path, options)

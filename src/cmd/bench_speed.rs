@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use flinch_engine::{Engine, GenerateRequest, LoadOptions, Prompt, Threads};
+use flinch_engine::{Engine, GenerateRequest, Kernel, LoadOptions, Prompt, Threads};
 use serde::Serialize;
 
+use crate::cmd::setup::AmxArg;
 use crate::model_arg::ModelOpt;
 
 /// Tokens of the prefill prompt.
@@ -41,6 +42,10 @@ pub struct SpeedArgs {
     /// Compute threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
+    /// Intel AMX tiles for the matrix products (`off` measures the AVX-512
+    /// vector kernel on a machine with AMX).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = AmxArg::Auto)]
+    pub amx: AmxArg,
     /// Sequences decoded together for the batch figure (1 skips it).
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub batch: usize,
@@ -107,6 +112,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 struct Report {
     model: String,
     threads: usize,
+    /// What computed the matrix products.
+    kernel: Kernel,
     prompt_tokens: usize,
     decode_tokens: usize,
     batch: usize,
@@ -145,6 +152,7 @@ pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
         &path,
         LoadOptions {
             threads,
+            amx: args.amx.into(),
             ..Default::default()
         },
     )?;
@@ -192,6 +200,7 @@ pub fn run(args: SpeedArgs) -> anyhow::Result<ExitCode> {
     let report = Report {
         model: path.display().to_string(),
         threads: n_threads,
+        kernel: engine.info().kernel,
         prompt_tokens: ids.len(),
         decode_tokens: DEFAULT_DECODE_TOKENS,
         batch: args.batch,
@@ -280,6 +289,7 @@ fn measure(
 fn print_table(r: &Report) {
     println!("model    {}", r.model);
     println!("threads  {}", r.threads);
+    println!("kernel   {}", r.kernel);
     let rows: [(&str, fn(&Figures) -> Option<f64>, &str); 6] = [
         ("load", |f| Some(f.load_s), "s"),
         (

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use flinch_engine::{Engine, LoadOptions, Threads};
+use flinch_engine::{Amx, Engine, LoadOptions, Threads};
 use flinch_guardrails::{Pipeline, PipelineConfig, RouteChoice, RouteKind};
 use flinch_sandbox::{Limits, ModuleCache, Sandbox};
 
@@ -20,6 +20,27 @@ pub struct EngineOpts {
     /// Compute threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
+    /// Intel AMX tiles for the matrix products.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = AmxArg::Auto)]
+    pub amx: AmxArg,
+}
+
+/// `--amx`: whether the matrix products may use Intel AMX tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AmxArg {
+    /// Where the CPU has them and Linux grants them.
+    Auto,
+    /// Never: the AVX-512 vector kernel (the same results).
+    Off,
+}
+
+impl From<AmxArg> for Amx {
+    fn from(a: AmxArg) -> Self {
+        match a {
+            AmxArg::Auto => Amx::Auto,
+            AmxArg::Off => Amx::Off,
+        }
+    }
 }
 
 impl EngineOpts {
@@ -27,6 +48,7 @@ impl EngineOpts {
         let path = self.model.resolve()?;
         let options = LoadOptions {
             threads: self.threads.map_or(Threads::Auto, Threads::Fixed),
+            amx: self.amx.into(),
             ..LoadOptions::default()
         };
         let start = Instant::now();

@@ -214,6 +214,9 @@ pub(super) mod kernel {
         }
     }
 
+    /// How many blocks the scaling runs behind the tile products.
+    const LAG: usize = 1;
+
     /// One tile of products: 16 activation rows × 16 weight rows.
     type Products = [[i32; GROUP]; ROWS];
 
@@ -229,18 +232,17 @@ pub(super) mod kernel {
         mut scale: impl FnMut(usize, *const Products),
     ) {
         #[repr(C, align(64))]
-        struct Buffers<const N: usize>([[Products; N]; 2]);
+        struct Buffers<const N: usize>([[Products; N]; LAG + 1]);
         let mut c = MaybeUninit::<Buffers<N>>::uninit();
         let base = c.as_mut_ptr() as *mut Products;
-        let buf = |b: usize| base.wrapping_add((b & 1) * N);
-        for b in 0..blocks {
-            product(b, buf(b));
-            if b > 0 {
-                scale(b - 1, buf(b - 1));
+        let buf = |b: usize| base.wrapping_add(b % (LAG + 1) * N);
+        for b in 0..blocks + LAG {
+            if b < blocks {
+                product(b, buf(b));
             }
-        }
-        if blocks > 0 {
-            scale(blocks - 1, buf(blocks - 1));
+            if b >= LAG {
+                scale(b - LAG, buf(b - LAG));
+            }
         }
     }
 
