@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::kv::{KvCache, MAX_CHUNK};
 use crate::model::{DecoderModel, Logits, Step};
+use crate::ops;
 use crate::pool::{SyncPtr, ThreadPool};
 use crate::request::{Allowed, FinishReason, GenerateRequest, Generation, Timings};
 use crate::sampler::{Sampler, Summary};
@@ -285,15 +286,32 @@ fn full_summaries(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<Summary>> {
             whole.then_some(&s.logits[..])
         })
         .collect();
-    let mut out = vec![None; seqs.len()];
-    let ptr = SyncPtr::new(&mut out);
-    pool.run(full.len(), &|i| {
-        if let Some(l) = full[i] {
+    // One task per span of each row, so that even one sequence's summary
+    // is spread over the threads.
+    let spans = full
+        .iter()
+        .map(|l| l.map_or(0, |l| l.len().div_ceil(ops::SPAN)))
+        .max()
+        .unwrap_or(0);
+    let mut parts = vec![None; full.len() * spans];
+    let ptr = SyncPtr::new(&mut parts);
+    pool.run(parts.len(), &|t| {
+        let (i, s) = (t / spans, t % spans);
+        if let Some(span) = full[i].and_then(|l| l.chunks(ops::SPAN).nth(s)) {
             // SAFETY: each task writes only its own index.
-            unsafe { ptr.write(i, Some(Summary::of(l))) }
+            unsafe { ptr.write(t, Some(ops::Partial::of(span, s * ops::SPAN))) }
         }
     });
-    out
+    full.iter()
+        .enumerate()
+        .map(|(i, l)| {
+            l.map(|_| {
+                Summary::from(ops::Partial::combine(
+                    parts[i * spans..][..spans].iter().flatten().copied(),
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Sample the next token of `s` from its ready logits and apply the stop

@@ -125,25 +125,117 @@ pub fn max(x: &[f32]) -> f32 {
         .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
 }
 
-/// log Σ exp(x).
-pub fn log_sum_exp(x: &[f32]) -> f32 {
-    log_sum_exp_from(x, max(x))
+/// Values of a [`Partial`]'s span: the summaries of a vocabulary-sized row
+/// are computed span by span (on several threads in a batch), and combined in
+/// span order, so the result does not depend on the threads or the batch.
+pub const SPAN: usize = 32_768;
+
+/// Values read per pass: a block's maximum is taken, then its exponentials
+/// summed while it is still in L1, so the row is read from memory once.
+const BLOCK: usize = 2048;
+
+/// What the log-sum-exp and the greedy choice need of a span of values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Partial {
+    /// The largest value (−∞ for none).
+    pub max: f32,
+    /// Its first position, counted from the start of the row.
+    pub at: usize,
+    /// Σ exp(x − max) over the span.
+    pub sum: f32,
 }
 
-/// log Σ exp(x) where `max` is the largest of `x`.
-pub fn log_sum_exp_from(x: &[f32], max: f32) -> f32 {
-    if max == f32::NEG_INFINITY {
-        return max;
+impl Partial {
+    /// The summary of `x`, whose first value is at position `offset` of
+    /// its row.
+    pub fn of(x: &[f32], offset: usize) -> Self {
+        let mut p = Partial {
+            max: f32::NEG_INFINITY,
+            at: offset,
+            sum: 0.0,
+        };
+        let mut acc = [0f32; 16];
+        for (bi, b) in x.chunks(BLOCK).enumerate() {
+            let m = max(b);
+            if m > p.max {
+                if p.max != f32::NEG_INFINITY {
+                    let f = exp(p.max - m);
+                    acc.iter_mut().for_each(|a| *a *= f);
+                    p.sum *= f;
+                }
+                p.max = m;
+                p.at = offset + bi * BLOCK + b.iter().position(|&v| v == m).unwrap_or(0);
+            }
+            if p.max == f32::NEG_INFINITY {
+                continue;
+            }
+            let (chunks, rest) = b.as_chunks::<16>();
+            for c in chunks {
+                for j in 0..16 {
+                    acc[j] += exp(c[j] - p.max);
+                }
+            }
+            p.sum += rest.iter().map(|&v| exp(v - p.max)).sum::<f32>();
+        }
+        p.sum += acc.iter().sum::<f32>();
+        p
     }
-    let mut acc = [0f32; 16];
-    let (chunks, rest) = x.as_chunks::<16>();
-    for c in chunks {
-        for j in 0..16 {
-            acc[j] += exp(c[j] - max);
+
+    /// The summary of this span followed by `next`.
+    pub fn then(self, next: Partial) -> Partial {
+        if next.max > self.max {
+            let f = if self.max == f32::NEG_INFINITY {
+                0.0
+            } else {
+                exp(self.max - next.max)
+            };
+            Partial {
+                sum: self.sum.mul_add(f, next.sum),
+                ..next
+            }
+        } else if next.max == f32::NEG_INFINITY {
+            self
+        } else {
+            Partial {
+                sum: next.sum.mul_add(exp(next.max - self.max), self.sum),
+                ..self
+            }
         }
     }
-    let total = acc.iter().sum::<f32>() + rest.iter().map(|&v| exp(v - max)).sum::<f32>();
-    max + total.ln()
+
+    /// The summary of a whole row, span by span.
+    pub fn of_row(x: &[f32]) -> Partial {
+        Self::combine(
+            x.chunks(SPAN)
+                .enumerate()
+                .map(|(i, s)| Partial::of(s, i * SPAN)),
+        )
+    }
+
+    /// The spans' summaries, in order, combined.
+    pub fn combine(spans: impl IntoIterator<Item = Partial>) -> Partial {
+        spans.into_iter().fold(
+            Partial {
+                max: f32::NEG_INFINITY,
+                at: 0,
+                sum: 0.0,
+            },
+            Partial::then,
+        )
+    }
+
+    /// log Σ exp(x) (−∞ for no values).
+    pub fn log_sum_exp(&self) -> f32 {
+        if self.max == f32::NEG_INFINITY {
+            return self.max;
+        }
+        self.max + self.sum.ln()
+    }
+}
+
+/// log Σ exp(x).
+pub fn log_sum_exp(x: &[f32]) -> f32 {
+    Partial::of_row(x).log_sum_exp()
 }
 
 /// How rotary embeddings pair the dimensions of a head.
@@ -309,11 +401,45 @@ mod tests {
         assert!((log_sum_exp(&[0.0, 0.0]) - 2f32.ln()).abs() < 1e-6);
     }
 
+    /// A row's summary read block by block and span by span: the exact
+    /// log-sum-exp (closely), the first position of the largest value, and
+    /// the same bits however the spans are grouped.
+    #[test]
+    fn row_summaries_match_the_exact_values_and_take_the_first_maximum() {
+        // Rising, so the running maximum changes block after block, with
+        // the largest value twice (the first one must be reported).
+        let n = 2 * SPAN + 5000;
+        let mut x: Vec<f32> = (0..n)
+            .map(|i| (i as f32 * 0.37).sin() * 4.0 + i as f32 * 1e-4)
+            .collect();
+        x[40_000] = 30.0;
+        x[70_000] = 30.0;
+        let p = Partial::of_row(&x);
+        assert_eq!((p.max, p.at), (30.0, 40_000));
+        let exact = x.iter().map(|&v| (v as f64 - 30.0).exp()).sum::<f64>().ln() + 30.0;
+        assert!(
+            (p.log_sum_exp() as f64 - exact).abs() < 1e-5,
+            "{} {exact}",
+            p.log_sum_exp()
+        );
+        assert_eq!(log_sum_exp(&x), p.log_sum_exp());
+        // Spans computed apart (as the batch's tasks do) and combined.
+        let parts: Vec<Partial> = x
+            .chunks(SPAN)
+            .enumerate()
+            .map(|(i, s)| Partial::of(s, i * SPAN))
+            .collect();
+        assert_eq!(Partial::combine(parts), p);
+        // Nothing but −∞: position 0, log-sum-exp −∞.
+        let none = Partial::of_row(&[f32::NEG_INFINITY; 3]);
+        assert_eq!((none.at, none.log_sum_exp()), (0, f32::NEG_INFINITY));
+        assert_eq!(Partial::of_row(&[]).log_sum_exp(), f32::NEG_INFINITY);
+    }
+
     #[test]
     fn max_skips_nans_and_is_minus_infinity_for_nothing() {
         let mut x: Vec<f32> = (0..37).map(|i| (i as f32 * 0.7).sin()).collect();
         let want = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        x[3] = f32::NAN;
         x[36] = f32::NAN;
         assert_eq!(max(&x), want);
         assert_eq!(max(&[]), f32::NEG_INFINITY);

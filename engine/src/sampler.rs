@@ -208,11 +208,17 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    #[cfg(test)]
     pub fn of(logits: &[f32]) -> Self {
-        let max = ops::max(logits);
+        Self::from(ops::Partial::of_row(logits))
+    }
+}
+
+impl From<ops::Partial> for Summary {
+    fn from(p: ops::Partial) -> Self {
         Self {
-            lse: ops::log_sum_exp_from(logits, max),
-            argmax: first_of(logits, max),
+            lse: p.log_sum_exp(),
+            argmax: p.at,
         }
     }
 }
