@@ -440,6 +440,7 @@ mod tests {
     fn max_skips_nans_and_is_minus_infinity_for_nothing() {
         let mut x: Vec<f32> = (0..37).map(|i| (i as f32 * 0.7).sin()).collect();
         let want = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        x[3] = f32::NAN;
         x[36] = f32::NAN;
         assert_eq!(max(&x), want);
         assert_eq!(max(&[]), f32::NEG_INFINITY);

@@ -151,7 +151,6 @@ fn kernel_rate() {
             println!("{name}: no AMX here");
             continue;
         }
-        let pool = &pool;
         for m in [1, 4, 16] {
             let x = values(3, m * cols);
             let mut out = vec![0.0; m * rows];
@@ -214,9 +213,10 @@ fn cache_rate() {
 }
 
 /// A probe, not a check: the output projection's shape (262,144 × 640,
-/// Q8_0, about 170 MB: the weights come from memory, not cache) at a batch
-/// of 16 on 2 threads, the shape of a batch-16 decode step's largest
-/// product. `cargo test --workspace --release head_rate -- --ignored --nocapture`.
+/// Q8_0, about 170 MB: the weights come from memory, not cache) at 1 and 16
+/// activation rows on 2 threads, on the vector kernel and then with
+/// `ThreadPool::new`'s choice (AMX tiles where usable): the shape of a
+/// decode step's largest product. `cargo test --workspace --release head_rate -- --ignored --nocapture`.
 #[test]
 #[ignore = "a speed probe that prints figures"]
 fn head_rate() {
