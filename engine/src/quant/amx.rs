@@ -145,10 +145,8 @@ pub(super) mod kernel {
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
 
-    use half::f16;
-
     use super::{ROWS, TileBlock, Tiles};
-    use crate::quant::packed::{GROUP, Quads, Split};
+    use crate::quant::packed::{GROUP, OneScale, Quads, Split};
 
     /// Palette 1: tile 0 the products (16 × 16 i32), 1 the activations and
     /// 2 the weights of a whole block; for the K-quant form 3 the second
@@ -246,6 +244,12 @@ pub(super) mod kernel {
         }
     }
 
+    /// Whether scales of type `S` come with a bias.
+    #[inline(always)]
+    fn has_bias<S: OneScale>(_: &[S]) -> bool {
+        S::BIAS
+    }
+
     /// Row `r` of a products tile.
     #[inline(always)]
     unsafe fn sums(p: *const Products, r: usize) -> __m512i {
@@ -265,7 +269,7 @@ pub(super) mod kernel {
     #[inline(always)]
     pub unsafe fn group<const R: usize>(
         qs: &[Quads],
-        d: &[[f16; GROUP]],
+        d: &[impl OneScale],
         tiles: &Tiles,
         chunk: usize,
         out: &mut [&mut [f32]],
@@ -296,12 +300,14 @@ pub(super) mod kernel {
                 },
                 |b, c| {
                     let t = t.get_unchecked(b);
-                    let dw = _mm512_cvtph_ps(_mm256_loadu_si256(
-                        d.get_unchecked(b).as_ptr() as *const __m256i
-                    ));
+                    let (dw, bias) = d.get_unchecked(b).vectors();
                     for (r, acc) in acc.iter_mut().enumerate() {
                         let s = _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(t.corr[r]));
-                        let p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
+                        let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
+                        if has_bias(d) {
+                            let sum_a = _mm512_set1_ps(t.corr[r] as f32 * (-1.0 / 128.0));
+                            p = _mm512_fmadd_ps(bias, sum_a, p);
+                        }
                         *acc = _mm512_fmadd_ps(_mm512_set1_ps(t.d[r]), p, *acc);
                     }
                 },

@@ -13,9 +13,11 @@
 //! carry. The 16 block scales sit beside the weights as f16.
 //!
 //! K-quant rows (Q4_K, Q6_K) are packed the same way, as small integers
-//! with two f32 scales per block and row (one per 16 columns, as Q6_K
-//! needs) and a bias per block and row (Q4_K's minimum), applied through the
-//! activations' block sums: `w = scale · v + bias`.
+//! with an f32 scale and a bias per block and row (Q4_K's minimum), the
+//! bias applied through the activations' block sums: `w = scale · v +
+//! bias`. Q6_K has a scale per 16 columns, so its blocks keep two scales
+//! and take two integer sums (the split form); Q4_K's one scale per 32
+//! columns takes one sum, as Q8_0's (the biased form).
 //!
 //! A block's integer sum is exact, and the float steps (`dw · sum`, then
 //! `acc += da · that` as one fused multiply-add) are the same in the vector
@@ -30,6 +32,10 @@ use crate::pool::{SyncPtr, ThreadPool};
 
 /// Weight rows packed together.
 pub const GROUP: usize = 16;
+
+/// Groups per task of a large product (about 80 µs of a batch of 16 on
+/// the output projection).
+const CHUNK_GROUPS: usize = 64;
 
 /// Whether the AVX-512 VNNI kernel is compiled in. Without it the engine
 /// keeps weights in their GGUF layout and uses the AVX2 kernels.
@@ -54,12 +60,102 @@ pub(super) struct Split {
     pub(super) bias: [f32; GROUP],
 }
 
+/// The scale and bias of a block's 16 rows for the K-quant form with one
+/// scale per block.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(super) struct Biased {
+    pub(super) scale: [f32; GROUP],
+    pub(super) bias: [f32; GROUP],
+}
+
 /// The scales of every block, laid out like the weights.
 enum Scales {
     /// One f16 scale per block and row (Q8_0).
     Q8(Vec<[f16; GROUP]>),
-    /// The K-quant form.
+    /// The K-quant form with one scale per block (Q4_K).
+    Biased(Vec<Biased>),
+    /// The K-quant form with a scale per 16 columns (Q6_K).
     Split(Vec<Split>),
+}
+
+/// How a block's integer sums become floats: the 16 rows' scales, and the
+/// bias times the activations' block sum where there is one. Generic code
+/// over this gives one kernel for the Q8_0 and the biased forms.
+#[cfg_attr(
+    not(all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx512vnni"
+    )),
+    allow(dead_code)
+)]
+pub(super) trait OneScale: Copy {
+    /// Whether there is a bias.
+    const BIAS: bool;
+    /// The 16 scales, and the 16 biases (undefined without).
+    ///
+    /// # Safety
+    /// AVX-512 must be available.
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx512vnni"
+    ))]
+    unsafe fn vectors(
+        &self,
+    ) -> (
+        std::arch::x86_64::__m512,
+        std::arch::x86_64::__m512,
+    );
+}
+
+impl OneScale for [f16; GROUP] {
+    const BIAS: bool = false;
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx512vnni"
+    ))]
+    #[inline(always)]
+    unsafe fn vectors(
+        &self,
+    ) -> (
+        std::arch::x86_64::__m512,
+        std::arch::x86_64::__m512,
+    ) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's promise; 16 f16 are 32 bytes.
+        unsafe {
+            let d = _mm512_cvtph_ps(_mm256_loadu_si256(self.as_ptr() as *const __m256i));
+            (d, _mm512_setzero_ps())
+        }
+    }
+}
+
+impl OneScale for Biased {
+    const BIAS: bool = true;
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx512vnni"
+    ))]
+    #[inline(always)]
+    unsafe fn vectors(
+        &self,
+    ) -> (
+        std::arch::x86_64::__m512,
+        std::arch::x86_64::__m512,
+    ) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's promise; both arrays are 16 floats.
+        unsafe {
+            (
+                _mm512_loadu_ps(self.scale.as_ptr()),
+                _mm512_loadu_ps(self.bias.as_ptr()),
+            )
+        }
+    }
 }
 
 /// One 32-column block of one row in the K-quant form: column `c` is
@@ -155,24 +251,41 @@ impl Packed {
     }
 
     /// Pack rows in the K-quant form; `block(r, b)` is row `r`'s block `b`.
+    /// Where every block has one scale for both halves (Q4_K), the blocks
+    /// take the biased form: one integer sum each instead of two.
     pub fn new_split(rows: usize, kb: usize, block: impl Fn(usize, usize) -> SplitBlock) -> Self {
         let (qs, s) = interleave(rows, kb, |r, b| {
             let blk = block(r, b);
             (blk.v, (blk.lo, blk.hi, blk.bias))
         });
-        let split = s
+        let one_scale = s
             .iter()
-            .map(|s| Split {
-                lo: s.map(|s| s.0),
-                hi: s.map(|s| s.1),
-                bias: s.map(|s| s.2),
-            })
-            .collect();
+            .all(|s| s.iter().all(|s| s.0.to_bits() == s.1.to_bits()));
+        let scales = if one_scale {
+            Scales::Biased(
+                s.iter()
+                    .map(|s| Biased {
+                        scale: s.map(|s| s.0),
+                        bias: s.map(|s| s.2),
+                    })
+                    .collect(),
+            )
+        } else {
+            Scales::Split(
+                s.iter()
+                    .map(|s| Split {
+                        lo: s.map(|s| s.0),
+                        hi: s.map(|s| s.1),
+                        bias: s.map(|s| s.2),
+                    })
+                    .collect(),
+            )
+        };
         Self {
             groups: rows / GROUP,
             kb,
             qs,
-            scales: Scales::Split(split),
+            scales,
         }
     }
 
@@ -190,6 +303,7 @@ impl Packed {
         std::mem::size_of_val(&self.qs[..])
             + match &self.scales {
                 Scales::Q8(d) => std::mem::size_of_val(&d[..]),
+                Scales::Biased(s) => std::mem::size_of_val(&s[..]),
                 Scales::Split(s) => std::mem::size_of_val(&s[..]),
             }
     }
@@ -203,6 +317,7 @@ impl Packed {
                 let q = (self.qs[i].0[Self::at(j, c)] ^ 0x80) as i8 as f32;
                 out[b * QK8_0 + c] = match &self.scales {
                     Scales::Q8(d) => d[i][j].to_f32() * q,
+                    Scales::Biased(s) => q.mul_add(s[i].scale[j], s[i].bias[j]),
                     Scales::Split(s) => {
                         let scale = if c < 16 { s[i].lo[j] } else { s[i].hi[j] };
                         q.mul_add(scale, s[i].bias[j])
@@ -229,6 +344,7 @@ impl Packed {
             lines(q.0.as_ptr() as *const i8, std::mem::size_of::<Quads>());
             match &self.scales {
                 Scales::Q8(d) => lines(d[i].as_ptr() as *const i8, size_of::<[f16; GROUP]>()),
+                Scales::Biased(s) => lines(&s[i] as *const Biased as *const i8, size_of::<Biased>()),
                 Scales::Split(s) => lines(&s[i] as *const Split as *const i8, size_of::<Split>()),
             }
         }
@@ -267,6 +383,7 @@ impl Packed {
         unsafe {
             match &self.scales {
                 Scales::Q8(d) => avx512::group(qs, &d[range], a, out, prefetch),
+                Scales::Biased(s) => avx512::group(qs, &s[range], a, out, prefetch),
                 Scales::Split(s) => avx512::group_split(qs, &s[range], a, out, prefetch),
             }
         }
@@ -313,25 +430,20 @@ impl Packed {
         // SAFETY: `matmul` holds a tile session on this thread while it
         // calls this; lengths are checked above.
         unsafe {
-            match (&self.scales, out.len()) {
-                (Scales::Q8(d), 0..=4) => {
-                    kernel::group::<4>(qs, &d[range], tiles, chunk, out, prefetch)
-                }
-                (Scales::Q8(d), 5..=8) => {
-                    kernel::group::<8>(qs, &d[range], tiles, chunk, out, prefetch)
-                }
-                (Scales::Q8(d), _) => {
-                    kernel::group::<16>(qs, &d[range], tiles, chunk, out, prefetch)
-                }
-                (Scales::Split(s), 0..=4) => {
-                    kernel::group_split::<4>(qs, &s[range], tiles, chunk, out, prefetch)
-                }
-                (Scales::Split(s), 5..=8) => {
-                    kernel::group_split::<8>(qs, &s[range], tiles, chunk, out, prefetch)
-                }
-                (Scales::Split(s), _) => {
-                    kernel::group_split::<16>(qs, &s[range], tiles, chunk, out, prefetch)
-                }
+            // The row counts the kernels are built for: 4, 8 or 16.
+            macro_rules! rows {
+                ($kernel:ident, $scales:expr) => {
+                    match out.len() {
+                        0..=4 => kernel::$kernel::<4>(qs, $scales, tiles, chunk, out, prefetch),
+                        5..=8 => kernel::$kernel::<8>(qs, $scales, tiles, chunk, out, prefetch),
+                        _ => kernel::$kernel::<16>(qs, $scales, tiles, chunk, out, prefetch),
+                    }
+                };
+            }
+            match &self.scales {
+                Scales::Q8(d) => rows!(group, &d[range]),
+                Scales::Biased(s) => rows!(group, &s[range]),
+                Scales::Split(s) => rows!(group_split, &s[range]),
             }
         }
     }
@@ -375,7 +487,10 @@ impl Packed {
             }
         };
         let kb = self.kb;
-        pool.run_chunks(self.groups, 1, 4, &|range| {
+        // Small chunks for large matrices: a thread that the machine slows
+        // down then holds back only a short tail of the product.
+        let per_thread = (self.groups / (CHUNK_GROUPS * pool.threads())).max(4);
+        pool.run_chunks(self.groups, 1, per_thread, &|range| {
             #[cfg(all(
                 target_arch = "x86_64",
                 target_feature = "avx512f",
@@ -487,6 +602,10 @@ fn portable(
             };
             let p = match scales {
                 Scales::Q8(d) => d[i][j].to_f32() * sum(0..QK8_0, a.corr[b]) as f32,
+                Scales::Biased(s) => {
+                    let p = s[i].scale[j] * sum(0..QK8_0, a.corr[b]) as f32;
+                    s[i].bias[j].mul_add(a.corr[b] as f32 * (-1.0 / 128.0), p)
+                }
                 Scales::Split(s) => {
                     let lo = sum(0..16, a.corr_lo[b]) as f32;
                     let hi = sum(16..QK8_0, a.corr[b] - a.corr_lo[b]) as f32;
@@ -508,16 +627,19 @@ fn portable(
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{Act, GROUP, Quads, Split};
-    use half::f16;
+    use super::{Act, OneScale, Quads, Split};
 
+    /// The Q8_0 and the biased forms: one integer sum per block, times the
+    /// rows' scales, plus the bias times the activations' block sum (biased
+    /// form only).
+    ///
     /// # Safety
     /// Every activation row and `d` have `qs.len()` blocks; every `out` has
     /// [`GROUP`] elements.
     #[inline(always)]
-    pub unsafe fn group<const R: usize>(
+    pub unsafe fn group<S: OneScale, const R: usize>(
         qs: &[Quads],
-        d: &[[f16; GROUP]],
+        d: &[S],
         a: [Act<'_>; R],
         out: [&mut [f32]; R],
         prefetch: impl Fn(usize),
@@ -540,12 +662,14 @@ mod avx512 {
                         s[r] = _mm512_dpbusd_epi32(s[r], w, x);
                     }
                 }
-                let dw = _mm512_cvtph_ps(_mm256_loadu_si256(
-                    d.get_unchecked(b).as_ptr() as *const __m256i
-                ));
+                let (dw, bias) = d.get_unchecked(b).vectors();
                 for r in 0..R {
                     let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
-                    let p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s[r]));
+                    let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s[r]));
+                    if S::BIAS {
+                        let sum_a = *a[r].corr.get_unchecked(b) as f32 * (-1.0 / 128.0);
+                        p = _mm512_fmadd_ps(bias, _mm512_set1_ps(sum_a), p);
+                    }
                     acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
                 }
             }
@@ -710,16 +834,18 @@ mod tests {
         assert_eq!(row, want);
     }
 
-    #[test]
-    fn packed_split_products_match_the_portable_kernel_and_the_exact_sums() {
+    /// K-quant rows, with a scale per half block (`halves`) or one per
+    /// block, against the portable kernel and the exact sums.
+    fn check_k_quant(halves: bool) {
         let (rows, kb) = (32, 16);
         let w = blocks(3, rows * kb);
         let split = |r: usize, b: usize| {
             let i = r * kb + b;
+            let lo = 0.01 * (1 + i % 5) as f32;
             SplitBlock {
                 v: w[i].qs.map(|q| q / 3),
-                lo: 0.01 * (1 + i % 5) as f32,
-                hi: -0.02 * (1 + i % 3) as f32,
+                lo,
+                hi: if halves { -0.02 * (1 + i % 3) as f32 } else { lo },
                 bias: if i % 4 == 0 {
                     0.0
                 } else {
@@ -728,6 +854,8 @@ mod tests {
             }
         };
         let p = Packed::new_split(rows, kb, split);
+        assert_eq!(matches!(p.scales, Scales::Split(_)), halves);
+        assert_eq!(matches!(p.scales, Scales::Biased(_)), !halves);
         let exact = |r: usize, c: usize| {
             let s = split(r, c / 32);
             let scale = if c % 32 < 16 { s.lo } else { s.hi };
@@ -739,5 +867,15 @@ mod tests {
         for (c, v) in row.iter().enumerate() {
             assert!((*v as f64 - exact(9, c)).abs() < 1e-6, "{c}");
         }
+    }
+
+    #[test]
+    fn packed_split_products_match_the_portable_kernel_and_the_exact_sums() {
+        check_k_quant(true);
+    }
+
+    #[test]
+    fn packed_biased_products_match_the_portable_kernel_and_the_exact_sums() {
+        check_k_quant(false);
     }
 }
