@@ -13,7 +13,9 @@ use flinch_engine::{Engine, GenerateRequest, LoadOptions, Prompt, Threads};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let model = args.get(1).ok_or("usage: batch MODEL.gguf [REPEATS] [BATCH] [TOKENS]")?;
+    let model = args
+        .get(1)
+        .ok_or("usage: batch MODEL.gguf [REPEATS] [BATCH] [TOKENS]")?;
     let arg = |i: usize, default: usize| -> Result<usize, Box<dyn std::error::Error>> {
         Ok(args.get(i).map_or(Ok(default), |s| s.parse())?)
     };
@@ -38,7 +40,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         engine.clear_cache();
         let out = engine.generate_batch(reqs)?;
         let decoded: usize = out.iter().map(|g| g.timings.decode_tokens).sum();
-        let wall = out.iter().map(|g| g.timings.decode).max().unwrap_or_default();
+        let wall = out
+            .iter()
+            .map(|g| g.timings.decode)
+            .max()
+            .unwrap_or_default();
         println!("{:.1}", decoded as f64 / wall.as_secs_f64().max(1e-9));
     }
     Ok(())

@@ -29,6 +29,12 @@ use half::f16;
 use super::amx::{self, Tiles};
 use super::blocks::{BlockQ8_0, QK8_0};
 use crate::pool::{SyncPtr, ThreadPool};
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx512f",
+    target_feature = "avx512vnni"
+))]
+use std::arch::x86_64::__m512;
 
 /// Weight rows packed together.
 pub const GROUP: usize = 16;
@@ -102,12 +108,7 @@ pub(super) trait OneScale: Copy {
         target_feature = "avx512f",
         target_feature = "avx512vnni"
     ))]
-    unsafe fn vectors(
-        &self,
-    ) -> (
-        std::arch::x86_64::__m512,
-        std::arch::x86_64::__m512,
-    );
+    unsafe fn vectors(&self) -> (__m512, __m512);
 }
 
 impl OneScale for [f16; GROUP] {
@@ -118,13 +119,8 @@ impl OneScale for [f16; GROUP] {
         target_feature = "avx512vnni"
     ))]
     #[inline(always)]
-    unsafe fn vectors(
-        &self,
-    ) -> (
-        std::arch::x86_64::__m512,
-        std::arch::x86_64::__m512,
-    ) {
-        use std::arch::x86_64::*;
+    unsafe fn vectors(&self) -> (__m512, __m512) {
+        use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm512_cvtph_ps, _mm512_setzero_ps};
         // SAFETY: the caller's promise; 16 f16 are 32 bytes.
         unsafe {
             let d = _mm512_cvtph_ps(_mm256_loadu_si256(self.as_ptr() as *const __m256i));
@@ -141,13 +137,8 @@ impl OneScale for Biased {
         target_feature = "avx512vnni"
     ))]
     #[inline(always)]
-    unsafe fn vectors(
-        &self,
-    ) -> (
-        std::arch::x86_64::__m512,
-        std::arch::x86_64::__m512,
-    ) {
-        use std::arch::x86_64::*;
+    unsafe fn vectors(&self) -> (__m512, __m512) {
+        use std::arch::x86_64::_mm512_loadu_ps;
         // SAFETY: the caller's promise; both arrays are 16 floats.
         unsafe {
             (
@@ -344,7 +335,9 @@ impl Packed {
             lines(q.0.as_ptr() as *const i8, std::mem::size_of::<Quads>());
             match &self.scales {
                 Scales::Q8(d) => lines(d[i].as_ptr() as *const i8, size_of::<[f16; GROUP]>()),
-                Scales::Biased(s) => lines(&s[i] as *const Biased as *const i8, size_of::<Biased>()),
+                Scales::Biased(s) => {
+                    lines(&s[i] as *const Biased as *const i8, size_of::<Biased>())
+                }
                 Scales::Split(s) => lines(&s[i] as *const Split as *const i8, size_of::<Split>()),
             }
         }
@@ -845,7 +838,11 @@ mod tests {
             SplitBlock {
                 v: w[i].qs.map(|q| q / 3),
                 lo,
-                hi: if halves { -0.02 * (1 + i % 3) as f32 } else { lo },
+                hi: if halves {
+                    -0.02 * (1 + i % 3) as f32
+                } else {
+                    lo
+                },
                 bias: if i % 4 == 0 {
                     0.0
                 } else {
