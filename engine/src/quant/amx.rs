@@ -5,12 +5,16 @@
 //! second operand: a block's `[quad of columns][row][4 bytes]` is a tile of
 //! 8 rows of 64 bytes, one row per 4 columns, holding 16 weight rows. The
 //! activations are copied into tiles of 16 rows × 32 bytes, block by block
-//! ([`Tiles`]). One `tdpbsud` (signed activations times the unsigned,
-//! plus-128 weights) then gives the integer sums of 16 activation rows by 16
-//! weight rows for a block, where the vector kernel needs 128 `vpdpbusd`.
-//! The sums are exact, and the float steps after them (block scales, the
-//! `-128 · Σa` correction, the fused multiply-add into each row's total) are
-//! the vector kernel's, in the same order: the results are the same bits.
+//! ([`Tiles`]). One `tdpbssd` (signed activations times signed weights, the
+//! layout packed where the tiles are usable) then gives the integer sums of
+//! 16 activation rows by 16 weight rows for a block, where the vector kernel
+//! needs 128 `vpdpbusd`; on plus-128 weights, `tdpbsud` and the `-128 · Σa`
+//! correction. The sums are exact, and the float steps after them (block
+//! scales, the fused multiply-add into each row's total) are the vector
+//! kernel's, in the same order: the results are the same bits. The signed
+//! layout saves each row's correction in every block's scaling, which costs
+//! as much as the tile work here (the vector and the tile units hardly
+//! overlap).
 //!
 //! K-quant rows (two scales per block) take two products of 16 columns.
 //!
@@ -267,7 +271,7 @@ pub(super) mod kernel {
     /// the same number of blocks; `out` has at most `R` slices of
     /// [`GROUP`].
     #[inline(always)]
-    pub unsafe fn group<const R: usize>(
+    pub unsafe fn group<const R: usize, const SIGNED: bool>(
         qs: &[Quads],
         d: &[impl OneScale],
         tiles: &Tiles,
@@ -283,26 +287,39 @@ pub(super) mod kernel {
                 qs.len(),
                 |b, c| {
                     prefetch(b);
-                    asm!(
-                        "tilezero tmm0",
-                        "tileloadd tmm1, [{a} + {sa}*1]",
-                        "tileloadd tmm2, [{w} + {sw}*1]",
-                        "tdpbsud tmm0, tmm1, tmm2",
-                        "tilestored [{c} + {sc}*1], tmm0",
-                        a = in(reg) t.get_unchecked(b).q.as_ptr(),
-                        sa = in(reg) 32usize,
-                        w = in(reg) qs.get_unchecked(b).0.as_ptr(),
-                        sw = in(reg) 64usize,
-                        c = in(reg) c,
-                        sc = in(reg) 64usize,
-                        options(nostack),
-                    );
+                    macro_rules! product {
+                        ($op:literal) => {
+                            asm!(
+                                "tilezero tmm0",
+                                "tileloadd tmm1, [{a} + {sa}*1]",
+                                "tileloadd tmm2, [{w} + {sw}*1]",
+                                concat!($op, " tmm0, tmm1, tmm2"),
+                                "tilestored [{c} + {sc}*1], tmm0",
+                                a = in(reg) t.get_unchecked(b).q.as_ptr(),
+                                sa = in(reg) 32usize,
+                                w = in(reg) qs.get_unchecked(b).0.as_ptr(),
+                                sw = in(reg) 64usize,
+                                c = in(reg) c,
+                                sc = in(reg) 64usize,
+                                options(nostack),
+                            )
+                        };
+                    }
+                    if SIGNED {
+                        product!("tdpbssd");
+                    } else {
+                        product!("tdpbsud");
+                    }
                 },
                 |b, c| {
                     let t = t.get_unchecked(b);
                     let (dw, bias) = d.get_unchecked(b).vectors();
                     for (r, acc) in acc.iter_mut().enumerate() {
-                        let s = _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(t.corr[r]));
+                        let s = if SIGNED {
+                            sums(c, r)
+                        } else {
+                            _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(t.corr[r]))
+                        };
                         let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
                         if has_bias(d) {
                             let sum_a = _mm512_set1_ps(t.corr[r] as f32 * (-1.0 / 128.0));
@@ -325,7 +342,7 @@ pub(super) mod kernel {
     /// # Safety
     /// As [`group`].
     #[inline(always)]
-    pub unsafe fn group_split<const R: usize>(
+    pub unsafe fn group_split<const R: usize, const SIGNED: bool>(
         qs: &[Quads],
         s: &[Split],
         tiles: &Tiles,
@@ -343,28 +360,37 @@ pub(super) mod kernel {
                     prefetch(b);
                     let x = t.get_unchecked(b).q.as_ptr() as *const i8;
                     let w = qs.get_unchecked(b).0.as_ptr();
-                    asm!(
-                        "tilezero tmm0",
-                        "tilezero tmm3",
-                        "tileloadd tmm4, [{a} + {sa}*1]",
-                        "tileloadd tmm5, [{w} + {sw}*1]",
-                        "tileloadd tmm6, [{a_hi} + {sa}*1]",
-                        "tileloadd tmm7, [{w_hi} + {sw}*1]",
-                        "tdpbsud tmm0, tmm4, tmm5",
-                        "tdpbsud tmm3, tmm6, tmm7",
-                        "tilestored [{lo} + {sc}*1], tmm0",
-                        "tilestored [{hi} + {sc}*1], tmm3",
-                        a = in(reg) x,
-                        a_hi = in(reg) x.add(16),
-                        sa = in(reg) 32usize,
-                        w = in(reg) w,
-                        w_hi = in(reg) w.add(4 * 4 * GROUP),
-                        sw = in(reg) 64usize,
-                        lo = in(reg) c,
-                        hi = in(reg) c.add(1),
-                        sc = in(reg) 64usize,
-                        options(nostack),
-                    );
+                    macro_rules! products {
+                        ($op:literal) => {
+                            asm!(
+                                "tilezero tmm0",
+                                "tilezero tmm3",
+                                "tileloadd tmm4, [{a} + {sa}*1]",
+                                "tileloadd tmm5, [{w} + {sw}*1]",
+                                "tileloadd tmm6, [{a_hi} + {sa}*1]",
+                                "tileloadd tmm7, [{w_hi} + {sw}*1]",
+                                concat!($op, " tmm0, tmm4, tmm5"),
+                                concat!($op, " tmm3, tmm6, tmm7"),
+                                "tilestored [{lo} + {sc}*1], tmm0",
+                                "tilestored [{hi} + {sc}*1], tmm3",
+                                a = in(reg) x,
+                                a_hi = in(reg) x.add(16),
+                                sa = in(reg) 32usize,
+                                w = in(reg) w,
+                                w_hi = in(reg) w.add(4 * 4 * GROUP),
+                                sw = in(reg) 64usize,
+                                lo = in(reg) c,
+                                hi = in(reg) c.add(1),
+                                sc = in(reg) 64usize,
+                                options(nostack),
+                            )
+                        };
+                    }
+                    if SIGNED {
+                        products!("tdpbssd");
+                    } else {
+                        products!("tdpbsud");
+                    }
                 },
                 |b, c| {
                     let t = t.get_unchecked(b);
@@ -374,9 +400,17 @@ pub(super) mod kernel {
                     let bias = _mm512_loadu_ps(sb.bias.as_ptr());
                     for (r, acc) in acc.iter_mut().enumerate() {
                         let (corr, corr_lo) = (t.corr[r], t.corr_lo[r]);
-                        let l = _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(corr_lo));
-                        let h =
-                            _mm512_add_epi32(sums(c.add(1), r), _mm512_set1_epi32(corr - corr_lo));
+                        let (l, h) = if SIGNED {
+                            (sums(c, r), sums(c.add(1), r))
+                        } else {
+                            (
+                                _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(corr_lo)),
+                                _mm512_add_epi32(
+                                    sums(c.add(1), r),
+                                    _mm512_set1_epi32(corr - corr_lo),
+                                ),
+                            )
+                        };
                         let p = _mm512_fmadd_ps(
                             s_lo,
                             _mm512_cvtepi32_ps(l),

@@ -7,10 +7,15 @@
 //! vector. `vpdpbusd` multiplies such a vector by 4 activation bytes
 //! broadcast to every lane and adds the 4 products into each row's lane, so
 //! 8 instructions give the 16 rows' integer dot products of one block with
-//! no horizontal sum. The weights are stored unsigned (`w + 128`, which
-//! `vpdpbusd` requires of one operand); the `128 · Σa` this adds is taken
-//! off by starting each block's sum at `-128 · Σa`, which the activations
-//! carry. The 16 block scales sit beside the weights as f16.
+//! no horizontal sum. `vpdpbusd` needs one operand unsigned. Where AMX
+//! tiles are usable the weights are stored signed, because the tiles' signed
+//! products then need no correction; the vector kernel (fewer than 8 rows)
+//! makes the activations unsigned (`a + 128`) and takes the `128 · Σw` this
+//! adds off by starting each block's sums at `-128 · Σw` (8 more `vpdpbusd`
+//! per block, shared by the rows). Elsewhere the weights are stored
+//! unsigned (`w + 128`), and the `128 · Σa` is taken off by starting at
+//! `-128 · Σa`, which the activations carry. The integer sums are the same
+//! either way. The 16 block scales sit beside the weights as f16.
 //!
 //! K-quant rows (Q4_K, Q6_K) are packed the same way, as small integers
 //! with an f32 scale and a bias per block and row (Q4_K's minimum), the
@@ -43,6 +48,15 @@ pub const GROUP: usize = 16;
 /// the output projection).
 const CHUNK_GROUPS: usize = 64;
 
+/// Whether weights are packed signed: where the products of 8 or more rows
+/// can run on AMX tiles, whose signed products then need no correction
+/// (the vector kernel, for fewer rows, makes its activations unsigned
+/// instead). Elsewhere the vector kernel takes the weights plus 128.
+#[allow(non_snake_case)]
+fn SIGNED_LAYOUT() -> bool {
+    AVAILABLE && amx::usable()
+}
+
 /// Whether the AVX-512 VNNI kernel is compiled in. Without it the engine
 /// keeps weights in their GGUF layout and uses the AVX2 kernels.
 pub const AVAILABLE: bool = cfg!(all(
@@ -52,7 +66,7 @@ pub const AVAILABLE: bool = cfg!(all(
 ));
 
 /// One block of 32 columns of 16 rows: `[quad of columns][row][4 bytes]`,
-/// each byte the weight plus 128.
+/// each byte the weight (signed layout) or the weight plus 128.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 pub(super) struct Quads(pub(super) [u8; QK8_0 * GROUP]);
@@ -166,6 +180,9 @@ pub struct Packed {
     /// `groups × kb` blocks, group by group.
     qs: Vec<Quads>,
     scales: Scales,
+    /// The weights' bytes are the weights themselves (for the tiles'
+    /// signed products), not the weights plus 128.
+    signed: bool,
 }
 
 impl std::fmt::Debug for Packed {
@@ -238,7 +255,9 @@ impl Packed {
             kb,
             qs,
             scales: Scales::Q8(d),
+            signed: false,
         }
+        .with_signed(SIGNED_LAYOUT())
     }
 
     /// Pack rows in the K-quant form; `block(r, b)` is row `r`'s block `b`.
@@ -277,6 +296,33 @@ impl Packed {
             kb,
             qs,
             scales,
+            signed: false,
+        }
+        .with_signed(SIGNED_LAYOUT())
+    }
+
+    /// The same matrix with the weights stored signed (`true`) or plus 128.
+    /// Both layouts give the same bits.
+    pub fn with_signed(mut self, signed: bool) -> Self {
+        self.set_signed(signed);
+        self
+    }
+
+    fn set_signed(&mut self, signed: bool) {
+        if signed != self.signed {
+            for q in &mut self.qs {
+                q.0.iter_mut().for_each(|b| *b ^= 0x80);
+            }
+            self.signed = signed;
+        }
+    }
+
+    /// The weight a stored byte holds.
+    fn weight(&self, byte: u8) -> i8 {
+        if self.signed {
+            byte as i8
+        } else {
+            (byte ^ 0x80) as i8
         }
     }
 
@@ -305,7 +351,7 @@ impl Packed {
         for b in 0..self.kb {
             let i = g * self.kb + b;
             for c in 0..QK8_0 {
-                let q = (self.qs[i].0[Self::at(j, c)] ^ 0x80) as i8 as f32;
+                let q = self.weight(self.qs[i].0[Self::at(j, c)]) as f32;
                 out[b * QK8_0 + c] = match &self.scales {
                     Scales::Q8(d) => d[i][j].to_f32() * q,
                     Scales::Biased(s) => q.mul_add(s[i].scale[j], s[i].bias[j]),
@@ -374,10 +420,16 @@ impl Packed {
         // SAFETY: the features are enabled at compile time; lengths are
         // checked above.
         unsafe {
-            match &self.scales {
-                Scales::Q8(d) => avx512::group(qs, &d[range], a, out, prefetch),
-                Scales::Biased(s) => avx512::group(qs, &s[range], a, out, prefetch),
-                Scales::Split(s) => avx512::group_split(qs, &s[range], a, out, prefetch),
+            use avx512::{group, group_split};
+            match (&self.scales, self.signed) {
+                (Scales::Q8(d), true) => group::<_, R, true>(qs, &d[range], a, out, prefetch),
+                (Scales::Q8(d), false) => group::<_, R, false>(qs, &d[range], a, out, prefetch),
+                (Scales::Biased(s), true) => group::<_, R, true>(qs, &s[range], a, out, prefetch),
+                (Scales::Biased(s), false) => group::<_, R, false>(qs, &s[range], a, out, prefetch),
+                (Scales::Split(s), true) => group_split::<R, true>(qs, &s[range], a, out, prefetch),
+                (Scales::Split(s), false) => {
+                    group_split::<R, false>(qs, &s[range], a, out, prefetch)
+                }
             }
         }
         #[cfg(not(all(
@@ -388,7 +440,7 @@ impl Packed {
         {
             let _ = prefetch;
             for (a, out) in a.iter().zip(out) {
-                portable(qs, &self.scales, range.clone(), a, out);
+                portable(self, range.clone(), a, out);
             }
         }
     }
@@ -425,18 +477,27 @@ impl Packed {
         unsafe {
             // The row counts the kernels are built for: 4, 8 or 16.
             macro_rules! rows {
-                ($kernel:ident, $scales:expr) => {
+                ($kernel:ident, $scales:expr, $signed:literal) => {
                     match out.len() {
-                        0..=4 => kernel::$kernel::<4>(qs, $scales, tiles, chunk, out, prefetch),
-                        5..=8 => kernel::$kernel::<8>(qs, $scales, tiles, chunk, out, prefetch),
-                        _ => kernel::$kernel::<16>(qs, $scales, tiles, chunk, out, prefetch),
+                        0..=4 => {
+                            kernel::$kernel::<4, $signed>(qs, $scales, tiles, chunk, out, prefetch)
+                        }
+                        5..=8 => {
+                            kernel::$kernel::<8, $signed>(qs, $scales, tiles, chunk, out, prefetch)
+                        }
+                        _ => {
+                            kernel::$kernel::<16, $signed>(qs, $scales, tiles, chunk, out, prefetch)
+                        }
                     }
                 };
             }
-            match &self.scales {
-                Scales::Q8(d) => rows!(group, &d[range]),
-                Scales::Biased(s) => rows!(group, &s[range]),
-                Scales::Split(s) => rows!(group_split, &s[range]),
+            match (&self.scales, self.signed) {
+                (Scales::Q8(d), true) => rows!(group, &d[range], true),
+                (Scales::Q8(d), false) => rows!(group, &d[range], false),
+                (Scales::Biased(s), true) => rows!(group, &s[range], true),
+                (Scales::Biased(s), false) => rows!(group, &s[range], false),
+                (Scales::Split(s), true) => rows!(group_split, &s[range], true),
+                (Scales::Split(s), false) => rows!(group_split, &s[range], false),
             }
         }
     }
@@ -577,31 +638,28 @@ impl Packed {
     ),
     allow(dead_code)
 )]
-fn portable(
-    qs: &[Quads],
-    scales: &Scales,
-    range: std::ops::Range<usize>,
-    a: &Act<'_>,
-    out: &mut [f32],
-) {
+fn portable(p: &Packed, range: std::ops::Range<usize>, a: &Act<'_>, out: &mut [f32]) {
+    let qs = &p.qs[range.clone()];
     let mut acc = [0f32; GROUP];
     for b in 0..qs.len() {
         let i = range.start + b;
         for (j, acc) in acc.iter_mut().enumerate() {
-            let sum = |cols: std::ops::Range<usize>, start: i32| {
-                cols.fold(start, |s, c| {
-                    s + qs[b].0[Packed::at(j, c)] as i32 * a.q[b].qs[c] as i32
+            // The exact integer sum, whatever the layout (the kernels' sums
+            // with their corrections are the same integers).
+            let sum = |cols: std::ops::Range<usize>| {
+                cols.fold(0i32, |s, c| {
+                    s + p.weight(qs[b].0[Packed::at(j, c)]) as i32 * a.q[b].qs[c] as i32
                 })
             };
-            let p = match scales {
-                Scales::Q8(d) => d[i][j].to_f32() * sum(0..QK8_0, a.corr[b]) as f32,
+            let p = match &p.scales {
+                Scales::Q8(d) => d[i][j].to_f32() * sum(0..QK8_0) as f32,
                 Scales::Biased(s) => {
-                    let p = s[i].scale[j] * sum(0..QK8_0, a.corr[b]) as f32;
+                    let p = s[i].scale[j] * sum(0..QK8_0) as f32;
                     s[i].bias[j].mul_add(a.corr[b] as f32 * (-1.0 / 128.0), p)
                 }
                 Scales::Split(s) => {
-                    let lo = sum(0..16, a.corr_lo[b]) as f32;
-                    let hi = sum(16..QK8_0, a.corr[b] - a.corr_lo[b]) as f32;
+                    let lo = sum(0..16) as f32;
+                    let hi = sum(16..QK8_0) as f32;
                     let p = s[i].lo[j].mul_add(lo, s[i].hi[j] * hi);
                     s[i].bias[j].mul_add(a.corr[b] as f32 * (-1.0 / 128.0), p)
                 }
@@ -622,6 +680,35 @@ mod avx512 {
 
     use super::{Act, OneScale, Quads, Split};
 
+    /// `-128 · Σw` of each of the 16 rows over the weight vectors `w`
+    /// (signed layout): the sums of unsigned activations `a + 128` start
+    /// there, so that they end as `Σ a·w`.
+    #[inline(always)]
+    unsafe fn weight_corrections(w: impl Iterator<Item = __m512i>) -> __m512i {
+        unsafe {
+            let ones = _mm512_set1_epi8(-128);
+            let sum = w.fold(_mm512_setzero_si512(), |s, w| {
+                _mm512_dpbusd_epi32(s, ones, w)
+            });
+            _mm512_sub_epi32(_mm512_setzero_si512(), sum)
+        }
+    }
+
+    /// `s + x·w` for four activation bytes `x` broadcast and a weight
+    /// vector: `w + 128` against signed `x`, or signed `w` against `x + 128`.
+    #[inline(always)]
+    unsafe fn dot4<const SIGNED: bool>(s: __m512i, w: __m512i, x: *const i32) -> __m512i {
+        unsafe {
+            let x = x.read_unaligned();
+            if SIGNED {
+                let x = _mm512_set1_epi32(x ^ 0x8080_8080_u32 as i32);
+                _mm512_dpbusd_epi32(s, x, w)
+            } else {
+                _mm512_dpbusd_epi32(s, w, _mm512_set1_epi32(x))
+            }
+        }
+    }
+
     /// The Q8_0 and the biased forms: one integer sum per block, times the
     /// rows' scales, plus the bias times the activations' block sum (biased
     /// form only).
@@ -630,7 +717,7 @@ mod avx512 {
     /// Every activation row and `d` have `qs.len()` blocks; every `out` has
     /// [`GROUP`] elements.
     #[inline(always)]
-    pub unsafe fn group<S: OneScale, const R: usize>(
+    pub unsafe fn group<S: OneScale, const R: usize, const SIGNED: bool>(
         qs: &[Quads],
         d: &[S],
         a: [Act<'_>; R],
@@ -644,15 +731,17 @@ mod avx512 {
                 let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
                 let quads: [*const i32; R] =
                     std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
-                let mut s: [__m512i; R] =
-                    std::array::from_fn(|r| _mm512_set1_epi32(*a[r].corr.get_unchecked(b)));
+                let mut s: [__m512i; R] = if SIGNED {
+                    [weight_corrections((0..8).map(|t| _mm512_load_si512(q.add(t)))); R]
+                } else {
+                    std::array::from_fn(|r| _mm512_set1_epi32(*a[r].corr.get_unchecked(b)))
+                };
                 // Each weight vector meets every row before the next is
                 // loaded: R independent chains, and few registers.
                 for t in 0..8 {
                     let w = _mm512_load_si512(q.add(t));
                     for r in 0..R {
-                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
-                        s[r] = _mm512_dpbusd_epi32(s[r], w, x);
+                        s[r] = dot4::<SIGNED>(s[r], w, quads[r].add(t));
                     }
                 }
                 let (dw, bias) = d.get_unchecked(b).vectors();
@@ -678,7 +767,7 @@ mod avx512 {
     /// # Safety
     /// As [`group`].
     #[inline(always)]
-    pub unsafe fn group_split<const R: usize>(
+    pub unsafe fn group_split<const R: usize, const SIGNED: bool>(
         qs: &[Quads],
         s: &[Split],
         a: [Act<'_>; R],
@@ -694,17 +783,24 @@ mod avx512 {
                     std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
                 let corr: [i32; R] = std::array::from_fn(|r| *a[r].corr.get_unchecked(b));
                 let corr_lo: [i32; R] = std::array::from_fn(|r| *a[r].corr_lo.get_unchecked(b));
-                let mut s_lo: [__m512i; R] = std::array::from_fn(|r| _mm512_set1_epi32(corr_lo[r]));
-                let mut s_hi: [__m512i; R] =
-                    std::array::from_fn(|r| _mm512_set1_epi32(corr[r] - corr_lo[r]));
+                let (mut s_lo, mut s_hi): ([__m512i; R], [__m512i; R]) = if SIGNED {
+                    let w = |t: usize| _mm512_load_si512(q.add(t));
+                    (
+                        [weight_corrections((0..4).map(w)); R],
+                        [weight_corrections((4..8).map(w)); R],
+                    )
+                } else {
+                    (
+                        std::array::from_fn(|r| _mm512_set1_epi32(corr_lo[r])),
+                        std::array::from_fn(|r| _mm512_set1_epi32(corr[r] - corr_lo[r])),
+                    )
+                };
                 for t in 0..4 {
                     let w_lo = _mm512_load_si512(q.add(t));
                     let w_hi = _mm512_load_si512(q.add(t + 4));
                     for r in 0..R {
-                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
-                        s_lo[r] = _mm512_dpbusd_epi32(s_lo[r], w_lo, x);
-                        let x = _mm512_set1_epi32(quads[r].add(t + 4).read_unaligned());
-                        s_hi[r] = _mm512_dpbusd_epi32(s_hi[r], w_hi, x);
+                        s_lo[r] = dot4::<SIGNED>(s_lo[r], w_lo, quads[r].add(t));
+                        s_hi[r] = dot4::<SIGNED>(s_hi[r], w_hi, quads[r].add(t + 4));
                     }
                 }
                 let sb = s.get_unchecked(b);
@@ -744,9 +840,19 @@ mod tests {
         b
     }
 
+    /// [`check_layout`] with the weights stored plus 128 and signed; both
+    /// give the same bits.
+    fn check(p: &mut Packed, w: impl Fn(usize, usize) -> f64) {
+        p.set_signed(false);
+        let unsigned = check_layout(p, &w);
+        p.set_signed(true);
+        assert_eq!(check_layout(p, &w), unsigned);
+    }
+
     /// The products of `p` against the portable kernel (bit for bit), the
-    /// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`.
-    fn check(p: &Packed, w: impl Fn(usize, usize) -> f64) {
+    /// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`;
+    /// returns the products of 37 activation rows.
+    fn check_layout(p: &Packed, w: &impl Fn(usize, usize) -> f64) -> Vec<f32> {
         // 37 rows: the vector kernel's 8-, 4- and 1-row passes, and two
         // whole tile chunks and a part one.
         let (rows, kb, m) = (p.rows(), p.kb, 37);
@@ -782,7 +888,7 @@ mod tests {
             for g in 0..rows / GROUP {
                 let mut want = [0f32; GROUP];
                 let range = g * kb..(g + 1) * kb;
-                portable(&p.qs[range.clone()], &p.scales, range, &act(i), &mut want);
+                portable(p, range, &act(i), &mut want);
                 let got = &out[i * rows + g * GROUP..][..GROUP];
                 assert_eq!(got, &want[..], "row {i}, group {g}");
             }
@@ -808,14 +914,15 @@ mod tests {
                 assert_eq!(some[i * listed.len() + j], out[i * rows + r as usize]);
             }
         }
+        out
     }
 
     #[test]
     fn packed_q8_0_products_match_the_portable_kernel_and_the_exact_sums() {
         let (rows, kb) = (48, 20);
         let w = blocks(1, rows * kb);
-        let p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
-        check(&p, |r, c| {
+        let mut p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
+        check(&mut p, |r, c| {
             let b = &w[r * kb + c / 32];
             b.d.to_f64() * b.qs[c % 32] as f64
         });
@@ -850,7 +957,7 @@ mod tests {
                 },
             }
         };
-        let p = Packed::new_split(rows, kb, split);
+        let mut p = Packed::new_split(rows, kb, split);
         assert_eq!(matches!(p.scales, Scales::Split(_)), halves);
         assert_eq!(matches!(p.scales, Scales::Biased(_)), !halves);
         let exact = |r: usize, c: usize| {
@@ -858,7 +965,7 @@ mod tests {
             let scale = if c % 32 < 16 { s.lo } else { s.hi };
             s.v[c % 32] as f64 * scale as f64 + s.bias as f64
         };
-        check(&p, exact);
+        check(&mut p, exact);
         let mut row = vec![0f32; kb * QK8_0];
         p.row_into(9, &mut row);
         for (c, v) in row.iter().enumerate() {
