@@ -52,8 +52,7 @@ const CHUNK_GROUPS: usize = 64;
 /// can run on AMX tiles, whose signed products then need no correction
 /// (the vector kernel, for fewer rows, makes its activations unsigned
 /// instead). Elsewhere the vector kernel takes the weights plus 128.
-#[allow(non_snake_case)]
-fn SIGNED_LAYOUT() -> bool {
+fn signed_layout() -> bool {
     AVAILABLE && amx::usable()
 }
 
@@ -257,7 +256,7 @@ impl Packed {
             scales: Scales::Q8(d),
             signed: false,
         }
-        .with_signed(SIGNED_LAYOUT())
+        .with_signed(signed_layout())
     }
 
     /// Pack rows in the K-quant form; `block(r, b)` is row `r`'s block `b`.
@@ -298,7 +297,7 @@ impl Packed {
             scales,
             signed: false,
         }
-        .with_signed(SIGNED_LAYOUT())
+        .with_signed(signed_layout())
     }
 
     /// The same matrix with the weights stored signed (`true`) or plus 128.
