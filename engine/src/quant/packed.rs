@@ -7,15 +7,15 @@
 //! vector. `vpdpbusd` multiplies such a vector by 4 activation bytes
 //! broadcast to every lane and adds the 4 products into each row's lane, so
 //! 8 instructions give the 16 rows' integer dot products of one block with
-//! no horizontal sum. `vpdpbusd` needs one operand unsigned. Where AMX
-//! tiles are usable the weights are stored signed, because the tiles' signed
-//! products then need no correction; the vector kernel (fewer than 8 rows)
-//! makes the activations unsigned (`a + 128`) and takes the `128 · Σw` this
-//! adds off by starting each block's sums at `-128 · Σw` (8 more `vpdpbusd`
-//! per block, shared by the rows). Elsewhere the weights are stored
-//! unsigned (`w + 128`), and the `128 · Σa` is taken off by starting at
-//! `-128 · Σa`, which the activations carry. The integer sums are the same
-//! either way. The 16 block scales sit beside the weights as f16.
+//! no horizontal sum. `vpdpbusd` needs one operand unsigned, so the kernel
+//! multiplies `w + 128` by the activations and takes the `128 · Σa` this adds
+//! off by starting each block's sum at `-128 · Σa`, which the activations
+//! carry. The weights are stored as `w + 128`, except where AMX tiles are
+//! usable: there they are stored signed, because the tiles' signed products
+//! then need no correction, and the vector kernel (fewer than 8 rows) flips
+//! each weight vector to `w + 128` as it loads it (one operation, shared by
+//! the rows). The integer sums are the same either way. The 16 block scales
+//! sit beside the weights as f16.
 //!
 //! K-quant rows (Q4_K, Q6_K) are packed the same way, as small integers
 //! with an f32 scale and a bias per block and row (Q4_K's minimum), the
@@ -679,31 +679,16 @@ mod avx512 {
 
     use super::{Act, OneScale, Quads, Split};
 
-    /// `-128 · Σw` of each of the 16 rows over the weight vectors `w`
-    /// (signed layout): the sums of unsigned activations `a + 128` start
-    /// there, so that they end as `Σ a·w`.
+    /// Weight vector `t` of a block as `w + 128`: stored so, or flipped
+    /// from the signed layout (one operation, shared by every row).
     #[inline(always)]
-    unsafe fn weight_corrections(w: impl Iterator<Item = __m512i>) -> __m512i {
+    unsafe fn unsigned<const SIGNED: bool>(q: *const __m512i, t: usize) -> __m512i {
         unsafe {
-            let ones = _mm512_set1_epi8(-128);
-            let sum = w.fold(_mm512_setzero_si512(), |s, w| {
-                _mm512_dpbusd_epi32(s, ones, w)
-            });
-            _mm512_sub_epi32(_mm512_setzero_si512(), sum)
-        }
-    }
-
-    /// `s + x·w` for four activation bytes `x` broadcast and a weight
-    /// vector: `w + 128` against signed `x`, or signed `w` against `x + 128`.
-    #[inline(always)]
-    unsafe fn dot4<const SIGNED: bool>(s: __m512i, w: __m512i, x: *const i32) -> __m512i {
-        unsafe {
-            let x = x.read_unaligned();
+            let w = _mm512_load_si512(q.add(t));
             if SIGNED {
-                let x = _mm512_set1_epi32(x ^ 0x8080_8080_u32 as i32);
-                _mm512_dpbusd_epi32(s, x, w)
+                _mm512_xor_si512(w, _mm512_set1_epi8(-128))
             } else {
-                _mm512_dpbusd_epi32(s, w, _mm512_set1_epi32(x))
+                w
             }
         }
     }
@@ -730,17 +715,15 @@ mod avx512 {
                 let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
                 let quads: [*const i32; R] =
                     std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
-                let mut s: [__m512i; R] = if SIGNED {
-                    [weight_corrections((0..8).map(|t| _mm512_load_si512(q.add(t)))); R]
-                } else {
-                    std::array::from_fn(|r| _mm512_set1_epi32(*a[r].corr.get_unchecked(b)))
-                };
+                let mut s: [__m512i; R] =
+                    std::array::from_fn(|r| _mm512_set1_epi32(*a[r].corr.get_unchecked(b)));
                 // Each weight vector meets every row before the next is
                 // loaded: R independent chains, and few registers.
                 for t in 0..8 {
-                    let w = _mm512_load_si512(q.add(t));
+                    let w = unsigned::<SIGNED>(q, t);
                     for r in 0..R {
-                        s[r] = dot4::<SIGNED>(s[r], w, quads[r].add(t));
+                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
+                        s[r] = _mm512_dpbusd_epi32(s[r], w, x);
                     }
                 }
                 let (dw, bias) = d.get_unchecked(b).vectors();
@@ -782,24 +765,17 @@ mod avx512 {
                     std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
                 let corr: [i32; R] = std::array::from_fn(|r| *a[r].corr.get_unchecked(b));
                 let corr_lo: [i32; R] = std::array::from_fn(|r| *a[r].corr_lo.get_unchecked(b));
-                let (mut s_lo, mut s_hi): ([__m512i; R], [__m512i; R]) = if SIGNED {
-                    let w = |t: usize| _mm512_load_si512(q.add(t));
-                    (
-                        [weight_corrections((0..4).map(w)); R],
-                        [weight_corrections((4..8).map(w)); R],
-                    )
-                } else {
-                    (
-                        std::array::from_fn(|r| _mm512_set1_epi32(corr_lo[r])),
-                        std::array::from_fn(|r| _mm512_set1_epi32(corr[r] - corr_lo[r])),
-                    )
-                };
+                let mut s_lo: [__m512i; R] = std::array::from_fn(|r| _mm512_set1_epi32(corr_lo[r]));
+                let mut s_hi: [__m512i; R] =
+                    std::array::from_fn(|r| _mm512_set1_epi32(corr[r] - corr_lo[r]));
                 for t in 0..4 {
-                    let w_lo = _mm512_load_si512(q.add(t));
-                    let w_hi = _mm512_load_si512(q.add(t + 4));
+                    let w_lo = unsigned::<SIGNED>(q, t);
+                    let w_hi = unsigned::<SIGNED>(q, t + 4);
                     for r in 0..R {
-                        s_lo[r] = dot4::<SIGNED>(s_lo[r], w_lo, quads[r].add(t));
-                        s_hi[r] = dot4::<SIGNED>(s_hi[r], w_hi, quads[r].add(t + 4));
+                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
+                        s_lo[r] = _mm512_dpbusd_epi32(s_lo[r], w_lo, x);
+                        let x = _mm512_set1_epi32(quads[r].add(t + 4).read_unaligned());
+                        s_hi[r] = _mm512_dpbusd_epi32(s_hi[r], w_hi, x);
                     }
                 }
                 let sb = s.get_unchecked(b);
