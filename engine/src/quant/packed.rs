@@ -50,8 +50,8 @@ const CHUNK_GROUPS: usize = 64;
 
 /// Whether weights are packed signed: where the products of 8 or more rows
 /// can run on AMX tiles, whose signed products then need no correction
-/// (the vector kernel, for fewer rows, makes its activations unsigned
-/// instead). Elsewhere the vector kernel takes the weights plus 128.
+/// (the vector kernel, for fewer rows, flips the weights back to plus 128
+/// as it loads them). Elsewhere they are stored plus 128.
 fn signed_layout() -> bool {
     AVAILABLE && amx::usable()
 }
@@ -302,7 +302,7 @@ impl Packed {
 
     /// The same matrix with the weights stored signed (`true`) or plus 128.
     /// Both layouts give the same bits.
-    pub fn with_signed(mut self, signed: bool) -> Self {
+    fn with_signed(mut self, signed: bool) -> Self {
         self.set_signed(signed);
         self
     }
