@@ -437,7 +437,7 @@ impl Packed {
             target_feature = "avx512vnni"
         )))]
         {
-            let _ = prefetch;
+            let _ = (prefetch, qs);
             for (a, out) in a.iter().zip(out) {
                 portable(self, range.clone(), a, out);
             }
