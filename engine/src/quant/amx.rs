@@ -150,7 +150,8 @@ pub(super) mod kernel {
     use std::mem::MaybeUninit;
 
     use super::{ROWS, TileBlock, Tiles};
-    use crate::quant::packed::{GROUP, OneScale, Quads, Split};
+    use crate::quant::packed::avx512::OneScale;
+    use crate::quant::packed::{GROUP, Quads, Split};
 
     /// Palette 1: tile 0 the products (16 × 16 i32), 1 the activations and
     /// 2 the weights of a whole block; for the K-quant form 3 the second
@@ -248,6 +249,28 @@ pub(super) mod kernel {
         }
     }
 
+    /// The `n` tile blocks of chunk `chunk`, for a group kernel of `R` rows
+    /// writing `out`.
+    #[inline(always)]
+    fn blocks<'a, const R: usize>(
+        tiles: &'a Tiles,
+        chunk: usize,
+        n: usize,
+        out: &[&mut [f32]],
+    ) -> &'a [TileBlock] {
+        debug_assert!(R <= ROWS && out.len() <= R);
+        &tiles.data[chunk * tiles.kb..][..n]
+    }
+
+    /// Each output row's 16 totals.
+    #[inline(always)]
+    unsafe fn store<const R: usize>(acc: [__m512; R], out: &mut [&mut [f32]]) {
+        for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
+            // SAFETY: every output holds `GROUP` floats (the callers' promise).
+            unsafe { _mm512_storeu_ps(out.as_mut_ptr(), acc) };
+        }
+    }
+
     /// Whether scales of type `S` come with a bias.
     #[inline(always)]
     fn has_bias<S: OneScale>(_: &[S]) -> bool {
@@ -279,8 +302,7 @@ pub(super) mod kernel {
         out: &mut [&mut [f32]],
         prefetch: impl Fn(usize),
     ) {
-        debug_assert!(R <= ROWS && out.len() <= R);
-        let t: &[TileBlock] = &tiles.data[chunk * tiles.kb..][..qs.len()];
+        let t = blocks::<R>(tiles, chunk, qs.len(), out);
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             pipelined::<1>(
@@ -329,9 +351,7 @@ pub(super) mod kernel {
                     }
                 },
             );
-            for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
-                _mm512_storeu_ps(out.as_mut_ptr(), acc);
-            }
+            store(acc, out);
         }
     }
 
@@ -350,8 +370,7 @@ pub(super) mod kernel {
         out: &mut [&mut [f32]],
         prefetch: impl Fn(usize),
     ) {
-        debug_assert!(R <= ROWS && out.len() <= R);
-        let t: &[TileBlock] = &tiles.data[chunk * tiles.kb..][..qs.len()];
+        let t = blocks::<R>(tiles, chunk, qs.len(), out);
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             pipelined::<2>(
@@ -422,9 +441,7 @@ pub(super) mod kernel {
                     }
                 },
             );
-            for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
-                _mm512_storeu_ps(out.as_mut_ptr(), acc);
-            }
+            store(acc, out);
         }
     }
 }

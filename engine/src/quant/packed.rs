@@ -34,12 +34,6 @@ use half::f16;
 use super::amx::{self, Tiles};
 use super::blocks::{BlockQ8_0, QK8_0};
 use crate::pool::{SyncPtr, ThreadPool};
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx512f",
-    target_feature = "avx512vnni"
-))]
-use std::arch::x86_64::__m512;
 
 /// Weight rows packed together.
 pub const GROUP: usize = 16;
@@ -98,70 +92,6 @@ enum Scales {
     Split(Vec<Split>),
 }
 
-/// How a block's integer sums become floats: the 16 rows' scales, and the
-/// bias times the activations' block sum where there is one. Generic code
-/// over this gives one kernel for the Q8_0 and the biased forms.
-#[cfg_attr(
-    not(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    )),
-    allow(dead_code)
-)]
-pub(super) trait OneScale: Copy {
-    /// Whether there is a bias.
-    const BIAS: bool;
-    /// The 16 scales, and the 16 biases (undefined without).
-    ///
-    /// # Safety
-    /// AVX-512 must be available.
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    ))]
-    unsafe fn vectors(&self) -> (__m512, __m512);
-}
-
-impl OneScale for [f16; GROUP] {
-    const BIAS: bool = false;
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    ))]
-    #[inline(always)]
-    unsafe fn vectors(&self) -> (__m512, __m512) {
-        use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm512_cvtph_ps, _mm512_setzero_ps};
-        // SAFETY: the caller's promise; 16 f16 are 32 bytes.
-        unsafe {
-            let d = _mm512_cvtph_ps(_mm256_loadu_si256(self.as_ptr() as *const __m256i));
-            (d, _mm512_setzero_ps())
-        }
-    }
-}
-
-impl OneScale for Biased {
-    const BIAS: bool = true;
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    ))]
-    #[inline(always)]
-    unsafe fn vectors(&self) -> (__m512, __m512) {
-        use std::arch::x86_64::_mm512_loadu_ps;
-        // SAFETY: the caller's promise; both arrays are 16 floats.
-        unsafe {
-            (
-                _mm512_loadu_ps(self.scale.as_ptr()),
-                _mm512_loadu_ps(self.bias.as_ptr()),
-            )
-        }
-    }
-}
-
 /// One 32-column block of one row in the K-quant form: column `c` is
 /// `v[c] · lo + bias` for `c < 16`, `v[c] · hi + bias` after.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,16 +143,18 @@ pub fn corrections(a: &BlockQ8_0) -> (i32, i32) {
 }
 
 /// Interleave the blocks of `rows` rows, 16 at a time, keeping each block's
-/// scale data beside it.
+/// scale data beside it; the weights stored signed or plus 128.
 fn interleave<S: Copy + Default>(
     rows: usize,
     kb: usize,
+    signed: bool,
     block: impl Fn(usize, usize) -> ([i8; QK8_0], S),
 ) -> (Vec<Quads>, Vec<[S; GROUP]>) {
     assert!(rows.is_multiple_of(GROUP), "{rows} rows");
     let groups = rows / GROUP;
     let mut qs = Vec::with_capacity(groups * kb);
     let mut scales = Vec::with_capacity(groups * kb);
+    let flip = if signed { 0 } else { 0x80 };
     for g in 0..groups {
         for b in 0..kb {
             let mut q = Quads([0; QK8_0 * GROUP]);
@@ -231,7 +163,7 @@ fn interleave<S: Copy + Default>(
                 let (v, scale) = block(g * GROUP + j, b);
                 *s = scale;
                 for (c, &v) in v.iter().enumerate() {
-                    q.0[Packed::at(j, c)] = (v as u8) ^ 0x80;
+                    q.0[Packed::at(j, c)] = (v as u8) ^ flip;
                 }
             }
             qs.push(q);
@@ -245,7 +177,8 @@ impl Packed {
     /// Pack `rows` rows of `kb` blocks; `block(r, b)` is row `r`'s block
     /// `b`. `rows` must be a multiple of [`GROUP`].
     pub fn new(rows: usize, kb: usize, block: impl Fn(usize, usize) -> BlockQ8_0) -> Self {
-        let (qs, d) = interleave(rows, kb, |r, b| {
+        let signed = signed_layout();
+        let (qs, d) = interleave(rows, kb, signed, |r, b| {
             let blk = block(r, b);
             (blk.qs, blk.d)
         });
@@ -254,16 +187,16 @@ impl Packed {
             kb,
             qs,
             scales: Scales::Q8(d),
-            signed: false,
+            signed,
         }
-        .with_signed(signed_layout())
     }
 
     /// Pack rows in the K-quant form; `block(r, b)` is row `r`'s block `b`.
     /// Where every block has one scale for both halves (Q4_K), the blocks
     /// take the biased form: one integer sum each instead of two.
     pub fn new_split(rows: usize, kb: usize, block: impl Fn(usize, usize) -> SplitBlock) -> Self {
-        let (qs, s) = interleave(rows, kb, |r, b| {
+        let signed = signed_layout();
+        let (qs, s) = interleave(rows, kb, signed, |r, b| {
             let blk = block(r, b);
             (blk.v, (blk.lo, blk.hi, blk.bias))
         });
@@ -295,18 +228,13 @@ impl Packed {
             kb,
             qs,
             scales,
-            signed: false,
+            signed,
         }
-        .with_signed(signed_layout())
     }
 
-    /// The same matrix with the weights stored signed (`true`) or plus 128.
-    /// Both layouts give the same bits.
-    fn with_signed(mut self, signed: bool) -> Self {
-        self.set_signed(signed);
-        self
-    }
-
+    /// Store the weights signed (`true`) or plus 128. Both layouts give the
+    /// same bits.
+    #[cfg(test)]
     fn set_signed(&mut self, signed: bool) {
         if signed != self.signed {
             for q in &mut self.qs {
@@ -674,287 +602,7 @@ fn portable(p: &Packed, range: std::ops::Range<usize>, a: &Act<'_>, out: &mut [f
     target_feature = "avx512f",
     target_feature = "avx512vnni"
 ))]
-mod avx512 {
-    use std::arch::x86_64::*;
-
-    use super::{Act, OneScale, Quads, Split};
-
-    /// Weight vector `t` of a block as `w + 128`: stored so, or flipped
-    /// from the signed layout (one operation, shared by every row).
-    #[inline(always)]
-    unsafe fn unsigned<const SIGNED: bool>(q: *const __m512i, t: usize) -> __m512i {
-        unsafe {
-            let w = _mm512_load_si512(q.add(t));
-            if SIGNED {
-                _mm512_xor_si512(w, _mm512_set1_epi8(-128))
-            } else {
-                w
-            }
-        }
-    }
-
-    /// The Q8_0 and the biased forms: one integer sum per block, times the
-    /// rows' scales, plus the bias times the activations' block sum (biased
-    /// form only).
-    ///
-    /// # Safety
-    /// Every activation row and `d` have `qs.len()` blocks; every `out` has
-    /// [`GROUP`] elements.
-    #[inline(always)]
-    pub unsafe fn group<S: OneScale, const R: usize, const SIGNED: bool>(
-        qs: &[Quads],
-        d: &[S],
-        a: [Act<'_>; R],
-        out: [&mut [f32]; R],
-        prefetch: impl Fn(usize),
-    ) {
-        unsafe {
-            let mut acc = [_mm512_setzero_ps(); R];
-            for b in 0..qs.len() {
-                prefetch(b);
-                let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
-                let quads: [*const i32; R] =
-                    std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
-                let mut s: [__m512i; R] =
-                    std::array::from_fn(|r| _mm512_set1_epi32(*a[r].corr.get_unchecked(b)));
-                // Each weight vector meets every row before the next is
-                // loaded: R independent chains, and few registers.
-                for t in 0..8 {
-                    let w = unsigned::<SIGNED>(q, t);
-                    for r in 0..R {
-                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
-                        s[r] = _mm512_dpbusd_epi32(s[r], w, x);
-                    }
-                }
-                let (dw, bias) = d.get_unchecked(b).vectors();
-                for r in 0..R {
-                    let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
-                    let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s[r]));
-                    if S::BIAS {
-                        let sum_a = *a[r].corr.get_unchecked(b) as f32 * (-1.0 / 128.0);
-                        p = _mm512_fmadd_ps(bias, _mm512_set1_ps(sum_a), p);
-                    }
-                    acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
-                }
-            }
-            for (acc, out) in acc.into_iter().zip(out) {
-                _mm512_storeu_ps(out.as_mut_ptr(), acc);
-            }
-        }
-    }
-
-    /// The K-quant form: two integer sums per block (a scale for each
-    /// half), and the bias times the activations' block sum.
-    ///
-    /// # Safety
-    /// As [`group`].
-    #[inline(always)]
-    pub unsafe fn group_split<const R: usize, const SIGNED: bool>(
-        qs: &[Quads],
-        s: &[Split],
-        a: [Act<'_>; R],
-        out: [&mut [f32]; R],
-        prefetch: impl Fn(usize),
-    ) {
-        unsafe {
-            let mut acc = [_mm512_setzero_ps(); R];
-            for b in 0..qs.len() {
-                prefetch(b);
-                let q = qs.get_unchecked(b).0.as_ptr() as *const __m512i;
-                let quads: [*const i32; R] =
-                    std::array::from_fn(|r| a[r].q.get_unchecked(b).qs.as_ptr() as *const i32);
-                let corr: [i32; R] = std::array::from_fn(|r| *a[r].corr.get_unchecked(b));
-                let corr_lo: [i32; R] = std::array::from_fn(|r| *a[r].corr_lo.get_unchecked(b));
-                let mut s_lo: [__m512i; R] = std::array::from_fn(|r| _mm512_set1_epi32(corr_lo[r]));
-                let mut s_hi: [__m512i; R] =
-                    std::array::from_fn(|r| _mm512_set1_epi32(corr[r] - corr_lo[r]));
-                for t in 0..4 {
-                    let w_lo = unsigned::<SIGNED>(q, t);
-                    let w_hi = unsigned::<SIGNED>(q, t + 4);
-                    for r in 0..R {
-                        let x = _mm512_set1_epi32(quads[r].add(t).read_unaligned());
-                        s_lo[r] = _mm512_dpbusd_epi32(s_lo[r], w_lo, x);
-                        let x = _mm512_set1_epi32(quads[r].add(t + 4).read_unaligned());
-                        s_hi[r] = _mm512_dpbusd_epi32(s_hi[r], w_hi, x);
-                    }
-                }
-                let sb = s.get_unchecked(b);
-                let lo = _mm512_loadu_ps(sb.lo.as_ptr());
-                let hi = _mm512_loadu_ps(sb.hi.as_ptr());
-                let bias = _mm512_loadu_ps(sb.bias.as_ptr());
-                for r in 0..R {
-                    let p = _mm512_fmadd_ps(
-                        lo,
-                        _mm512_cvtepi32_ps(s_lo[r]),
-                        _mm512_mul_ps(hi, _mm512_cvtepi32_ps(s_hi[r])),
-                    );
-                    let sum_a = _mm512_set1_ps(corr[r] as f32 * (-1.0 / 128.0));
-                    let p = _mm512_fmadd_ps(bias, sum_a, p);
-                    let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
-                    acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
-                }
-            }
-            for (acc, out) in acc.into_iter().zip(out) {
-                _mm512_storeu_ps(out.as_mut_ptr(), acc);
-            }
-        }
-    }
-}
+pub(super) mod avx512;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::quant::blocks::quantize_row_q8_0;
-
-    fn blocks(seed: u32, n: usize) -> Vec<BlockQ8_0> {
-        let x: Vec<f32> = (0..n * QK8_0)
-            .map(|i| ((i as f32 * 0.377 + seed as f32).sin() * 3.0) * (1 + i % 7) as f32)
-            .collect();
-        let mut b = vec![BlockQ8_0::ZERO; n];
-        quantize_row_q8_0(&x, &mut b);
-        b
-    }
-
-    /// [`check_layout`] with the weights stored plus 128 and signed; both
-    /// give the same bits.
-    fn check(p: &mut Packed, w: impl Fn(usize, usize) -> f64) {
-        p.set_signed(false);
-        let unsigned = check_layout(p, &w);
-        p.set_signed(true);
-        assert_eq!(check_layout(p, &w), unsigned);
-    }
-
-    /// The products of `p` against the portable kernel (bit for bit), the
-    /// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`;
-    /// returns the products of 37 activation rows.
-    fn check_layout(p: &Packed, w: &impl Fn(usize, usize) -> f64) -> Vec<f32> {
-        // 37 rows: the vector kernel's 8-, 4- and 1-row passes, and two
-        // whole tile chunks and a part one.
-        let (rows, kb, m) = (p.rows(), p.kb, 37);
-        let a = blocks(2, m * kb);
-        let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
-        let (corr, corr_lo): (Vec<i32>, Vec<i32>) = a.iter().map(corrections).unzip();
-        let act = |i: usize| Act {
-            q: &a[i * kb..(i + 1) * kb],
-            d: &ad[i * kb..(i + 1) * kb],
-            corr: &corr[i * kb..(i + 1) * kb],
-            corr_lo: &corr_lo[i * kb..(i + 1) * kb],
-        };
-        let pool = ThreadPool::new(2).without_amx();
-        let mut out = vec![0f32; m * rows];
-        let acts: Vec<Act<'_>> = (0..m).map(act).collect();
-        let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
-        // SAFETY: each pointer is to a `rows`-long part of `out`.
-        unsafe { p.matmul(&acts, None, &ptrs, &pool) };
-        // On AMX tiles: the same bits, for every row count up to `m`.
-        if AVAILABLE && amx::usable() {
-            for n in [1, 3, 8, 16, 17, m] {
-                let tiles = Tiles::new(&acts[..n], kb);
-                let mut on_tiles = vec![0f32; n * rows];
-                let ptrs: Vec<_> = on_tiles.chunks_exact_mut(rows).map(SyncPtr::new).collect();
-                // SAFETY: as above.
-                unsafe { p.matmul(&acts[..n], Some(&tiles), &ptrs, &pool) };
-                assert_eq!(on_tiles, out[..n * rows], "{n} rows on tiles");
-            }
-        } else {
-            eprintln!("no AMX here: the tile kernel is not checked");
-        }
-        for i in 0..m {
-            for g in 0..rows / GROUP {
-                let mut want = [0f32; GROUP];
-                let range = g * kb..(g + 1) * kb;
-                portable(p, range, &act(i), &mut want);
-                let got = &out[i * rows + g * GROUP..][..GROUP];
-                assert_eq!(got, &want[..], "row {i}, group {g}");
-            }
-            for r in 0..rows {
-                let exact: f64 = (0..kb * QK8_0)
-                    .map(|c| {
-                        w(r, c) * a[i * kb + c / 32].qs[c % 32] as f64 * ad[i * kb + c / 32] as f64
-                    })
-                    .sum();
-                let got = out[i * rows + r] as f64;
-                assert!(
-                    (got - exact).abs() < 1e-4 * exact.abs().max(1.0),
-                    "{got} vs {exact}"
-                );
-            }
-        }
-        // Listed rows give the same values, in the listed order.
-        let listed = [rows as u32 - 1, 0, 17, 16, 5];
-        let mut some = vec![0f32; m * listed.len()];
-        p.matmul_rows(&acts, &listed, &mut some, &pool);
-        for i in 0..m {
-            for (j, &r) in listed.iter().enumerate() {
-                assert_eq!(some[i * listed.len() + j], out[i * rows + r as usize]);
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn packed_q8_0_products_match_the_portable_kernel_and_the_exact_sums() {
-        let (rows, kb) = (48, 20);
-        let w = blocks(1, rows * kb);
-        let mut p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
-        check(&mut p, |r, c| {
-            let b = &w[r * kb + c / 32];
-            b.d.to_f64() * b.qs[c % 32] as f64
-        });
-        // Unpacking a row gives the Q8_0 row back.
-        let mut row = vec![0f32; kb * QK8_0];
-        p.row_into(21, &mut row);
-        let mut want = vec![0f32; kb * QK8_0];
-        crate::quant::blocks::dequantize_q8_0(&w[21 * kb..22 * kb], &mut want);
-        assert_eq!(row, want);
-    }
-
-    /// K-quant rows, with a scale per half block (`halves`) or one per
-    /// block, against the portable kernel and the exact sums.
-    fn check_k_quant(halves: bool) {
-        let (rows, kb) = (32, 16);
-        let w = blocks(3, rows * kb);
-        let split = |r: usize, b: usize| {
-            let i = r * kb + b;
-            let lo = 0.01 * (1 + i % 5) as f32;
-            SplitBlock {
-                v: w[i].qs.map(|q| q / 3),
-                lo,
-                hi: if halves {
-                    -0.02 * (1 + i % 3) as f32
-                } else {
-                    lo
-                },
-                bias: if i % 4 == 0 {
-                    0.0
-                } else {
-                    0.05 * (i % 7) as f32 - 0.1
-                },
-            }
-        };
-        let mut p = Packed::new_split(rows, kb, split);
-        assert_eq!(matches!(p.scales, Scales::Split(_)), halves);
-        assert_eq!(matches!(p.scales, Scales::Biased(_)), !halves);
-        let exact = |r: usize, c: usize| {
-            let s = split(r, c / 32);
-            let scale = if c % 32 < 16 { s.lo } else { s.hi };
-            s.v[c % 32] as f64 * scale as f64 + s.bias as f64
-        };
-        check(&mut p, exact);
-        let mut row = vec![0f32; kb * QK8_0];
-        p.row_into(9, &mut row);
-        for (c, v) in row.iter().enumerate() {
-            assert!((*v as f64 - exact(9, c)).abs() < 1e-6, "{c}");
-        }
-    }
-
-    #[test]
-    fn packed_split_products_match_the_portable_kernel_and_the_exact_sums() {
-        check_k_quant(true);
-    }
-
-    #[test]
-    fn packed_biased_products_match_the_portable_kernel_and_the_exact_sums() {
-        check_k_quant(false);
-    }
-}
+mod tests;

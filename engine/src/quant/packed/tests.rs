@@ -1,0 +1,157 @@
+//! The packed products against the portable kernel and the exact sums, on
+//! both layouts and on the tiles.
+
+use super::*;
+use crate::quant::blocks::quantize_row_q8_0;
+
+fn blocks(seed: u32, n: usize) -> Vec<BlockQ8_0> {
+    let x: Vec<f32> = (0..n * QK8_0)
+        .map(|i| ((i as f32 * 0.377 + seed as f32).sin() * 3.0) * (1 + i % 7) as f32)
+        .collect();
+    let mut b = vec![BlockQ8_0::ZERO; n];
+    quantize_row_q8_0(&x, &mut b);
+    b
+}
+
+/// [`check_layout`] with the weights stored plus 128 and signed; both
+/// give the same bits.
+fn check(p: &mut Packed, w: impl Fn(usize, usize) -> f64) {
+    p.set_signed(false);
+    let unsigned = check_layout(p, &w);
+    p.set_signed(true);
+    assert_eq!(check_layout(p, &w), unsigned);
+}
+
+/// The products of `p` against the portable kernel (bit for bit), the
+/// exact sums of the weights `w(r, c)` (closely), and `matmul_rows`;
+/// returns the products of 37 activation rows.
+fn check_layout(p: &Packed, w: &impl Fn(usize, usize) -> f64) -> Vec<f32> {
+    // 37 rows: the vector kernel's 8-, 4- and 1-row passes, and two
+    // whole tile chunks and a part one.
+    let (rows, kb, m) = (p.rows(), p.kb, 37);
+    let a = blocks(2, m * kb);
+    let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
+    let (corr, corr_lo): (Vec<i32>, Vec<i32>) = a.iter().map(corrections).unzip();
+    let act = |i: usize| Act {
+        q: &a[i * kb..(i + 1) * kb],
+        d: &ad[i * kb..(i + 1) * kb],
+        corr: &corr[i * kb..(i + 1) * kb],
+        corr_lo: &corr_lo[i * kb..(i + 1) * kb],
+    };
+    let pool = ThreadPool::new(2).without_amx();
+    let mut out = vec![0f32; m * rows];
+    let acts: Vec<Act<'_>> = (0..m).map(act).collect();
+    let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+    // SAFETY: each pointer is to a `rows`-long part of `out`.
+    unsafe { p.matmul(&acts, None, &ptrs, &pool) };
+    // On AMX tiles: the same bits, for every row count up to `m`.
+    if AVAILABLE && amx::usable() {
+        for n in [1, 3, 8, 16, 17, m] {
+            let tiles = Tiles::new(&acts[..n], kb);
+            let mut on_tiles = vec![0f32; n * rows];
+            let ptrs: Vec<_> = on_tiles.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+            // SAFETY: as above.
+            unsafe { p.matmul(&acts[..n], Some(&tiles), &ptrs, &pool) };
+            assert_eq!(on_tiles, out[..n * rows], "{n} rows on tiles");
+        }
+    } else {
+        eprintln!("no AMX here: the tile kernel is not checked");
+    }
+    for i in 0..m {
+        for g in 0..rows / GROUP {
+            let mut want = [0f32; GROUP];
+            let range = g * kb..(g + 1) * kb;
+            portable(p, range, &act(i), &mut want);
+            let got = &out[i * rows + g * GROUP..][..GROUP];
+            assert_eq!(got, &want[..], "row {i}, group {g}");
+        }
+        for r in 0..rows {
+            let exact: f64 = (0..kb * QK8_0)
+                .map(|c| {
+                    w(r, c) * a[i * kb + c / 32].qs[c % 32] as f64 * ad[i * kb + c / 32] as f64
+                })
+                .sum();
+            let got = out[i * rows + r] as f64;
+            assert!(
+                (got - exact).abs() < 1e-4 * exact.abs().max(1.0),
+                "{got} vs {exact}"
+            );
+        }
+    }
+    // Listed rows give the same values, in the listed order.
+    let listed = [rows as u32 - 1, 0, 17, 16, 5];
+    let mut some = vec![0f32; m * listed.len()];
+    p.matmul_rows(&acts, &listed, &mut some, &pool);
+    for i in 0..m {
+        for (j, &r) in listed.iter().enumerate() {
+            assert_eq!(some[i * listed.len() + j], out[i * rows + r as usize]);
+        }
+    }
+    out
+}
+
+#[test]
+fn packed_q8_0_products_match_the_portable_kernel_and_the_exact_sums() {
+    let (rows, kb) = (48, 20);
+    let w = blocks(1, rows * kb);
+    let mut p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
+    check(&mut p, |r, c| {
+        let b = &w[r * kb + c / 32];
+        b.d.to_f64() * b.qs[c % 32] as f64
+    });
+    // Unpacking a row gives the Q8_0 row back.
+    let mut row = vec![0f32; kb * QK8_0];
+    p.row_into(21, &mut row);
+    let mut want = vec![0f32; kb * QK8_0];
+    crate::quant::blocks::dequantize_q8_0(&w[21 * kb..22 * kb], &mut want);
+    assert_eq!(row, want);
+}
+
+/// K-quant rows, with a scale per half block (`halves`) or one per
+/// block, against the portable kernel and the exact sums.
+fn check_k_quant(halves: bool) {
+    let (rows, kb) = (32, 16);
+    let w = blocks(3, rows * kb);
+    let split = |r: usize, b: usize| {
+        let i = r * kb + b;
+        let lo = 0.01 * (1 + i % 5) as f32;
+        SplitBlock {
+            v: w[i].qs.map(|q| q / 3),
+            lo,
+            hi: if halves {
+                -0.02 * (1 + i % 3) as f32
+            } else {
+                lo
+            },
+            bias: if i % 4 == 0 {
+                0.0
+            } else {
+                0.05 * (i % 7) as f32 - 0.1
+            },
+        }
+    };
+    let mut p = Packed::new_split(rows, kb, split);
+    assert_eq!(matches!(p.scales, Scales::Split(_)), halves);
+    assert_eq!(matches!(p.scales, Scales::Biased(_)), !halves);
+    let exact = |r: usize, c: usize| {
+        let s = split(r, c / 32);
+        let scale = if c % 32 < 16 { s.lo } else { s.hi };
+        s.v[c % 32] as f64 * scale as f64 + s.bias as f64
+    };
+    check(&mut p, exact);
+    let mut row = vec![0f32; kb * QK8_0];
+    p.row_into(9, &mut row);
+    for (c, v) in row.iter().enumerate() {
+        assert!((*v as f64 - exact(9, c)).abs() < 1e-6, "{c}");
+    }
+}
+
+#[test]
+fn packed_split_products_match_the_portable_kernel_and_the_exact_sums() {
+    check_k_quant(true);
+}
+
+#[test]
+fn packed_biased_products_match_the_portable_kernel_and_the_exact_sums() {
+    check_k_quant(false);
+}
