@@ -142,6 +142,10 @@ pub fn corrections(a: &BlockQ8_0) -> (i32, i32) {
     (sum(&a.qs), sum(&a.qs[..16]))
 }
 
+/// How many blocks past the one prefetched into L1 a line is asked for in
+/// L2 (see [`Packed::prefetch`]): 40 blocks of 512 bytes, five 4 KiB pages.
+const FAR_AHEAD: usize = 40;
+
 /// Interleave the blocks of `rows` rows, 16 at a time, keeping each block's
 /// scale data beside it; the weights stored signed or plus 128.
 fn interleave<S: Copy + Default>(
@@ -291,13 +295,24 @@ impl Packed {
         }
     }
 
-    /// Ask for block `i`'s weights and scales to be brought into cache.
+    /// Ask for block `i`'s weights and scales to be brought into cache, and
+    /// for the first line of block `i + FAR_AHEAD` to be brought into L2.
+    ///
+    /// The far line starts the hardware's stream prefetcher on the weights'
+    /// next pages well before the kernel reads them, so that more of them
+    /// are on their way at once than the near prefetches alone can ask for.
+    /// Measured with the `batch` example, builds run in turns: decode +5.7%
+    /// single stream, +1.4 to 4.2% batch 16 on AMX (engine/README.md).
     #[inline(always)]
     fn prefetch(&self, i: usize) {
         #[cfg(target_arch = "x86_64")]
         {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T2, _mm_prefetch};
             let Some(q) = self.qs.get(i) else { return };
+            if let Some(far) = self.qs.get(i + FAR_AHEAD) {
+                // SAFETY: a prefetch does not fault.
+                unsafe { _mm_prefetch::<_MM_HINT_T2>(far.0.as_ptr() as *const i8) }
+            }
             let lines = |p: *const i8, bytes: usize| {
                 for l in (0..bytes).step_by(64) {
                     // SAFETY: a prefetch does not fault; the address is
