@@ -142,9 +142,27 @@ pub fn corrections(a: &BlockQ8_0) -> (i32, i32) {
     (sum(&a.qs), sum(&a.qs[..16]))
 }
 
-/// How many blocks past the one prefetched into L1 a line is asked for in
-/// L2 (see [`Packed::prefetch`]): 40 blocks of 512 bytes, five 4 KiB pages.
+/// On the tile path, how many blocks ahead of the one computed its weights
+/// are asked for in L1 (see [`Packed::prefetch`]).
+const NEAR_AHEAD: usize = 2;
+
+/// How many blocks past the next group's block one line is asked for in L2
+/// (see [`Packed::prefetch`]): 40 blocks of 512 bytes, five 4 KiB pages.
 const FAR_AHEAD: usize = 40;
+
+/// The closure a kernel calls with each block's index while it computes
+/// that block: [`Packed::prefetch`] for block `b` of group `g` and, while
+/// `ahead` lasts, the next group's block. Inlined on purpose: as a call, it
+/// made the kernels spill their accumulators around it.
+macro_rules! prefetcher {
+    ($packed:expr, $g:expr, $ahead:expr, $tiles:literal) => {
+        #[inline(always)]
+        |b: usize| {
+            let next = (b < $ahead.len()).then(|| $ahead.start + b);
+            $packed.prefetch::<$tiles>($g * $packed.kb + b, next)
+        }
+    };
+}
 
 /// Interleave the blocks of `rows` rows, 16 at a time, keeping each block's
 /// scale data beside it; the weights stored signed or plus 128.
@@ -295,45 +313,68 @@ impl Packed {
         }
     }
 
-    /// Ask for block `i`'s weights and scales to be brought into cache, and
-    /// for the first line of block `i + FAR_AHEAD` to be brought into L2.
+    /// The prefetches made while block `current` is computed, when block
+    /// `next` of the next group (if any) is the one this pass asks for:
+    /// - block `next`'s weights: into L1 on the vector kernel; into L2 on
+    ///   the tiles (`TILES`), which then ask for block `current +
+    ///   NEAR_AHEAD` in L1, a short way ahead;
+    /// - block `next`'s scales into L1;
+    /// - the first line of block `next + FAR_AHEAD` into L2, which starts the
+    ///   hardware's stream prefetcher on the weights' next pages early.
     ///
-    /// The far line starts the hardware's stream prefetcher on the weights'
-    /// next pages well before the kernel reads them, so that more of them
-    /// are on their way at once than the near prefetches alone can ask for.
-    /// Measured with the `batch` example, builds run in turns: decode +5.7%
-    /// single stream, +1.4 to 4.2% batch 16 on AMX (engine/README.md).
+    /// A prefetch into L1 holds one of the core's few fill buffers until its
+    /// line arrives. The tiles are slow enough per block that asking for the
+    /// next group in L1 kept those buffers waiting on memory and limited how
+    /// much was in flight; from L2 the near prefetches turn over quickly.
+    /// Batch decode on the tiles +5 to 6% that way. The same on the vector
+    /// kernel made single-stream decode 2.6% slower, so it keeps the next
+    /// group in L1 (the `batch` example, builds in turns; engine/README.md).
     #[inline(always)]
-    fn prefetch(&self, i: usize) {
+    fn prefetch<const TILES: bool>(&self, current: usize, next: Option<usize>) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_MM_HINT_T0, _MM_HINT_T2, _mm_prefetch};
-            let Some(q) = self.qs.get(i) else { return };
-            if let Some(far) = self.qs.get(i + FAR_AHEAD) {
-                // SAFETY: a prefetch does not fault.
-                unsafe { _mm_prefetch::<_MM_HINT_T2>(far.0.as_ptr() as *const i8) }
-            }
-            let lines = |p: *const i8, bytes: usize| {
+            fn lines<const HINT: i32>(p: *const u8, bytes: usize) {
                 for l in (0..bytes).step_by(64) {
-                    // SAFETY: a prefetch does not fault; the address is
-                    // inside the block.
-                    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(l)) }
+                    // SAFETY: a prefetch does not fault.
+                    unsafe { _mm_prefetch::<HINT>(p.wrapping_add(l) as *const i8) }
                 }
+            }
+            let weights = |q: &Quads| q.0.as_ptr();
+            if TILES && let Some(q) = self.qs.get(current + NEAR_AHEAD) {
+                lines::<_MM_HINT_T0>(weights(q), size_of::<Quads>());
+            }
+            let Some((i, q)) = next.and_then(|i| Some((i, self.qs.get(i)?))) else {
+                return;
             };
-            lines(q.0.as_ptr() as *const i8, std::mem::size_of::<Quads>());
+            if TILES {
+                lines::<_MM_HINT_T2>(weights(q), size_of::<Quads>());
+            } else {
+                lines::<_MM_HINT_T0>(weights(q), size_of::<Quads>());
+            }
             match &self.scales {
-                Scales::Q8(d) => lines(d[i].as_ptr() as *const i8, size_of::<[f16; GROUP]>()),
-                Scales::Biased(s) => {
-                    lines(&s[i] as *const Biased as *const i8, size_of::<Biased>())
+                Scales::Q8(d) => {
+                    lines::<_MM_HINT_T0>(d[i].as_ptr().cast(), size_of::<[f16; GROUP]>())
                 }
-                Scales::Split(s) => lines(&s[i] as *const Split as *const i8, size_of::<Split>()),
+                Scales::Biased(s) => {
+                    lines::<_MM_HINT_T0>((&s[i] as *const Biased).cast(), size_of::<Biased>())
+                }
+                Scales::Split(s) => {
+                    lines::<_MM_HINT_T0>((&s[i] as *const Split).cast(), size_of::<Split>())
+                }
+            }
+            if let Some(far) = self.qs.get(i + FAR_AHEAD) {
+                lines::<_MM_HINT_T2>(weights(far), 1);
             }
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (current, next);
     }
 
     /// The 16 rows of group `g` against activation rows `a`, into
-    /// `out[r][0..16]`. While block `b` is computed, block `ahead.start + b`
-    /// (if still in `ahead`) is prefetched.
+    /// `out[r][0..16]`. While block `b` is computed, [`Packed::prefetch`]
+    /// asks for the blocks a little ahead in this group and for block
+    /// `ahead.start + b` (if still in `ahead`) of the next.
     #[inline]
     fn group<const R: usize>(
         &self,
@@ -349,11 +390,6 @@ impl Packed {
             a.q.len() == kb && a.d.len() == kb && a.corr.len() == kb && a.corr_lo.len() == kb
         }));
         assert!(out.iter().all(|o| o.len() == GROUP));
-        let prefetch = |b: usize| {
-            if b < ahead.len() {
-                self.prefetch(ahead.start + b)
-            }
-        };
         #[cfg(all(
             target_arch = "x86_64",
             target_feature = "avx512f",
@@ -364,14 +400,32 @@ impl Packed {
         unsafe {
             use avx512::{group, group_split};
             match (&self.scales, self.signed) {
-                (Scales::Q8(d), true) => group::<_, R, true>(qs, &d[range], a, out, prefetch),
-                (Scales::Q8(d), false) => group::<_, R, false>(qs, &d[range], a, out, prefetch),
-                (Scales::Biased(s), true) => group::<_, R, true>(qs, &s[range], a, out, prefetch),
-                (Scales::Biased(s), false) => group::<_, R, false>(qs, &s[range], a, out, prefetch),
-                (Scales::Split(s), true) => group_split::<R, true>(qs, &s[range], a, out, prefetch),
-                (Scales::Split(s), false) => {
-                    group_split::<R, false>(qs, &s[range], a, out, prefetch)
+                (Scales::Q8(d), true) => {
+                    group::<_, R, true>(qs, &d[range], a, out, prefetcher!(self, g, ahead, false))
                 }
+                (Scales::Q8(d), false) => {
+                    group::<_, R, false>(qs, &d[range], a, out, prefetcher!(self, g, ahead, false))
+                }
+                (Scales::Biased(s), true) => {
+                    group::<_, R, true>(qs, &s[range], a, out, prefetcher!(self, g, ahead, false))
+                }
+                (Scales::Biased(s), false) => {
+                    group::<_, R, false>(qs, &s[range], a, out, prefetcher!(self, g, ahead, false))
+                }
+                (Scales::Split(s), true) => group_split::<R, true>(
+                    qs,
+                    &s[range],
+                    a,
+                    out,
+                    prefetcher!(self, g, ahead, false),
+                ),
+                (Scales::Split(s), false) => group_split::<R, false>(
+                    qs,
+                    &s[range],
+                    a,
+                    out,
+                    prefetcher!(self, g, ahead, false),
+                ),
             }
         }
         #[cfg(not(all(
@@ -380,7 +434,7 @@ impl Packed {
             target_feature = "avx512vnni"
         )))]
         {
-            let _ = (prefetch, qs);
+            let _ = (ahead, qs);
             for (a, out) in a.iter().zip(out) {
                 portable(self, range.clone(), a, out);
             }
@@ -409,11 +463,6 @@ impl Packed {
         let qs = &self.qs[range.clone()];
         assert!(tiles.kb() == self.kb && chunk < tiles.chunks() && out.len() <= amx::ROWS);
         assert!(out.iter().all(|o| o.len() == GROUP));
-        let prefetch = |b: usize| {
-            if b < ahead.len() {
-                self.prefetch(ahead.start + b)
-            }
-        };
         // SAFETY: `matmul` holds a tile session on this thread while it
         // calls this; lengths are checked above.
         unsafe {
@@ -421,15 +470,30 @@ impl Packed {
             macro_rules! rows {
                 ($kernel:ident, $scales:expr, $signed:literal) => {
                     match out.len() {
-                        0..=4 => {
-                            kernel::$kernel::<4, $signed>(qs, $scales, tiles, chunk, out, prefetch)
-                        }
-                        5..=8 => {
-                            kernel::$kernel::<8, $signed>(qs, $scales, tiles, chunk, out, prefetch)
-                        }
-                        _ => {
-                            kernel::$kernel::<16, $signed>(qs, $scales, tiles, chunk, out, prefetch)
-                        }
+                        0..=4 => kernel::$kernel::<4, $signed>(
+                            qs,
+                            $scales,
+                            tiles,
+                            chunk,
+                            out,
+                            prefetcher!(self, g, ahead, true),
+                        ),
+                        5..=8 => kernel::$kernel::<8, $signed>(
+                            qs,
+                            $scales,
+                            tiles,
+                            chunk,
+                            out,
+                            prefetcher!(self, g, ahead, true),
+                        ),
+                        _ => kernel::$kernel::<16, $signed>(
+                            qs,
+                            $scales,
+                            tiles,
+                            chunk,
+                            out,
+                            prefetcher!(self, g, ahead, true),
+                        ),
                     }
                 };
             }
