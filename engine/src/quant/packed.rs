@@ -466,34 +466,26 @@ impl Packed {
         // SAFETY: `matmul` holds a tile session on this thread while it
         // calls this; lengths are checked above.
         unsafe {
+            // One kernel call, for `R` rows.
+            macro_rules! call {
+                ($kernel:ident, $r:literal, $scales:expr, $signed:literal) => {
+                    kernel::$kernel::<$r, $signed>(
+                        qs,
+                        $scales,
+                        tiles,
+                        chunk,
+                        out,
+                        prefetcher!(self, g, ahead, true),
+                    )
+                };
+            }
             // The row counts the kernels are built for: 4, 8 or 16.
             macro_rules! rows {
                 ($kernel:ident, $scales:expr, $signed:literal) => {
                     match out.len() {
-                        0..=4 => kernel::$kernel::<4, $signed>(
-                            qs,
-                            $scales,
-                            tiles,
-                            chunk,
-                            out,
-                            prefetcher!(self, g, ahead, true),
-                        ),
-                        5..=8 => kernel::$kernel::<8, $signed>(
-                            qs,
-                            $scales,
-                            tiles,
-                            chunk,
-                            out,
-                            prefetcher!(self, g, ahead, true),
-                        ),
-                        _ => kernel::$kernel::<16, $signed>(
-                            qs,
-                            $scales,
-                            tiles,
-                            chunk,
-                            out,
-                            prefetcher!(self, g, ahead, true),
-                        ),
+                        0..=4 => call!($kernel, 4, $scales, $signed),
+                        5..=8 => call!($kernel, 8, $scales, $signed),
+                        _ => call!($kernel, 16, $scales, $signed),
                     }
                 };
             }
