@@ -239,6 +239,35 @@ fn load_judge(name: &str, data: &Path, engine: &EngineOpts) -> anyhow::Result<Ju
     Ok(Judge::new(Box::new(judge), file_name(&path), prompts))
 }
 
+/// The width of the terminal on stderr, in columns (none if it is not one).
+fn columns() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills in a `winsize`, which starts zeroed.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 1).then_some(usize::from(size.ws_col))
+}
+
+/// `line` cut to at most `width` columns, with `…` where it was cut. Any
+/// character outside ASCII counts as two columns (CJK and emoji take two),
+/// so the cut may come a little early but the line never wraps.
+fn fit(line: &str, width: usize) -> String {
+    let cols = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if line.chars().map(cols).sum::<usize>() <= width {
+        return line.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in line.chars() {
+        if used + cols(c) + 1 > width {
+            break;
+        }
+        used += cols(c);
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// Progress on stderr: one updating line on a terminal, a line per answer otherwise.
 struct ProgressLine {
     tty: bool,
@@ -310,6 +339,12 @@ impl ProgressLine {
         );
         let mut err = std::io::stderr().lock();
         if self.tty {
+            // A line longer than the terminal would wrap, and the next update
+            // would clear only its last row.
+            let line = match columns() {
+                Some(width) => fit(&line, width - 1),
+                None => line,
+            };
             let _ = write!(err, "\r\x1b[2K{line}");
             self.open = true;
         } else {
@@ -338,5 +373,15 @@ mod tests {
         // Nothing to do is done; more than planned (resumed extras) stays full.
         assert_eq!(bar(0, 0), "[####################] 100%");
         assert_eq!(bar(7, 5), "[####################] 100%");
+    }
+
+    #[test]
+    fn a_progress_line_is_cut_to_the_terminal() {
+        assert_eq!(fit("raw 3/4 | guarded 4/4", 40), "raw 3/4 | guarded 4/4");
+        assert_eq!(fit("abcdefghij", 10), "abcdefghij");
+        assert_eq!(fit("abcdefghijk", 10), "abcdefghi…");
+        // Wide characters count two columns: 3 of them and the mark fit in 7.
+        assert_eq!(fit("天気はいいです", 7), "天気は…");
+        assert_eq!(fit("abc", 0), "…");
     }
 }
