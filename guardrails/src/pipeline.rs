@@ -22,6 +22,7 @@ use crate::router::{self, Decision, RouteKind};
 use crate::routes::calculator::{self, CalcOutcome, CalculatorConfig};
 use crate::routes::chat::{self, Anchor, CompletionPrompt, DEFAULT_CHAT_TOKENS};
 use crate::routes::choice;
+use crate::routes::compare;
 use crate::routes::constrained::{self, Checked};
 use crate::routes::grammar::TokenTables;
 use crate::routes::inventory;
@@ -473,6 +474,36 @@ impl Pipeline {
         Ok(g)
     }
 
+    /// A yes/no comparison of two formulas, decided by the sandbox without
+    /// the model (`None` if the question is not one).
+    fn comparison(&self, question: &str, trace: &mut Trace) -> Option<(String, Evidence)> {
+        let comparison = compare::read(question)?;
+        let program = comparison.program();
+        let start = Instant::now();
+        let result = self.sandbox.eval(&program);
+        let text = comparison.verdict(&result);
+        let outcome = match &result {
+            Ok(v) => calculator::display_value(v),
+            Err(e) => e.to_string(),
+        };
+        trace.record(
+            Event::Program {
+                program: program.clone(),
+                outcome: outcome.clone(),
+                ok: result.is_ok(),
+            },
+            start.elapsed(),
+        );
+        let evidence = Evidence::Program {
+            program,
+            value: outcome,
+            source: ProgramSource::Question,
+            votes: 0,
+            samples: 0,
+        };
+        Some((text, evidence))
+    }
+
     fn calculator(
         &mut self,
         question: &str,
@@ -480,6 +511,9 @@ impl Pipeline {
         trace: &mut Trace,
     ) -> Result<(String, Evidence)> {
         let seed = options.seed;
+        if let Some(answer) = self.comparison(question, trace) {
+            return Ok(answer);
+        }
         // A question that is itself a formula needs no translation, a
         // purchase list in its usual phrasing is read without the model, and
         // a list of things to count is read with the model sorting them.

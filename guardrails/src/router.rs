@@ -183,6 +183,9 @@ pub fn route(question: &str, requirement_count: usize) -> Decision {
     if FORMULA.is_match(question) {
         return decide(RouteKind::Calculator, "the question is a formula");
     }
+    if crate::routes::compare::read(question).is_some() {
+        return decide(RouteKind::Calculator, "a comparison of two formulas");
+    }
     if crate::routes::logic::boolean_term(question).is_some() {
         return decide(RouteKind::Logic, "a Boolean expression");
     }
@@ -223,6 +226,18 @@ mod tests {
         );
         assert_eq!(final_question("Intro\n\"Is it red?"), Some("Is it red?"));
         assert_eq!(final_question("No question here."), None);
+    }
+
+    #[test]
+    fn a_comparison_of_two_formulas_goes_to_the_calculator() {
+        for q in ["Is 17 * 23 greater than 400?", "Does 2^10 equal 1024?"] {
+            assert_eq!(route(q, 0).route, RouteKind::Calculator, "{q}");
+        }
+        // In words, it stays with the model.
+        assert_eq!(
+            route("Is seventeen greater than four?", 0).route,
+            RouteKind::Chat
+        );
     }
 
     #[test]

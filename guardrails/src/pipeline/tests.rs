@@ -274,3 +274,43 @@ fn with_a_completion_prompt_a_persona_break_is_repaired_not_regenerated() {
     assert!(!a.text.contains("As an AI"), "{}", a.text);
     assert!(a.text.contains("the sea be wide"), "{}", a.text);
 }
+
+#[test]
+fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
+    let (mut p, seen) = pipeline(vec!["Yes! It's the same number as 17 + 23 = 400."]);
+    let ask = |p: &mut Pipeline, q: &str| {
+        p.answer(
+            &Conversation::question(q),
+            &AnswerOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap()
+    };
+    let a = ask(&mut p, "Is 17 * 23 greater than 400?");
+    assert_eq!(a.text, "No: 17 * 23 = 391 is not greater than 400.");
+    assert_eq!(a.route, Some(RouteKind::Calculator));
+    assert!(
+        matches!(&a.evidence, Evidence::Program { value, source: ProgramSource::Question, .. } if value == "-9"),
+        "{:?}",
+        a.evidence
+    );
+    assert_eq!(
+        ask(&mut p, "Is 144 divisible by 12?").text,
+        "Yes: 144 is divisible by 12."
+    );
+    assert_eq!(
+        ask(&mut p, "Does 2^10 equal 1000?").text,
+        "No: 2^10 = 1024 is not equal to 1000."
+    );
+    assert_eq!(
+        ask(&mut p, "Is 1/3 at most 0.33?").text,
+        "No: 1/3 is not at most 0.33."
+    );
+    assert!(
+        ask(&mut p, "Is 7 divisible by 0?")
+            .text
+            .starts_with("That cannot be decided: division by zero")
+    );
+    // The model was never asked.
+    assert!(seen.lock().unwrap().is_empty());
+}

@@ -3,6 +3,7 @@
 pub mod calculator;
 pub mod chat;
 pub mod choice;
+pub mod compare;
 pub mod constrained;
 pub mod facts_grammar;
 pub mod family;

@@ -1,0 +1,225 @@
+//! Yes/no questions that compare two formulas ("Is 17 * 23 greater than
+//! 400?", "Is 144 divisible by 12?"): read without the model, both sides
+//! computed in the sandbox, the answer decided by the exact values.
+
+use std::sync::LazyLock;
+
+use flinch_sandbox::{Assignment, Value, ValueKind};
+use regex::Regex;
+
+/// How the two sides are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Greater,
+    Less,
+    AtLeast,
+    AtMost,
+    Equal,
+    /// The left side is a whole multiple of the right (both whole numbers).
+    Divisible,
+}
+
+impl Relation {
+    /// The relation as the answer states it.
+    fn phrase(self) -> &'static str {
+        match self {
+            Relation::Greater => "greater than",
+            Relation::Less => "less than",
+            Relation::AtLeast => "at least",
+            Relation::AtMost => "at most",
+            Relation::Equal => "equal to",
+            Relation::Divisible => "divisible by",
+        }
+    }
+}
+
+/// A comparison read from a question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// The two sides, in the sandbox's syntax.
+    pub left: String,
+    pub right: String,
+    pub relation: Relation,
+    /// The two sides as the question writes them.
+    pub written: (String, String),
+}
+
+/// One side: digits, operators and brackets, with at least one digit.
+const SIDE: &str = r"([-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*?)";
+
+static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    let relation = r"(greater than or equal to|less than or equal to|greater than|more than|bigger than|larger than|less than|smaller than|at least|at most|equal to|the same as|divisible by|a multiple of|>=|<=|==|=|>|<)";
+    Regex::new(&format!(
+        r"(?i)^\s*(?:is|are)\s+{SIDE}\s+{relation}\s+{SIDE}\s*\?\s*$"
+    ))
+    .expect("comparison pattern is valid")
+});
+
+/// `does 2^10 equal 1024?`
+static EQUALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)^\s*does\s+{SIDE}\s+equal\s+{SIDE}\s*\?\s*$"))
+        .expect("comparison pattern is valid")
+});
+
+/// The comparison a question asks about, if it is one of two formulas.
+/// Negated questions ("Is 3 not …") and sides in words are not read.
+pub fn read(question: &str) -> Option<Comparison> {
+    let side = |s: &str| {
+        let s = s
+            .trim()
+            .replace('×', "*")
+            .replace('÷', "/")
+            .replace('^', "**");
+        (!s.is_empty()).then_some(s)
+    };
+    let comparison = |l: &str, relation, r: &str| {
+        Some(Comparison {
+            left: side(l)?,
+            right: side(r)?,
+            relation,
+            written: (l.trim().to_owned(), r.trim().to_owned()),
+        })
+    };
+    if let Some(c) = EQUALS.captures(question) {
+        return comparison(&c[1], Relation::Equal, &c[2]);
+    }
+    let c = QUESTION.captures(question)?;
+    let relation = match c[2].to_lowercase().as_str() {
+        "greater than" | "more than" | "bigger than" | "larger than" | ">" => Relation::Greater,
+        "less than" | "smaller than" | "<" => Relation::Less,
+        "greater than or equal to" | "at least" | ">=" => Relation::AtLeast,
+        "less than or equal to" | "at most" | "<=" => Relation::AtMost,
+        "equal to" | "the same as" | "=" | "==" => Relation::Equal,
+        "divisible by" | "a multiple of" => Relation::Divisible,
+        _ => return None,
+    };
+    comparison(&c[1], relation, &c[3])
+}
+
+impl Comparison {
+    /// The program the sandbox runs: both sides by name, then the value
+    /// that decides (their difference, or their quotient for divisibility).
+    pub fn program(&self) -> String {
+        let decide = match self.relation {
+            Relation::Divisible => "left / right",
+            _ => "left - right",
+        };
+        format!("left = {}\nright = {}\n{decide}", self.left, self.right)
+    }
+
+    /// The answer from the sandbox's result of [`Comparison::program`]:
+    /// "Yes" or "No" with the two values, or why it cannot be decided (the
+    /// sandbox's error, or divisibility of numbers that are not whole).
+    pub fn verdict(&self, result: &Result<Value, impl std::fmt::Display>) -> String {
+        let value = match result {
+            Ok(v) => v,
+            Err(e) => return format!("That cannot be decided: {e}."),
+        };
+        let named = |name: &str| value.assignments.iter().find(|a| a.name == name);
+        let (Some(left), Some(right)) = (named("left"), named("right")) else {
+            return "That cannot be decided: the sandbox did not return both sides.".to_owned();
+        };
+        // Whole and terminating values as decimals, others as fractions.
+        let rendered = |a: &Assignment| match a.kind {
+            ValueKind::Integer | ValueKind::Decimal => a.decimal.clone(),
+            _ => a.exact.clone(),
+        };
+        let (lv, rv) = (rendered(left), rendered(right));
+        let holds = match self.relation {
+            Relation::Divisible => {
+                if left.kind != ValueKind::Integer || right.kind != ValueKind::Integer {
+                    return format!(
+                        "That cannot be decided: divisibility is for whole numbers, and the sides are {lv} and {rv}."
+                    );
+                }
+                value.kind == ValueKind::Integer
+            }
+            relation => {
+                let sign = if value.exact == "0" {
+                    0
+                } else if value.exact.starts_with('-') {
+                    -1
+                } else {
+                    1
+                };
+                match relation {
+                    Relation::Greater => sign > 0,
+                    Relation::Less => sign < 0,
+                    Relation::AtLeast => sign >= 0,
+                    Relation::AtMost => sign <= 0,
+                    _ => sign == 0,
+                }
+            }
+        };
+        let shown = |written: &str, v: &str| {
+            if written.replace(' ', "") == v {
+                v.to_owned()
+            } else {
+                format!("{written} = {v}")
+            }
+        };
+        let (l, r) = (shown(&self.written.0, &lv), shown(&self.written.1, &rv));
+        let not = if holds { "" } else { "not " };
+        format!(
+            "{}: {l} is {not}{} {r}.",
+            if holds { "Yes" } else { "No" },
+            self.relation.phrase()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The comparison's program sides and relation.
+    fn c(left: &str, relation: Relation, right: &str) -> Option<(String, Relation, String)> {
+        Some((left.to_owned(), relation, right.to_owned()))
+    }
+
+    fn read(q: &str) -> Option<(String, Relation, String)> {
+        super::read(q).map(|c| (c.left, c.relation, c.right))
+    }
+
+    #[test]
+    fn comparisons_of_two_formulas_are_read() {
+        assert_eq!(
+            read("Is 17 * 23 greater than 400?"),
+            c("17 * 23", Relation::Greater, "400")
+        );
+        assert_eq!(
+            read("is 144 divisible by 12?"),
+            c("144", Relation::Divisible, "12")
+        );
+        assert_eq!(
+            read("Is 2^10 equal to 1024?"),
+            c("2**10", Relation::Equal, "1024")
+        );
+        assert_eq!(
+            read("Does 2^10 equal 1024?"),
+            c("2**10", Relation::Equal, "1024")
+        );
+        assert_eq!(
+            read("Is (3 + 4) × 5 <= 35 ?"),
+            c("(3 + 4) * 5", Relation::AtMost, "35")
+        );
+        assert_eq!(
+            read("Is 0.1 + 0.2 at least 0.3?"),
+            c("0.1 + 0.2", Relation::AtLeast, "0.3")
+        );
+    }
+
+    #[test]
+    fn other_questions_are_not_read() {
+        for q in [
+            "Is 17 not greater than 3?",
+            "Is seventeen greater than 3?",
+            "Is Paris bigger than 400 km?",
+            "Is 3 greater than 2? Explain.",
+            "What is 17 * 23?",
+            "Is it true that 3 > 2?",
+        ] {
+            assert_eq!(read(q), None, "{q}");
+        }
+    }
+}
