@@ -306,6 +306,10 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
         ask(&mut p, "Is 1/3 at most 0.33?").text,
         "No: 1/3 is not at most 0.33."
     );
+    assert_eq!(
+        ask(&mut p, "Is 17 times 23 not greater than 400?").text,
+        "Yes: 17 * 23 = 391 is not greater than 400."
+    );
     assert!(
         ask(&mut p, "Is 7 divisible by 0?")
             .text

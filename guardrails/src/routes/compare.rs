@@ -40,7 +40,11 @@ pub struct Comparison {
     pub left: String,
     pub right: String,
     pub relation: Relation,
-    /// The two sides as the question writes them.
+    /// The question asks whether the relation does not hold ("Is 3 not
+    /// greater than 4?").
+    pub negated: bool,
+    /// The two sides as the question writes them (operators in words as
+    /// symbols).
     pub written: (String, String),
 }
 
@@ -50,7 +54,7 @@ const SIDE: &str = r"([-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*?)";
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     let relation = r"(greater than or equal to|less than or equal to|greater than|more than|bigger than|larger than|less than|smaller than|at least|at most|equal to|the same as|divisible by|a multiple of|>=|<=|==|=|>|<)";
     Regex::new(&format!(
-        r"(?i)^\s*(?:is|are)\s+{SIDE}\s+{relation}\s+{SIDE}\s*\?\s*$"
+        r"(?i)^\s*(?:is|are)\s+{SIDE}\s+(not\s+)?{relation}\s+{SIDE}\s*\?\s*$"
     ))
     .expect("comparison pattern is valid")
 });
@@ -61,9 +65,30 @@ static EQUALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("comparison pattern is valid")
 });
 
-/// The comparison a question asks about, if it is one of two formulas.
-/// Negated questions ("Is 3 not …") and sides in words are not read.
+/// Operators in words, as the sandbox writes them (`17 times 23`).
+static WORDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"(?i)\s+(?:times|multiplied by)\s+", " * "),
+        (r"(?i)\s+divided by\s+", " / "),
+        (r"(?i)\s+plus\s+", " + "),
+        (r"(?i)\s+minus\s+", " - "),
+        (r"(?i)\s+squared\b", "^2"),
+        (r"(?i)\s+cubed\b", "^3"),
+    ]
+    .into_iter()
+    .map(|(p, to)| (Regex::new(p).expect("operator pattern is valid"), to))
+    .collect()
+});
+
+/// The comparison a question asks about, if it is one of two formulas
+/// (digits, with operators as symbols or words: `17 times 23`). Sides with
+/// numbers in words are not read.
 pub fn read(question: &str) -> Option<Comparison> {
+    let mut question = question.to_owned();
+    for (word, symbol) in WORDS.iter() {
+        question = word.replace_all(&question, *symbol).into_owned();
+    }
+    let question = question.as_str();
     let side = |s: &str| {
         let s = s
             .trim()
@@ -72,19 +97,20 @@ pub fn read(question: &str) -> Option<Comparison> {
             .replace('^', "**");
         (!s.is_empty()).then_some(s)
     };
-    let comparison = |l: &str, relation, r: &str| {
+    let comparison = |l: &str, relation, negated, r: &str| {
         Some(Comparison {
             left: side(l)?,
             right: side(r)?,
             relation,
+            negated,
             written: (l.trim().to_owned(), r.trim().to_owned()),
         })
     };
     if let Some(c) = EQUALS.captures(question) {
-        return comparison(&c[1], Relation::Equal, &c[2]);
+        return comparison(&c[1], Relation::Equal, false, &c[2]);
     }
     let c = QUESTION.captures(question)?;
-    let relation = match c[2].to_lowercase().as_str() {
+    let relation = match c[3].to_lowercase().as_str() {
         "greater than" | "more than" | "bigger than" | "larger than" | ">" => Relation::Greater,
         "less than" | "smaller than" | "<" => Relation::Less,
         "greater than or equal to" | "at least" | ">=" => Relation::AtLeast,
@@ -93,7 +119,7 @@ pub fn read(question: &str) -> Option<Comparison> {
         "divisible by" | "a multiple of" => Relation::Divisible,
         _ => return None,
     };
-    comparison(&c[1], relation, &c[3])
+    comparison(&c[1], relation, c.get(2).is_some(), &c[4])
 }
 
 impl Comparison {
@@ -162,7 +188,7 @@ impl Comparison {
         let not = if holds { "" } else { "not " };
         format!(
             "{}: {l} is {not}{} {r}.",
-            if holds { "Yes" } else { "No" },
+            if holds != self.negated { "Yes" } else { "No" },
             self.relation.phrase()
         )
     }
@@ -178,7 +204,9 @@ mod tests {
     }
 
     fn read(q: &str) -> Option<(String, Relation, String)> {
-        super::read(q).map(|c| (c.left, c.relation, c.right))
+        super::read(q)
+            .filter(|c| !c.negated)
+            .map(|c| (c.left, c.relation, c.right))
     }
 
     #[test]
@@ -207,12 +235,22 @@ mod tests {
             read("Is 0.1 + 0.2 at least 0.3?"),
             c("0.1 + 0.2", Relation::AtLeast, "0.3")
         );
+        assert_eq!(
+            read("Is 17 times 23 more than 20 squared?"),
+            c("17 * 23", Relation::Greater, "20**2")
+        );
+        assert_eq!(
+            read("Is 100 divided by 8 minus 2 less than 10 plus 1?"),
+            c("100 / 8 - 2", Relation::Less, "10 + 1")
+        );
+        let negated = super::read("Is 17 * 23 not greater than 400?").unwrap();
+        assert!(negated.negated && negated.relation == Relation::Greater);
     }
 
     #[test]
     fn other_questions_are_not_read() {
         for q in [
-            "Is 17 not greater than 3?",
+            "Isn't 17 greater than 3?",
             "Is seventeen greater than 3?",
             "Is Paris bigger than 400 km?",
             "Is 3 greater than 2? Explain.",
