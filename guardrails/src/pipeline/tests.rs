@@ -294,22 +294,20 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
         "{:?}",
         a.evidence
     );
-    assert_eq!(
-        ask(&mut p, "Is 144 divisible by 12?").text,
-        "Yes: 144 is divisible by 12."
-    );
-    assert_eq!(
-        ask(&mut p, "Does 2^10 equal 1000?").text,
-        "No: 2^10 = 1024 is not equal to 1000."
-    );
-    assert_eq!(
-        ask(&mut p, "Is 1/3 at most 0.33?").text,
-        "No: 1/3 is not at most 0.33."
-    );
-    assert_eq!(
-        ask(&mut p, "Is 17 times 23 not greater than 400?").text,
-        "Yes: 17 * 23 = 391 is not greater than 400."
-    );
+    for (q, answer) in [
+        ("Is 144 divisible by 12?", "Yes: 144 is divisible by 12."),
+        (
+            "Does 2^10 equal 1000?",
+            "No: 2^10 = 1024 is not equal to 1000.",
+        ),
+        ("Is 1/3 at most 0.33?", "No: 1/3 is not at most 0.33."),
+        (
+            "Is 17 times 23 not greater than 400?",
+            "Yes: 17 * 23 = 391 is not greater than 400.",
+        ),
+    ] {
+        assert_eq!(ask(&mut p, q).text, answer, "{q}");
+    }
     assert!(
         ask(&mut p, "Is 7 divisible by 0?")
             .text

@@ -198,53 +198,38 @@ impl Comparison {
 mod tests {
     use super::*;
 
-    /// The comparison's program sides and relation.
-    fn c(left: &str, relation: Relation, right: &str) -> Option<(String, Relation, String)> {
-        Some((left.to_owned(), relation, right.to_owned()))
-    }
-
-    fn read(q: &str) -> Option<(String, Relation, String)> {
-        super::read(q)
-            .filter(|c| !c.negated)
-            .map(|c| (c.left, c.relation, c.right))
-    }
-
     #[test]
     fn comparisons_of_two_formulas_are_read() {
-        assert_eq!(
-            read("Is 17 * 23 greater than 400?"),
-            c("17 * 23", Relation::Greater, "400")
-        );
-        assert_eq!(
-            read("is 144 divisible by 12?"),
-            c("144", Relation::Divisible, "12")
-        );
-        assert_eq!(
-            read("Is 2^10 equal to 1024?"),
-            c("2**10", Relation::Equal, "1024")
-        );
-        assert_eq!(
-            read("Does 2^10 equal 1024?"),
-            c("2**10", Relation::Equal, "1024")
-        );
-        assert_eq!(
-            read("Is (3 + 4) × 5 <= 35 ?"),
-            c("(3 + 4) * 5", Relation::AtMost, "35")
-        );
-        assert_eq!(
-            read("Is 0.1 + 0.2 at least 0.3?"),
-            c("0.1 + 0.2", Relation::AtLeast, "0.3")
-        );
-        assert_eq!(
-            read("Is 17 times 23 more than 20 squared?"),
-            c("17 * 23", Relation::Greater, "20**2")
-        );
-        assert_eq!(
-            read("Is 100 divided by 8 minus 2 less than 10 plus 1?"),
-            c("100 / 8 - 2", Relation::Less, "10 + 1")
-        );
-        let negated = super::read("Is 17 * 23 not greater than 400?").unwrap();
-        assert!(negated.negated && negated.relation == Relation::Greater);
+        use Relation::*;
+        for (q, left, relation, right) in [
+            ("Is 17 * 23 greater than 400?", "17 * 23", Greater, "400"),
+            ("is 144 divisible by 12?", "144", Divisible, "12"),
+            ("Is 2^10 equal to 1024?", "2**10", Equal, "1024"),
+            ("Does 2^10 equal 1024?", "2**10", Equal, "1024"),
+            ("Is (3 + 4) × 5 <= 35 ?", "(3 + 4) * 5", AtMost, "35"),
+            ("Is 0.1 + 0.2 at least 0.3?", "0.1 + 0.2", AtLeast, "0.3"),
+            (
+                "Is 17 times 23 more than 20 squared?",
+                "17 * 23",
+                Greater,
+                "20**2",
+            ),
+            (
+                "Is 100 divided by 8 minus 2 less than 10 plus 1?",
+                "100 / 8 - 2",
+                Less,
+                "10 + 1",
+            ),
+        ] {
+            let c = read(q).unwrap_or_else(|| panic!("{q}"));
+            assert_eq!(
+                (c.left.as_str(), c.relation, c.right.as_str(), c.negated),
+                (left, relation, right, false),
+                "{q}"
+            );
+        }
+        let negated = read("Is 17 * 23 not greater than 400?").unwrap();
+        assert!(negated.negated && negated.relation == Greater);
     }
 
     #[test]
