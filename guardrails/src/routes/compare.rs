@@ -65,6 +65,11 @@ static EQUALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("comparison pattern is valid")
 });
 
+/// A thousands separator: a comma between a digit and exactly three digits
+/// (`1,234,567`; `1,5` and `1,2345` are left alone).
+static THOUSANDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d),(\d{3})\b").expect("separator pattern is valid"));
+
 /// Operators in words, as the sandbox writes them (`17 times 23`).
 static WORDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
@@ -85,6 +90,10 @@ static WORDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 /// numbers in words are not read.
 pub fn read(question: &str) -> Option<Comparison> {
     let mut question = question.to_owned();
+    // Each pass joins every other group of a number (`1,234,567`).
+    while THOUSANDS.is_match(&question) {
+        question = THOUSANDS.replace_all(&question, "$1$2").into_owned();
+    }
     for (word, symbol) in WORDS.iter() {
         question = word.replace_all(&question, *symbol).into_owned();
     }
@@ -220,6 +229,12 @@ mod tests {
                 Less,
                 "10 + 1",
             ),
+            (
+                "Is 1,234,567 more than 999,999 * 2?",
+                "1234567",
+                Greater,
+                "999999 * 2",
+            ),
         ] {
             let c = read(q).unwrap_or_else(|| panic!("{q}"));
             assert_eq!(
@@ -241,6 +256,7 @@ mod tests {
             "Is 3 greater than 2? Explain.",
             "What is 17 * 23?",
             "Is it true that 3 > 2?",
+            "Is 1,5 greater than 1?",
         ] {
             assert_eq!(read(q), None, "{q}");
         }
