@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use flinch_engine::{CancelFlag, FinishReason, GenerateRequest, Generation, Sampling};
-use flinch_sandbox::Sandbox;
+use flinch_sandbox::{EvalError, Sandbox, Value};
 use serde::Serialize;
 
 use crate::arith::Equation;
@@ -479,29 +479,36 @@ impl Pipeline {
     fn comparison(&self, question: &str, trace: &mut Trace) -> Option<(String, Evidence)> {
         let comparison = compare::read(question)?;
         let program = comparison.program();
-        let start = Instant::now();
-        let result = self.sandbox.eval(&program);
+        let (result, outcome) = self.eval_read(&program, trace);
         let text = comparison.verdict(&result);
+        Some((
+            text,
+            read_evidence(program, outcome, ProgramSource::Question),
+        ))
+    }
+
+    /// Run a program read from the question (not written by the model) in
+    /// the sandbox, with its trace event; the result and how it shows.
+    fn eval_read(
+        &self,
+        program: &str,
+        trace: &mut Trace,
+    ) -> (std::result::Result<Value, EvalError>, String) {
+        let start = Instant::now();
+        let result = self.sandbox.eval(program);
         let outcome = match &result {
             Ok(v) => calculator::display_value(v),
             Err(e) => e.to_string(),
         };
         trace.record(
             Event::Program {
-                program: program.clone(),
+                program: program.to_owned(),
                 outcome: outcome.clone(),
                 ok: result.is_ok(),
             },
             start.elapsed(),
         );
-        let evidence = Evidence::Program {
-            program,
-            value: outcome,
-            source: ProgramSource::Question,
-            votes: 0,
-            samples: 0,
-        };
-        Some((text, evidence))
+        (result, outcome)
     }
 
     fn calculator(
@@ -541,30 +548,10 @@ impl Pipeline {
             }
         }
         if let Some((formula, source)) = read {
-            let start = Instant::now();
-            let result = self.sandbox.eval(&formula);
-            let (outcome, ok) = match &result {
-                Ok(v) => (calculator::display_value(v), true),
-                Err(e) => (e.to_string(), false),
-            };
-            trace.record(
-                Event::Program {
-                    program: formula.clone(),
-                    outcome: outcome.clone(),
-                    ok,
-                },
-                start.elapsed(),
-            );
-            if ok {
+            let (result, outcome) = self.eval_read(&formula, trace);
+            if result.is_ok() {
                 let text = format!("The answer is {outcome}.");
-                let evidence = Evidence::Program {
-                    program: formula,
-                    value: outcome,
-                    source,
-                    votes: 0,
-                    samples: 0,
-                };
-                return Ok((text, evidence));
+                return Ok((text, read_evidence(formula, outcome, source)));
             }
         }
         let outcome = calculator::answer(
@@ -726,6 +713,17 @@ pub fn load_bank() -> Vec<Example> {
         .collect()
 }
 
+/// The evidence of a program read from the question: no model samples.
+fn read_evidence(program: String, value: String, source: ProgramSource) -> Evidence {
+    Evidence::Program {
+        program,
+        value,
+        source,
+        votes: 0,
+        samples: 0,
+    }
+}
+
 /// The question as a program, when it is a formula: `What is 12*7?` →
 /// `12*7`, `((3 + 4) * -2) =` → `((3 + 4) * -2)`.
 pub fn formula_of(question: &str) -> Option<String> {
@@ -743,7 +741,7 @@ pub fn formula_of(question: &str) -> Option<String> {
         .trim()
         .trim_end_matches('=')
         .trim();
-    let body = body.replace('×', "*").replace('÷', "/").replace('^', "**");
+    let body = compare::program_symbols(body);
     (!body.is_empty()).then_some(body)
 }
 

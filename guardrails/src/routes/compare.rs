@@ -85,6 +85,15 @@ static WORDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+/// A formula as written in a question (`×`, `÷`, `^`) in the sandbox's
+/// syntax (`*`, `/`, `**`).
+pub fn program_symbols(formula: &str) -> String {
+    formula
+        .replace('×', "*")
+        .replace('÷', "/")
+        .replace('^', "**")
+}
+
 /// The comparison a question asks about, if it is one of two formulas
 /// (digits, with operators as symbols or words: `17 times 23`). Sides with
 /// numbers in words are not read.
@@ -99,11 +108,7 @@ pub fn read(question: &str) -> Option<Comparison> {
     }
     let question = question.as_str();
     let side = |s: &str| {
-        let s = s
-            .trim()
-            .replace('×', "*")
-            .replace('÷', "/")
-            .replace('^', "**");
+        let s = program_symbols(s.trim());
         (!s.is_empty()).then_some(s)
     };
     let comparison = |l: &str, relation, negated, r: &str| {
