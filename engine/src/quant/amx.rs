@@ -150,7 +150,7 @@ pub(super) mod kernel {
     use std::mem::MaybeUninit;
 
     use super::{ROWS, TileBlock, Tiles};
-    use crate::quant::packed::avx512::OneScale;
+    use crate::quant::packed::avx512::{OneScale, scale, scale_split, split_vectors, store};
     use crate::quant::packed::{GROUP, Quads, Split};
 
     /// Palette 1: tile 0 the products (16 × 16 i32), 1 the activations and
@@ -262,15 +262,6 @@ pub(super) mod kernel {
         &tiles.data[chunk * tiles.kb..][..n]
     }
 
-    /// Each output row's 16 totals.
-    #[inline(always)]
-    unsafe fn store<const R: usize>(acc: [__m512; R], out: &mut [&mut [f32]]) {
-        for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
-            // SAFETY: every output holds `GROUP` floats (the callers' promise).
-            unsafe { _mm512_storeu_ps(out.as_mut_ptr(), acc) };
-        }
-    }
-
     /// Whether scales of type `S` come with a bias.
     #[inline(always)]
     fn has_bias<S: OneScale>(_: &[S]) -> bool {
@@ -336,18 +327,14 @@ pub(super) mod kernel {
                 |b, c| {
                     let t = t.get_unchecked(b);
                     let (dw, bias) = d.get_unchecked(b).vectors();
+                    let bias = has_bias(d).then_some(bias);
                     for (r, acc) in acc.iter_mut().enumerate() {
                         let s = if SIGNED {
                             sums(c, r)
                         } else {
                             _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(t.corr[r]))
                         };
-                        let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
-                        if has_bias(d) {
-                            let sum_a = _mm512_set1_ps(t.corr[r] as f32 * (-1.0 / 128.0));
-                            p = _mm512_fmadd_ps(bias, sum_a, p);
-                        }
-                        *acc = _mm512_fmadd_ps(_mm512_set1_ps(t.d[r]), p, *acc);
+                        *acc = scale(*acc, s, dw, bias, t.corr[r], t.d[r]);
                     }
                 },
             );
@@ -413,10 +400,7 @@ pub(super) mod kernel {
                 },
                 |b, c| {
                     let t = t.get_unchecked(b);
-                    let sb = s.get_unchecked(b);
-                    let s_lo = _mm512_loadu_ps(sb.lo.as_ptr());
-                    let s_hi = _mm512_loadu_ps(sb.hi.as_ptr());
-                    let bias = _mm512_loadu_ps(sb.bias.as_ptr());
+                    let scales = split_vectors(s.get_unchecked(b));
                     for (r, acc) in acc.iter_mut().enumerate() {
                         let (corr, corr_lo) = (t.corr[r], t.corr_lo[r]);
                         let (l, h) = if SIGNED {
@@ -430,14 +414,7 @@ pub(super) mod kernel {
                                 ),
                             )
                         };
-                        let p = _mm512_fmadd_ps(
-                            s_lo,
-                            _mm512_cvtepi32_ps(l),
-                            _mm512_mul_ps(s_hi, _mm512_cvtepi32_ps(h)),
-                        );
-                        let sum_a = _mm512_set1_ps(corr as f32 * (-1.0 / 128.0));
-                        let p = _mm512_fmadd_ps(bias, sum_a, p);
-                        *acc = _mm512_fmadd_ps(_mm512_set1_ps(t.d[r]), p, *acc);
+                        *acc = scale_split(*acc, (l, h), scales, corr, t.d[r]);
                     }
                 },
             );

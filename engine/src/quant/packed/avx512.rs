@@ -48,6 +48,73 @@ impl OneScale for Biased {
     }
 }
 
+/// One activation row's share of a block, added to `acc`: its integer sums
+/// `s` times the 16 rows' scales `dw`, plus the bias (biased form) times the
+/// activations' block sum (`-corr / 128`), all times the activations' scale
+/// `da`. The vector and the tile kernels both scale through here, so they
+/// give the same bits.
+#[inline(always)]
+pub(in crate::quant) unsafe fn scale(
+    acc: __m512,
+    s: __m512i,
+    dw: __m512,
+    bias: Option<__m512>,
+    corr: i32,
+    da: f32,
+) -> __m512 {
+    unsafe {
+        let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
+        if let Some(bias) = bias {
+            p = _mm512_fmadd_ps(bias, _mm512_set1_ps(corr as f32 * (-1.0 / 128.0)), p);
+        }
+        _mm512_fmadd_ps(_mm512_set1_ps(da), p, acc)
+    }
+}
+
+/// The K-quant form's scales and biases of a block's 16 rows.
+///
+/// # Safety
+/// AVX-512 must be available (it is wherever this module is built).
+#[inline(always)]
+pub(in crate::quant) unsafe fn split_vectors(s: &Split) -> [__m512; 3] {
+    // SAFETY: the caller's promise; the arrays are 16 floats each.
+    unsafe { [&s.lo, &s.hi, &s.bias].map(|v| _mm512_loadu_ps(v.as_ptr())) }
+}
+
+/// As [`scale`] for the K-quant form: the halves' sums `l`/`h` times their
+/// scales `lo`/`hi`, plus the bias times the activations' block sum.
+#[inline(always)]
+pub(in crate::quant) unsafe fn scale_split(
+    acc: __m512,
+    (l, h): (__m512i, __m512i),
+    [lo, hi, bias]: [__m512; 3],
+    corr: i32,
+    da: f32,
+) -> __m512 {
+    unsafe {
+        let p = _mm512_fmadd_ps(
+            lo,
+            _mm512_cvtepi32_ps(l),
+            _mm512_mul_ps(hi, _mm512_cvtepi32_ps(h)),
+        );
+        let sum_a = _mm512_set1_ps(corr as f32 * (-1.0 / 128.0));
+        let p = _mm512_fmadd_ps(bias, sum_a, p);
+        _mm512_fmadd_ps(_mm512_set1_ps(da), p, acc)
+    }
+}
+
+/// Each output row's 16 totals.
+///
+/// # Safety
+/// Every output holds [`GROUP`] floats.
+#[inline(always)]
+pub(in crate::quant) unsafe fn store<const R: usize>(acc: [__m512; R], out: &mut [&mut [f32]]) {
+    for (acc, out) in acc.into_iter().zip(out.iter_mut()) {
+        // SAFETY: the caller's promise.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), acc) };
+    }
+}
+
 /// Weight vector `t` of a block as `w + 128`: stored so, or flipped
 /// from the signed layout (one operation, shared by every row).
 #[inline(always)]
@@ -74,7 +141,7 @@ pub unsafe fn group<S: OneScale, const R: usize, const SIGNED: bool>(
     qs: &[Quads],
     d: &[S],
     a: [Act<'_>; R],
-    out: [&mut [f32]; R],
+    mut out: [&mut [f32]; R],
     prefetch: impl Fn(usize),
 ) {
     unsafe {
@@ -97,18 +164,11 @@ pub unsafe fn group<S: OneScale, const R: usize, const SIGNED: bool>(
             }
             let (dw, bias) = d.get_unchecked(b).vectors();
             for r in 0..R {
-                let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
-                let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s[r]));
-                if S::BIAS {
-                    let sum_a = *a[r].corr.get_unchecked(b) as f32 * (-1.0 / 128.0);
-                    p = _mm512_fmadd_ps(bias, _mm512_set1_ps(sum_a), p);
-                }
-                acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
+                let (corr, da) = (*a[r].corr.get_unchecked(b), *a[r].d.get_unchecked(b));
+                acc[r] = scale(acc[r], s[r], dw, S::BIAS.then_some(bias), corr, da);
             }
         }
-        for (acc, out) in acc.into_iter().zip(out) {
-            _mm512_storeu_ps(out.as_mut_ptr(), acc);
-        }
+        store(acc, &mut out);
     }
 }
 
@@ -122,7 +182,7 @@ pub unsafe fn group_split<const R: usize, const SIGNED: bool>(
     qs: &[Quads],
     s: &[Split],
     a: [Act<'_>; R],
-    out: [&mut [f32]; R],
+    mut out: [&mut [f32]; R],
     prefetch: impl Fn(usize),
 ) {
     unsafe {
@@ -147,24 +207,12 @@ pub unsafe fn group_split<const R: usize, const SIGNED: bool>(
                     s_hi[r] = _mm512_dpbusd_epi32(s_hi[r], w_hi, x);
                 }
             }
-            let sb = s.get_unchecked(b);
-            let lo = _mm512_loadu_ps(sb.lo.as_ptr());
-            let hi = _mm512_loadu_ps(sb.hi.as_ptr());
-            let bias = _mm512_loadu_ps(sb.bias.as_ptr());
+            let scales = split_vectors(s.get_unchecked(b));
             for r in 0..R {
-                let p = _mm512_fmadd_ps(
-                    lo,
-                    _mm512_cvtepi32_ps(s_lo[r]),
-                    _mm512_mul_ps(hi, _mm512_cvtepi32_ps(s_hi[r])),
-                );
-                let sum_a = _mm512_set1_ps(corr[r] as f32 * (-1.0 / 128.0));
-                let p = _mm512_fmadd_ps(bias, sum_a, p);
-                let da = _mm512_set1_ps(*a[r].d.get_unchecked(b));
-                acc[r] = _mm512_fmadd_ps(da, p, acc[r]);
+                let da = *a[r].d.get_unchecked(b);
+                acc[r] = scale_split(acc[r], (s_lo[r], s_hi[r]), scales, corr[r], da);
             }
         }
-        for (acc, out) in acc.into_iter().zip(out) {
-            _mm512_storeu_ps(out.as_mut_ptr(), acc);
-        }
+        store(acc, &mut out);
     }
 }
