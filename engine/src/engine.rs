@@ -402,14 +402,14 @@ impl Engine {
             });
         }
         let mut cache = self.model.new_cache();
-        let mut logits = Vec::new();
+        let (mut logits, mut summary) = (Vec::new(), None);
         let chunks: Vec<&[u32]> = tokens.chunks(MAX_CHUNK).collect();
         for (i, chunk) in chunks.iter().enumerate() {
             let mut steps = [Step {
                 cache: &mut cache,
                 tokens: chunk,
                 logits: if i + 1 == chunks.len() {
-                    Logits::All(&mut logits)
+                    Logits::All(&mut logits, &mut summary)
                 } else {
                     Logits::Skip
                 },

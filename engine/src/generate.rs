@@ -52,6 +52,8 @@ struct Seq {
     logprob: f64,
     finish: Option<FinishReason>,
     logits: Vec<f32>,
+    /// The summary of `logits` when the output projection took it.
+    summary: Option<ops::Partial>,
     ready: Ready,
     allowed: Allowed,
     timings: Timings,
@@ -112,11 +114,13 @@ pub(crate) fn run(
     // Prefill every group, several groups per forward call.
     let prefill_start = Instant::now();
     let mut group_logits: Vec<Vec<f32>> = vec![Vec::new(); groups.len()];
+    let mut group_summaries: Vec<Option<ops::Partial>> = vec![None; groups.len()];
     let mut done: Vec<usize> = bases.iter().map(|b| b.0.len()).collect();
     loop {
         let mut budget = PREFILL_ROWS;
         let mut steps: Vec<Step<'_>> = Vec::new();
-        for ((g, (cache, _)), logits) in bases.iter_mut().enumerate().zip(group_logits.iter_mut()) {
+        let outs = group_logits.iter_mut().zip(group_summaries.iter_mut());
+        for ((g, (cache, _)), (logits, summary)) in bases.iter_mut().enumerate().zip(outs) {
             let prompt = &groups[g].0;
             let from = done[g];
             if from >= prompt.len() || budget == 0 {
@@ -129,7 +133,7 @@ pub(crate) fn run(
                 cache,
                 tokens: &prompt[from..to],
                 logits: if to == prompt.len() {
-                    Logits::All(logits)
+                    Logits::All(logits, summary)
                 } else {
                     Logits::Skip
                 },
@@ -176,6 +180,7 @@ pub(crate) fn run(
                 logprob: 0.0,
                 finish: None,
                 logits: group_logits[g].clone(),
+                summary: group_summaries[g],
                 ready: Ready::Full,
                 allowed: Allowed::Any,
                 timings: timings.clone(),
@@ -224,6 +229,7 @@ pub(crate) fn run(
             let logits = match &s.allowed {
                 Allowed::Only(ids) if ids.len() * ROWS_ONLY_FRACTION <= vocab => {
                     s.ready = Ready::Rows(ids.clone());
+                    s.summary = None;
                     let Ready::Rows(ids) = &s.ready else {
                         unreachable!()
                     };
@@ -231,7 +237,7 @@ pub(crate) fn run(
                 }
                 _ => {
                     s.ready = Ready::Full;
-                    Logits::All(&mut s.logits)
+                    Logits::All(&mut s.logits, &mut s.summary)
                 }
             };
             steps.push(Step {
@@ -274,17 +280,17 @@ pub(crate) fn run(
 }
 
 /// The [`Summary`] of each unfinished sequence's logits over the whole
-/// vocabulary (where it samples from all of it), computed on the pool's
-/// threads.
+/// vocabulary (where it samples from all of it): the one the output
+/// projection took, or else computed on the pool's threads.
 fn full_summaries(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<Summary>> {
+    let whole = |s: &Seq| {
+        s.finish.is_none()
+            && matches!(s.ready, Ready::Full)
+            && !matches!(s.allowed, Allowed::Only(_))
+    };
     let full: Vec<Option<&[f32]>> = seqs
         .iter()
-        .map(|s| {
-            let whole = s.finish.is_none()
-                && matches!(s.ready, Ready::Full)
-                && !matches!(s.allowed, Allowed::Only(_));
-            whole.then_some(&s.logits[..])
-        })
+        .map(|s| (whole(s) && s.summary.is_none()).then_some(&s.logits[..]))
         .collect();
     // One task per span of each row, so that even one sequence's summary
     // is spread over the threads.
@@ -303,13 +309,14 @@ fn full_summaries(seqs: &[Seq], pool: &ThreadPool) -> Vec<Option<Summary>> {
         }
     });
     full.iter()
+        .zip(seqs)
         .enumerate()
-        .map(|(i, l)| {
-            l.map(|_| {
-                Summary::from(ops::Partial::combine(
-                    parts[i * spans..][..spans].iter().flatten().copied(),
-                ))
-            })
+        .map(|(i, (l, s))| match (l, s.summary) {
+            (Some(_), _) => Some(Summary::from(ops::Partial::combine(
+                parts[i * spans..][..spans].iter().flatten().copied(),
+            ))),
+            (None, Some(taken)) if whole(s) => Some(Summary::from(taken)),
+            _ => None,
         })
         .collect()
 }

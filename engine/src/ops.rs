@@ -233,6 +233,139 @@ impl Partial {
     }
 }
 
+/// A [`Partial`] built 16 values at a time, lane by lane, as a product
+/// writes them: the output projection summarises each group of logits
+/// while it is still in L1, so the row is never read back. Each lane keeps
+/// its own running maximum, and its sum of exponentials is rescaled when
+/// the maximum rises (one exponential per value either way).
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes {
+    /// Starts at `f32::MIN`, not −∞, so that `x − max` is never −∞ − −∞.
+    max: [f32; 16],
+    sum: [f32; 16],
+    at: [u32; 16],
+}
+
+impl Default for Lanes {
+    fn default() -> Self {
+        Self {
+            max: [f32::MIN; 16],
+            sum: [0.0; 16],
+            at: [0; 16],
+        }
+    }
+}
+
+impl Lanes {
+    /// Takes in `v`, the values at positions `pos..pos + 16` of the row.
+    #[inline(always)]
+    pub fn push(&mut self, v: &[f32; 16], pos: u32) {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+        // SAFETY: AVX-512F is enabled at compile time.
+        unsafe {
+            self.push_avx512(v, pos)
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+        self.push_lanes(v, pos)
+    }
+
+    /// [`Lanes::push`] in one 16-lane vector per step: the same operations
+    /// as the lane loop (and as [`exp`]), so the same bits.
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    #[inline(always)]
+    unsafe fn push_avx512(&mut self, v: &[f32; 16], pos: u32) {
+        use std::arch::x86_64::*;
+        const MAGIC: f32 = 12_582_912.0;
+        unsafe {
+            let x = _mm512_loadu_ps(v.as_ptr());
+            let m = _mm512_loadu_ps(self.max.as_ptr());
+            let sum = _mm512_loadu_ps(self.sum.as_ptr());
+            let at = _mm512_loadu_si512(self.at.as_ptr().cast());
+            // −|x − m|: the sign bit set.
+            let d = _mm512_sub_ps(x, m);
+            let neg = _mm512_castsi512_ps(_mm512_or_si512(
+                _mm512_castps_si512(d),
+                _mm512_set1_epi32(i32::MIN),
+            ));
+            // exp(neg), as `exp` computes it.
+            let c = _mm512_min_ps(_mm512_max_ps(neg, _mm512_set1_ps(-87.0)), _mm512_set1_ps(88.0));
+            let t = _mm512_mul_ps(c, _mm512_set1_ps(std::f32::consts::LOG2_E));
+            let shifted = _mm512_add_ps(t, _mm512_set1_ps(MAGIC));
+            let n = _mm512_sub_ps(shifted, _mm512_set1_ps(MAGIC));
+            let f = _mm512_sub_ps(t, n);
+            let step = |acc: __m512, c: f32| _mm512_add_ps(_mm512_set1_ps(c), _mm512_mul_ps(f, acc));
+            let mut p = _mm512_set1_ps(0.000_154_035_3);
+            p = step(p, 0.001_333_355);
+            p = step(p, 0.009_618_129);
+            p = step(p, 0.055_504_11);
+            p = step(p, 0.240_226_5);
+            p = step(p, std::f32::consts::LN_2);
+            p = step(p, 1.0);
+            let bits = _mm512_sub_epi32(
+                _mm512_castps_si512(shifted),
+                _mm512_set1_epi32(MAGIC.to_bits() as i32),
+            );
+            let scale = _mm512_slli_epi32::<23>(_mm512_add_epi32(bits, _mm512_set1_epi32(127)));
+            let r = _mm512_mul_ps(p, _mm512_castsi512_ps(scale));
+            let low = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(neg, _mm512_set1_ps(-87.0));
+            let e = _mm512_mask_mov_ps(r, low, _mm512_setzero_ps());
+            // The lanes whose maximum rises.
+            let up = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, m);
+            let sum = _mm512_mask_blend_ps(
+                up,
+                _mm512_add_ps(sum, e),
+                _mm512_fmadd_ps(sum, e, _mm512_set1_ps(1.0)),
+            );
+            let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            let here = _mm512_add_epi32(_mm512_set1_epi32(pos as i32), iota);
+            _mm512_storeu_ps(self.sum.as_mut_ptr(), sum);
+            _mm512_storeu_ps(self.max.as_mut_ptr(), _mm512_mask_blend_ps(up, m, x));
+            _mm512_storeu_si512(self.at.as_mut_ptr().cast(), _mm512_mask_blend_epi32(up, at, here));
+        }
+    }
+
+    /// [`Lanes::push`], lane by lane.
+    #[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f"), allow(dead_code))]
+    #[inline(always)]
+    fn push_lanes(&mut self, v: &[f32; 16], pos: u32) {
+        for j in 0..16 {
+            let (x, m) = (v[j], self.max[j]);
+            // exp(x − m) when x ≤ m; when x > m the old sum is rescaled
+            // by exp(m − x) and x adds 1.
+            let e = exp(-(x - m).abs());
+            let up = x > m;
+            self.sum[j] = if up {
+                self.sum[j].mul_add(e, 1.0)
+            } else {
+                self.sum[j] + e
+            };
+            self.max[j] = if up { x } else { m };
+            self.at[j] = if up { pos + j as u32 } else { self.at[j] };
+        }
+    }
+
+    /// The summary of everything pushed: the largest value with its first
+    /// position, and the lanes' sums rescaled to it (lane order).
+    pub fn finish(&self) -> Partial {
+        let max = self.max.iter().fold(f32::MIN, |m, &v| m.max(v));
+        let mut p = Partial {
+            max: f32::NEG_INFINITY,
+            at: 0,
+            sum: 0.0,
+        };
+        for j in 0..16 {
+            if self.sum[j] == 0.0 {
+                continue;
+            }
+            if self.max[j] == max && (p.max != max || (self.at[j] as usize) < p.at) {
+                (p.max, p.at) = (max, self.at[j] as usize);
+            }
+            p.sum = self.sum[j].mul_add(exp(self.max[j] - max), p.sum);
+        }
+        p
+    }
+}
+
 /// log Σ exp(x).
 pub fn log_sum_exp(x: &[f32]) -> f32 {
     Partial::of_row(x).log_sum_exp()
@@ -434,6 +567,39 @@ mod tests {
         let none = Partial::of_row(&[f32::NEG_INFINITY; 3]);
         assert_eq!((none.at, none.log_sum_exp()), (0, f32::NEG_INFINITY));
         assert_eq!(Partial::of_row(&[]).log_sum_exp(), f32::NEG_INFINITY);
+    }
+
+    /// Values pushed 16 at a time: the row's maximum and its first position
+    /// exactly, Σ exp closely; the vector step and the lane loop give the
+    /// same bits; −∞ values count for nothing.
+    #[test]
+    fn lanes_summarise_a_row_as_partial_does() {
+        let n = 16 * 300;
+        let mut x: Vec<f32> = (0..n)
+            .map(|i| (i as f32 * 0.61).cos() * 6.0 + i as f32 * 2e-3)
+            .collect();
+        x[1000] = 25.0;
+        x[3001] = 25.0;
+        x[7] = f32::NEG_INFINITY;
+        let (mut fast, mut lanes) = (Lanes::default(), Lanes::default());
+        for (k, v) in x.as_chunks::<16>().0.iter().enumerate() {
+            fast.push(v, (k * 16) as u32);
+            lanes.push_lanes(v, (k * 16) as u32);
+            assert_eq!(
+                (fast.max, fast.sum, fast.at),
+                (lanes.max, lanes.sum, lanes.at),
+                "after {k}"
+            );
+        }
+        let (got, want) = (fast.finish(), Partial::of_row(&x));
+        assert_eq!((got.max, got.at), (25.0, 1000));
+        let (a, b) = (got.log_sum_exp(), want.log_sum_exp());
+        assert!((a - b).abs() < 1e-5 * b.abs(), "{a} vs {b}");
+        // Nothing, or nothing but −∞: as `Partial` has it.
+        let mut none = Lanes::default();
+        assert_eq!(none.finish(), Partial::combine([]));
+        none.push(&[f32::NEG_INFINITY; 16], 0);
+        assert_eq!(none.finish().log_sum_exp(), f32::NEG_INFINITY);
     }
 
     #[test]

@@ -12,8 +12,10 @@ use super::Step;
 pub(crate) enum Logits<'a> {
     /// Nothing (a prefill chunk that is not the last).
     Skip,
-    /// The whole vocabulary, written to the vector (resized to fit).
-    All(&'a mut Vec<f32>),
+    /// The whole vocabulary, written to the vector (resized to fit), and
+    /// its summary (maximum, first position of it, Σ exp) where the product
+    /// could take it on the way (else `None`).
+    All(&'a mut Vec<f32>, &'a mut Option<ops::Partial>),
     /// Only these token ids, in this order (constrained decoding: only these
     /// rows of the output projection are computed).
     Rows(&'a [u32], &'a mut Vec<f32>),
@@ -145,18 +147,30 @@ impl Head<'_> {
         let n = self.weight.rows;
         let mut xs = Vec::new();
         let mut outs: Vec<&mut [f32]> = Vec::new();
+        let mut summaries: Vec<&mut Option<ops::Partial>> = Vec::new();
         for (step, &i) in steps.iter_mut().zip(&last) {
-            if let (Logits::All(dst), Some(i)) = (&mut step.logits, i) {
+            if let (Logits::All(dst, summary), Some(i)) = (&mut step.logits, i) {
                 xs.extend(norm_row(i));
                 dst.resize(n, 0.0);
                 outs.push(&mut dst[..]);
+                summaries.push(summary);
             }
         }
         if !outs.is_empty() {
-            self.weight
-                .matmul_each(&mut Input::new(&xs, outs.len(), hidden), &mut outs, pool);
-            for dst in outs {
+            let mut input = Input::new(&xs, outs.len(), hidden);
+            // A soft cap changes the logits after the product, so its
+            // summary is taken later, from the capped values.
+            let taken = match self.softcap {
+                None => self.weight.matmul_each_summarised(&mut input, &mut outs, pool),
+                Some(_) => {
+                    self.weight.matmul_each(&mut input, &mut outs, pool);
+                    None
+                }
+            };
+            let mut taken = taken.map(Vec::into_iter);
+            for (dst, summary) in outs.into_iter().zip(summaries) {
                 self.cap(dst);
+                *summary = taken.as_mut().and_then(Iterator::next);
             }
         }
         for s in 0..steps.len() {

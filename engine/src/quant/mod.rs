@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use candle_core::quantized::GgmlDType;
 
 use crate::error::{Error, Result};
+use crate::ops;
 use crate::gguf::{Blocks, Gguf, TensorInfo};
 use crate::pool::{SyncPtr, ThreadPool};
 use blocks::{BlockQ4_0, BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K, QK8_0};
@@ -404,12 +405,50 @@ impl QMatrix {
     /// a slice of its own (`outs[i]` is `rows` long): the output head
     /// writes straight into each sequence's logits.
     pub fn matmul_each(&self, input: &mut Input<'_>, outs: &mut [&mut [f32]], pool: &ThreadPool) {
-        assert_eq!(outs.len(), input.m);
-        assert!(outs.iter().all(|o| o.len() == self.rows));
-        let ptrs: Vec<SyncPtr<f32>> = outs.iter_mut().map(|o| SyncPtr::new(o)).collect();
+        let ptrs = Self::each(input, outs, self.rows);
         // SAFETY: the pointers are to the outputs, each checked to be `rows`
         // long, and borrowed mutably for the call.
         unsafe { self.matmul_into(input, &ptrs, pool) }
+    }
+
+    /// [`QMatrix::matmul_each`], also returning each output row's summary
+    /// (maximum, its first position, Σ exp) where the weights are packed:
+    /// taken while the products are written, so the rows are not read
+    /// again. `None` for other weights (the outputs are written all the same).
+    pub fn matmul_each_summarised(
+        &self,
+        input: &mut Input<'_>,
+        outs: &mut [&mut [f32]],
+        pool: &ThreadPool,
+    ) -> Option<Vec<ops::Partial>> {
+        let ptrs = Self::each(input, outs, self.rows);
+        let Weights::Packed(p) = &self.w else {
+            // SAFETY: as in `matmul_each`.
+            unsafe { self.matmul_into(input, &ptrs, pool) };
+            return None;
+        };
+        let amx = self.prepare_packed(input, pool);
+        let tiles = input.tiles.as_ref().filter(|_| amx);
+        // SAFETY: as in `matmul_each`.
+        Some(unsafe { p.matmul_summarised(&input.acts(), tiles, &ptrs, pool) })
+    }
+
+    /// Pointers to `outs`, one per input row, each checked to be `rows` long.
+    fn each(input: &Input<'_>, outs: &mut [&mut [f32]], rows: usize) -> Vec<SyncPtr<f32>> {
+        assert_eq!(outs.len(), input.m);
+        assert!(outs.iter().all(|o| o.len() == rows));
+        outs.iter_mut().map(|o| SyncPtr::new(o)).collect()
+    }
+
+    /// Quantises `input` for packed weights, and lays it out in tiles when
+    /// the product will run on them (then true).
+    fn prepare_packed(&self, input: &mut Input<'_>, pool: &ThreadPool) -> bool {
+        input.prepare(self.act_kind(), pool);
+        let amx = pool.amx() && input.m >= AMX_MIN_ROWS;
+        if amx {
+            input.prepare_tiles();
+        }
+        amx
     }
 
     /// # Safety
@@ -417,16 +456,13 @@ impl QMatrix {
     /// for writes that nothing else touches during the call.
     unsafe fn matmul_into(&self, input: &mut Input<'_>, outs: &[SyncPtr<f32>], pool: &ThreadPool) {
         debug_assert_eq!(input.k, self.cols);
-        input.prepare(self.act_kind(), pool);
         if let Weights::Packed(p) = &self.w {
-            let amx = pool.amx() && input.m >= AMX_MIN_ROWS;
-            if amx {
-                input.prepare_tiles();
-            }
+            let amx = self.prepare_packed(input, pool);
             let tiles = input.tiles.as_ref().filter(|_| amx);
             // SAFETY: the caller's promise.
             return unsafe { p.matmul(&input.acts(), tiles, outs, pool) };
         }
+        input.prepare(self.act_kind(), pool);
         let input = &*input;
         pool.run_chunks(self.rows, ROW_TILE, 4, &|range| {
             for tile in range.clone().step_by(ROW_TILE) {

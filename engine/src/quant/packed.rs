@@ -33,6 +33,7 @@ use half::f16;
 
 use super::amx::{self, Tiles};
 use super::blocks::{BlockQ8_0, QK8_0};
+use crate::ops::{Lanes, Partial};
 use crate::pool::{SyncPtr, ThreadPool};
 
 /// Weight rows packed together.
@@ -41,6 +42,10 @@ pub const GROUP: usize = 16;
 /// Groups per task of a large product (about 80 µs of a batch of 16 on
 /// the output projection).
 const CHUNK_GROUPS: usize = 64;
+
+/// Groups per span of a summarised product's rows (see
+/// [`Packed::matmul_summarised`]).
+pub const SUMMARY_GROUPS: usize = 64;
 
 /// Whether weights are packed signed: where the products of 8 or more rows
 /// can run on AMX tiles, whose signed products then need no correction
@@ -522,6 +527,47 @@ impl Packed {
         outs: &[SyncPtr<f32>],
         pool: &ThreadPool,
     ) {
+        // SAFETY: the caller's promise.
+        unsafe { self.product::<false>(acts, tiles, outs, None, pool) }
+    }
+
+    /// [`Packed::matmul`], also summarising each output row (its maximum,
+    /// first position of it, and Σ exp) group by group as it is written,
+    /// while it is in L1. The summary is combined from spans of
+    /// [`SUMMARY_GROUPS`] groups in order, so it does not depend on the
+    /// threads or on the other rows.
+    ///
+    /// # Safety
+    /// As [`Packed::matmul`].
+    pub(crate) unsafe fn matmul_summarised<'a>(
+        &self,
+        acts: &[Act<'a>],
+        tiles: Option<&Tiles>,
+        outs: &[SyncPtr<f32>],
+        pool: &ThreadPool,
+    ) -> Vec<Partial> {
+        let (m, spans) = (acts.len(), self.groups.div_ceil(SUMMARY_GROUPS));
+        let mut parts = vec![Partial::combine([]); m * spans];
+        let ptr = SyncPtr::new(&mut parts);
+        // SAFETY: the caller's promise; `parts` is `m × spans` long.
+        unsafe { self.product::<true>(acts, tiles, outs, Some(&ptr), pool) };
+        parts
+            .chunks(spans.max(1))
+            .map(|row| Partial::combine(row.iter().copied()))
+            .collect()
+    }
+
+    /// # Safety
+    /// As [`Packed::matmul`]; with `SUMMARY`, `sums` holds `m × spans`
+    /// summaries.
+    unsafe fn product<'a, const SUMMARY: bool>(
+        &self,
+        acts: &[Act<'a>],
+        tiles: Option<&Tiles>,
+        outs: &[SyncPtr<f32>],
+        sums: Option<&SyncPtr<Partial>>,
+        pool: &ThreadPool,
+    ) {
         let m = acts.len();
         assert_eq!(outs.len(), m);
         let tiles = tiles.filter(|_| AVAILABLE);
@@ -542,7 +588,11 @@ impl Packed {
         // Small chunks for large matrices: a thread that the machine slows
         // down then holds back only a short tail of the product.
         let per_thread = (self.groups / (CHUNK_GROUPS * pool.threads())).max(4);
-        pool.run_chunks(self.groups, 1, per_thread, &|range| {
+        // Summaries are kept per span, so tasks hold whole spans.
+        let align = if SUMMARY { SUMMARY_GROUPS } else { 1 };
+        let spans = self.groups.div_ceil(SUMMARY_GROUPS);
+        pool.run_chunks(self.groups, align, per_thread, &|range| {
+            let mut lanes = vec![Lanes::default(); if SUMMARY { m } else { 0 }];
             #[cfg(all(
                 target_arch = "x86_64",
                 target_feature = "avx512f",
@@ -586,6 +636,24 @@ impl Packed {
                         _ => self.group::<1>(g, [acts[i]], [row(i)], ahead),
                     }
                     i += r;
+                }
+                if SUMMARY {
+                    for (i, l) in lanes.iter_mut().enumerate() {
+                        // SAFETY: this task's own group, just written.
+                        let v = unsafe { outs[i].slice(g * GROUP, GROUP) };
+                        if let Ok(v) = <&[f32; GROUP]>::try_from(&*v) {
+                            l.push(v, (g * GROUP) as u32);
+                        }
+                    }
+                    if (g + 1) % SUMMARY_GROUPS == 0 || g + 1 == range.end {
+                        let span = g / SUMMARY_GROUPS;
+                        for (i, l) in lanes.iter_mut().enumerate() {
+                            // SAFETY: the caller's promise of `m × spans`
+                            // summaries; each span is one task's.
+                            unsafe { sums.map(|p| p.write(i * spans + span, l.finish())) };
+                            *l = Lanes::default();
+                        }
+                    }
                 }
             }
         });

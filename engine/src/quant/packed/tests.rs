@@ -155,3 +155,55 @@ fn packed_split_products_match_the_portable_kernel_and_the_exact_sums() {
 fn packed_biased_products_match_the_portable_kernel_and_the_exact_sums() {
     check_k_quant(false);
 }
+
+/// The summarised product: the same products, and summaries that match
+/// the rows' own (maximum and its first position exactly, Σ exp closely)
+/// and that are the same bits on 1, 2 or 3 threads, on tiles or vectors,
+/// and for a row alone or among others.
+#[test]
+fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
+    // Two whole spans and part of a third.
+    let (rows, kb, m) = (GROUP * (2 * SUMMARY_GROUPS + 3), 4, 17);
+    let w = blocks(5, rows * kb);
+    let p = Packed::new(rows, kb, |r, b| w[r * kb + b]);
+    let a = blocks(6, m * kb);
+    let ad: Vec<f32> = a.iter().map(|b| b.d.to_f32()).collect();
+    let (corr, corr_lo): (Vec<i32>, Vec<i32>) = a.iter().map(corrections).unzip();
+    let acts: Vec<Act<'_>> = (0..m)
+        .map(|i| Act {
+            q: &a[i * kb..(i + 1) * kb],
+            d: &ad[i * kb..(i + 1) * kb],
+            corr: &corr[i * kb..(i + 1) * kb],
+            corr_lo: &corr_lo[i * kb..(i + 1) * kb],
+        })
+        .collect();
+    let run = |acts: &[Act<'_>], threads: usize, tiles: bool| {
+        let pool = ThreadPool::new(threads).without_amx();
+        let mut out = vec![0f32; acts.len() * rows];
+        let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+        let tiles = tiles.then(|| Tiles::new(acts, kb));
+        // SAFETY: each pointer is to a `rows`-long part of `out`.
+        let sums = unsafe { p.matmul_summarised(acts, tiles.as_ref(), &ptrs, &pool) };
+        (out, sums)
+    };
+    let (out, sums) = run(&acts, 2, false);
+    let mut plain = vec![0f32; m * rows];
+    let ptrs: Vec<_> = plain.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+    // SAFETY: as above.
+    unsafe { p.matmul(&acts, None, &ptrs, &ThreadPool::new(2).without_amx()) };
+    assert_eq!(out, plain);
+    for (i, s) in sums.iter().enumerate() {
+        let row = &out[i * rows..(i + 1) * rows];
+        let want = Partial::of_row(row);
+        assert_eq!((s.max, s.at), (want.max, want.at), "row {i}");
+        let (got, lse) = (s.log_sum_exp(), want.log_sum_exp());
+        assert!((got - lse).abs() < 1e-5 * lse.abs().max(1.0), "row {i}: {got} vs {lse}");
+    }
+    for threads in [1, 3] {
+        assert_eq!(run(&acts, threads, false).1, sums, "{threads} threads");
+    }
+    assert_eq!(run(&acts[5..6], 2, false).1, sums[5..6], "a row alone");
+    if AVAILABLE && amx::usable() {
+        assert_eq!(run(&acts, 2, true).1, sums, "on tiles");
+    }
+}
