@@ -345,24 +345,24 @@ impl Lanes {
     }
 
     /// The summary of everything pushed: the largest value with its first
-    /// position, and the lanes' sums rescaled to it (lane order).
+    /// position, and the lanes' sums rescaled to it, added in lane order.
+    /// Written without branches, so it vectorises.
     pub fn finish(&self) -> Partial {
-        let max = self.max.iter().fold(f32::MIN, |m, &v| m.max(v));
-        let mut p = Partial {
-            max: f32::NEG_INFINITY,
-            at: 0,
-            sum: 0.0,
-        };
-        for j in 0..16 {
-            if self.sum[j] == 0.0 {
-                continue;
-            }
-            if self.max[j] == max && (p.max != max || (self.at[j] as usize) < p.at) {
-                (p.max, p.at) = (max, self.at[j] as usize);
-            }
-            p.sum = self.sum[j].mul_add(exp(self.max[j] - max), p.sum);
+        if self.sum.iter().all(|&s| s == 0.0) {
+            return Partial::combine([]);
         }
-        p
+        // Lanes that saw nothing keep `f32::MIN` and a zero sum.
+        let max = self.max.iter().fold(f32::MIN, |m, &v| m.max(v));
+        let (mut sums, mut ats) = ([0f32; 16], [u32::MAX; 16]);
+        for j in 0..16 {
+            sums[j] = self.sum[j] * exp(self.max[j] - max);
+            ats[j] = if self.max[j] == max { self.at[j] } else { u32::MAX };
+        }
+        Partial {
+            max,
+            at: ats.iter().copied().min().unwrap_or(0) as usize,
+            sum: sums.iter().sum(),
+        }
     }
 }
 
