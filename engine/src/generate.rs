@@ -21,7 +21,7 @@ use crate::kv::{KvCache, MAX_CHUNK};
 use crate::model::{DecoderModel, Logits, Step};
 use crate::ops;
 use crate::pool::{SyncPtr, ThreadPool};
-use crate::request::{Allowed, FinishReason, GenerateRequest, Generation, Timings};
+use crate::request::{Allowed, FinishReason, GenerateRequest, Generation, Sampling, Timings};
 use crate::sampler::{Sampler, Summary};
 use crate::tokenizer::{Tokenizer, take_utf8};
 
@@ -36,6 +36,9 @@ const ROWS_ONLY_FRACTION: usize = 4;
 enum Ready {
     /// Whole vocabulary.
     Full,
+    /// Only the whole vocabulary's summary (a greedy choice without a
+    /// repetition penalty needs no more).
+    Summary(ops::Partial),
     /// Only the listed ids, in order.
     Rows(Vec<u32>),
 }
@@ -235,6 +238,14 @@ pub(crate) fn run(
                     };
                     Logits::Rows(ids, &mut s.logits)
                 }
+                Allowed::Any if s.greedy_from_summary() => {
+                    s.ready = Ready::Summary(ops::Partial::combine([]));
+                    s.summary = None;
+                    let Ready::Summary(p) = &mut s.ready else {
+                        unreachable!()
+                    };
+                    Logits::Summary(p)
+                }
                 _ => {
                     s.ready = Ready::Full;
                     Logits::All(&mut s.logits, &mut s.summary)
@@ -277,6 +288,14 @@ pub(crate) fn run(
         *resident = c;
     }
     Ok(out)
+}
+
+impl Seq {
+    /// Whether the next token is the largest logit's and its
+    /// log-probability the plain one: then the logits' summary is enough.
+    fn greedy_from_summary(&self) -> bool {
+        matches!(self.req.sampling, Sampling::Greedy) && self.req.repeat_penalty.is_none()
+    }
 }
 
 /// The [`Summary`] of each unfinished sequence's logits over the whole
@@ -331,6 +350,7 @@ fn sample_one(cx: &Context<'_>, s: &mut Seq, context: usize, known: Option<Summa
         }
         (_, Ready::Rows(ids)) => s.sampler.sample(&mut s.logits, Some(ids), &s.history, None),
         (_, Ready::Full) => s.sampler.sample(&mut s.logits, None, &s.history, known),
+        (_, Ready::Summary(p)) => Sampler::greedy_from(p),
     };
     let id = choice.id;
     if cx.tokenizer.eos().contains(&id) {

@@ -149,6 +149,15 @@ impl Sampler {
         }
     }
 
+    /// The greedy choice from a summary of the logits: the first largest
+    /// logit, with the log-probability `sample` gives it (no penalty).
+    pub fn greedy_from(p: &ops::Partial) -> Choice {
+        Choice {
+            id: p.at as u32,
+            logprob: (p.max - p.log_sum_exp()) as f64,
+        }
+    }
+
     fn random(
         &mut self,
         logits: &[f32],

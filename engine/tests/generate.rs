@@ -6,7 +6,7 @@ mod common;
 
 use flinch_engine::{
     Allowed, CancelFlag, ChatKind, Engine, FinishReason, GenerateRequest, LoadOptions, Message,
-    Prompt, Role, Sampling, TokenConstraint,
+    Prompt, RepeatPenalty, Role, Sampling, TokenConstraint,
 };
 
 fn gemma() -> Engine {
@@ -223,6 +223,35 @@ fn a_batch_decodes_like_sequential_generations() {
     // Sampling with a different seed is reproducible on its own.
     let alone = e.generate(sampled(2), &mut |_| {}).unwrap();
     assert_eq!(alone.tokens, out[5].tokens);
+}
+
+/// A plain greedy request takes its tokens from the logits' summary alone
+/// (the logits are never written); a repetition penalty of 1 changes no
+/// logit but takes the path through the full logits. Both must agree, bit
+/// for bit, alone and in a batch.
+#[test]
+fn greedy_from_the_summary_matches_greedy_from_the_full_logits() {
+    let mut e = gemma();
+    let plain = || GenerateRequest::greedy(text("Once upon a time, there was a little"), 12);
+    let full = || GenerateRequest {
+        repeat_penalty: Some(RepeatPenalty {
+            penalty: 1.0,
+            last_n: 64,
+        }),
+        ..plain()
+    };
+    e.clear_cache();
+    let a = e.generate(plain(), &mut |_| {}).unwrap();
+    e.clear_cache();
+    let b = e.generate(full(), &mut |_| {}).unwrap();
+    assert_eq!(a.tokens, b.tokens);
+    assert_eq!(a.logprob, b.logprob);
+    assert!(a.logprob < 0.0 && a.logprob > -60.0, "{}", a.logprob);
+    e.clear_cache();
+    let both = e.generate_batch(vec![plain(), full()]).unwrap();
+    for g in &both {
+        assert_eq!((&g.tokens, g.logprob), (&a.tokens, a.logprob));
+    }
 }
 
 /// Allows no token after the first, which is a caller's bug.

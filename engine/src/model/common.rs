@@ -16,6 +16,10 @@ pub(crate) enum Logits<'a> {
     /// its summary (maximum, first position of it, Σ exp) where the product
     /// could take it on the way (else `None`).
     All(&'a mut Vec<f32>, &'a mut Option<ops::Partial>),
+    /// Only the summary of the whole vocabulary's logits, always written:
+    /// all a greedy choice and its log-probability need. The logits are
+    /// not kept, which spares writing a vocabulary-sized row per sequence.
+    Summary(&'a mut ops::Partial),
     /// Only these token ids, in this order (constrained decoding: only these
     /// rows of the output projection are computed).
     Rows(&'a [u32], &'a mut Vec<f32>),
@@ -143,34 +147,60 @@ impl Head<'_> {
             r
         };
         // Full-vocabulary requests share one batched product, written
-        // straight into each sequence's logits.
+        // straight into each sequence's logits (if it keeps them).
         let n = self.weight.rows;
         let mut xs = Vec::new();
-        let mut outs: Vec<&mut [f32]> = Vec::new();
-        let mut summaries: Vec<&mut Option<ops::Partial>> = Vec::new();
+        let mut outs: Vec<Option<&mut [f32]>> = Vec::new();
+        // Where each row's summary goes: beside kept logits (optional),
+        // or alone.
+        let mut summaries: Vec<Result<&mut Option<ops::Partial>, &mut ops::Partial>> = Vec::new();
         for (step, &i) in steps.iter_mut().zip(&last) {
-            if let (Logits::All(dst, summary), Some(i)) = (&mut step.logits, i) {
-                xs.extend(norm_row(i));
-                dst.resize(n, 0.0);
-                outs.push(&mut dst[..]);
-                summaries.push(summary);
+            let Some(i) = i else { continue };
+            match &mut step.logits {
+                Logits::All(dst, summary) => {
+                    dst.resize(n, 0.0);
+                    outs.push(Some(&mut dst[..]));
+                    summaries.push(Ok(summary));
+                }
+                Logits::Summary(summary) => {
+                    outs.push(None);
+                    summaries.push(Err(summary));
+                }
+                _ => continue,
             }
+            xs.extend(norm_row(i));
         }
         if !outs.is_empty() {
             let mut input = Input::new(&xs, outs.len(), hidden);
-            // A soft cap changes the logits after the product, so its
-            // summary is taken later, from the capped values.
-            let taken = match self.softcap {
-                None => self.weight.matmul_each_summarised(&mut input, &mut outs, pool),
-                Some(_) => {
-                    self.weight.matmul_each(&mut input, &mut outs, pool);
-                    None
+            if self.softcap.is_none() {
+                let taken = self.weight.matmul_summarised(&mut input, &mut outs, pool);
+                for (summary, taken) in summaries.into_iter().zip(taken) {
+                    match summary {
+                        Ok(beside) => *beside = Some(taken),
+                        Err(alone) => *alone = taken,
+                    }
                 }
-            };
-            let mut taken = taken.map(Vec::into_iter);
-            for (dst, summary) in outs.into_iter().zip(summaries) {
-                self.cap(dst);
-                *summary = taken.as_mut().and_then(Iterator::next);
+            } else {
+                // A soft cap changes the logits after the product: the rows
+                // are capped first, and only the summary-only ones are
+                // summarised here (the others later, on the pool).
+                let mut spare: Vec<Vec<f32>> = outs
+                    .iter()
+                    .map(|o| if o.is_none() { vec![0f32; n] } else { Vec::new() })
+                    .collect();
+                let mut rows: Vec<&mut [f32]> = outs
+                    .into_iter()
+                    .zip(spare.iter_mut())
+                    .map(|(o, t)| o.unwrap_or(&mut t[..]))
+                    .collect();
+                self.weight.matmul_each(&mut input, &mut rows, pool);
+                for (row, summary) in rows.into_iter().zip(summaries) {
+                    self.cap(row);
+                    match summary {
+                        Ok(beside) => *beside = None,
+                        Err(alone) => *alone = ops::Partial::of_row(row),
+                    }
+                }
             }
         }
         for s in 0..steps.len() {

@@ -405,39 +405,50 @@ impl QMatrix {
     /// a slice of its own (`outs[i]` is `rows` long): the output head
     /// writes straight into each sequence's logits.
     pub fn matmul_each(&self, input: &mut Input<'_>, outs: &mut [&mut [f32]], pool: &ThreadPool) {
-        let ptrs = Self::each(input, outs, self.rows);
+        assert_eq!(outs.len(), input.m);
+        assert!(outs.iter().all(|o| o.len() == self.rows));
+        let ptrs: Vec<SyncPtr<f32>> = outs.iter_mut().map(|o| SyncPtr::new(o)).collect();
         // SAFETY: the pointers are to the outputs, each checked to be `rows`
         // long, and borrowed mutably for the call.
         unsafe { self.matmul_into(input, &ptrs, pool) }
     }
 
-    /// [`QMatrix::matmul_each`], also returning each output row's summary
-    /// (maximum, its first position, Σ exp) where the weights are packed:
-    /// taken while the products are written, so the rows are not read
-    /// again. `None` for other weights (the outputs are written all the same).
-    pub fn matmul_each_summarised(
+    /// `outs[i][r] = x[i] · W[r]` where `outs[i]` is given (`rows` long),
+    /// and every input row's summary of its products (maximum, its first
+    /// position, Σ exp). Packed weights summarise the products as they are
+    /// written, so the rows are not read again, and a row without an output
+    /// is never written to memory; other weights compute the rows whole and
+    /// summarise them after.
+    pub fn matmul_summarised(
         &self,
         input: &mut Input<'_>,
-        outs: &mut [&mut [f32]],
+        outs: &mut [Option<&mut [f32]>],
         pool: &ThreadPool,
-    ) -> Option<Vec<ops::Partial>> {
-        let ptrs = Self::each(input, outs, self.rows);
+    ) -> Vec<ops::Partial> {
+        assert_eq!(outs.len(), input.m);
         let Weights::Packed(p) = &self.w else {
-            // SAFETY: as in `matmul_each`.
-            unsafe { self.matmul_into(input, &ptrs, pool) };
-            return None;
+            let mut spare: Vec<Vec<f32>> = outs
+                .iter()
+                .map(|o| if o.is_some() { Vec::new() } else { vec![0f32; self.rows] })
+                .collect();
+            let mut rows: Vec<&mut [f32]> = outs
+                .iter_mut()
+                .zip(spare.iter_mut())
+                .map(|(o, t)| o.as_deref_mut().unwrap_or(&mut t[..]))
+                .collect();
+            self.matmul_each(input, &mut rows, pool);
+            return rows.iter().map(|r| ops::Partial::of_row(r)).collect();
         };
+        assert!(outs.iter().flatten().all(|o| o.len() == self.rows));
+        let ptrs: Vec<Option<SyncPtr<f32>>> = outs
+            .iter_mut()
+            .map(|o| o.as_deref_mut().map(SyncPtr::new))
+            .collect();
         let amx = self.prepare_packed(input, pool);
         let tiles = input.tiles.as_ref().filter(|_| amx);
-        // SAFETY: as in `matmul_each`.
-        Some(unsafe { p.matmul_summarised(&input.acts(), tiles, &ptrs, pool) })
-    }
-
-    /// Pointers to `outs`, one per input row, each checked to be `rows` long.
-    fn each(input: &Input<'_>, outs: &mut [&mut [f32]], rows: usize) -> Vec<SyncPtr<f32>> {
-        assert_eq!(outs.len(), input.m);
-        assert!(outs.iter().all(|o| o.len() == rows));
-        outs.iter_mut().map(|o| SyncPtr::new(o)).collect()
+        // SAFETY: the pointers are to the outputs, each checked to be `rows`
+        // long, and borrowed mutably for the call.
+        unsafe { p.matmul_summarised(&input.acts(), tiles, &ptrs, pool) }
     }
 
     /// Quantises `input` for packed weights, and lays it out in tiles when

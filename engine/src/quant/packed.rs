@@ -527,23 +527,25 @@ impl Packed {
         outs: &[SyncPtr<f32>],
         pool: &ThreadPool,
     ) {
+        let outs: Vec<Option<SyncPtr<f32>>> = outs.iter().copied().map(Some).collect();
         // SAFETY: the caller's promise.
-        unsafe { self.product::<false>(acts, tiles, outs, None, pool) }
+        unsafe { self.product::<false>(acts, tiles, &outs, None, pool) }
     }
 
     /// [`Packed::matmul`], also summarising each output row (its maximum,
     /// first position of it, and Σ exp) group by group as it is written,
     /// while it is in L1. The summary is combined from spans of
     /// [`SUMMARY_GROUPS`] groups in order, so it does not depend on the
-    /// threads or on the other rows.
+    /// threads or on the other rows. A row whose output is `None` is only
+    /// summarised: its products go to a scratch of one group, not to memory.
     ///
     /// # Safety
-    /// As [`Packed::matmul`].
+    /// As [`Packed::matmul`], for the outputs given.
     pub(crate) unsafe fn matmul_summarised<'a>(
         &self,
         acts: &[Act<'a>],
         tiles: Option<&Tiles>,
-        outs: &[SyncPtr<f32>],
+        outs: &[Option<SyncPtr<f32>>],
         pool: &ThreadPool,
     ) -> Vec<Partial> {
         let (m, spans) = (acts.len(), self.groups.div_ceil(SUMMARY_GROUPS));
@@ -564,7 +566,7 @@ impl Packed {
         &self,
         acts: &[Act<'a>],
         tiles: Option<&Tiles>,
-        outs: &[SyncPtr<f32>],
+        outs: &[Option<SyncPtr<f32>>],
         sums: Option<&SyncPtr<Partial>>,
         pool: &ThreadPool,
     ) {
@@ -593,6 +595,9 @@ impl Packed {
         let spans = self.groups.div_ceil(SUMMARY_GROUPS);
         pool.run_chunks(self.groups, align, per_thread, &|range| {
             let mut lanes = vec![Lanes::default(); if SUMMARY { m } else { 0 }];
+            // One group's products of each row that is only summarised.
+            let mut scratch = vec![0f32; if SUMMARY { m * GROUP } else { 0 }];
+            let scratch = SyncPtr::new(&mut scratch);
             #[cfg(all(
                 target_arch = "x86_64",
                 target_feature = "avx512f",
@@ -602,8 +607,14 @@ impl Packed {
             let _session = tiles.map(|_| unsafe { amx::kernel::Session::start() });
             for g in range.clone() {
                 // SAFETY: the outputs are `rows` long (the caller's
-                // promise), and each task writes only its own groups' rows.
-                let row = |i: usize| unsafe { outs[i].slice(g * GROUP, GROUP) };
+                // promise), and each task writes only its own groups' rows
+                // and its own scratch.
+                let row = |i: usize| unsafe {
+                    match &outs[i] {
+                        Some(out) => out.slice(g * GROUP, GROUP),
+                        None => scratch.slice(i * GROUP, GROUP),
+                    }
+                };
                 let next = (g + 1 < range.end).then_some((g + 1) * kb);
                 let mut i = 0;
                 for (p, &r) in passes.iter().enumerate() {
@@ -639,9 +650,7 @@ impl Packed {
                 }
                 if SUMMARY {
                     for (i, l) in lanes.iter_mut().enumerate() {
-                        // SAFETY: this task's own group, just written.
-                        let v = unsafe { outs[i].slice(g * GROUP, GROUP) };
-                        if let Ok(v) = <&[f32; GROUP]>::try_from(&*v) {
+                        if let Ok(v) = <&[f32; GROUP]>::try_from(&*row(i)) {
                             l.push(v, (g * GROUP) as u32);
                         }
                     }

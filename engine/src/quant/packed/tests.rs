@@ -177,15 +177,21 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
             corr_lo: &corr_lo[i * kb..(i + 1) * kb],
         })
         .collect();
-    let run = |acts: &[Act<'_>], threads: usize, tiles: bool| {
+    // `keep_odd`: only the even rows' products are written out.
+    let run_keeping = |acts: &[Act<'_>], threads: usize, tiles: bool, keep_odd: bool| {
         let pool = ThreadPool::new(threads).without_amx();
         let mut out = vec![0f32; acts.len() * rows];
-        let ptrs: Vec<_> = out.chunks_exact_mut(rows).map(SyncPtr::new).collect();
+        let ptrs: Vec<_> = out
+            .chunks_exact_mut(rows)
+            .enumerate()
+            .map(|(i, o)| (keep_odd || i % 2 == 0).then(|| SyncPtr::new(o)))
+            .collect();
         let tiles = tiles.then(|| Tiles::new(acts, kb));
         // SAFETY: each pointer is to a `rows`-long part of `out`.
         let sums = unsafe { p.matmul_summarised(acts, tiles.as_ref(), &ptrs, &pool) };
         (out, sums)
     };
+    let run = |acts: &[Act<'_>], threads: usize, tiles: bool| run_keeping(acts, threads, tiles, true);
     let (out, sums) = run(&acts, 2, false);
     let mut plain = vec![0f32; m * rows];
     let ptrs: Vec<_> = plain.chunks_exact_mut(rows).map(SyncPtr::new).collect();
@@ -203,7 +209,15 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
         assert_eq!(run(&acts, threads, false).1, sums, "{threads} threads");
     }
     assert_eq!(run(&acts[5..6], 2, false).1, sums[5..6], "a row alone");
+    // Rows only summarised: the same summaries, and their outputs untouched.
+    let (half, half_sums) = run_keeping(&acts, 2, false, false);
+    assert_eq!(half_sums, sums, "odd rows only summarised");
+    for (i, row) in half.chunks_exact(rows).enumerate() {
+        let want: &[f32] = if i % 2 == 0 { &out[i * rows..(i + 1) * rows] } else { &[0.0; 0] };
+        assert!(i % 2 == 1 && row.iter().all(|&v| v == 0.0) || row == want, "row {i}");
+    }
     if AVAILABLE && amx::usable() {
         assert_eq!(run(&acts, 2, true).1, sums, "on tiles");
+        assert_eq!(run_keeping(&acts, 2, true, false).1, sums, "on tiles, odd rows only summarised");
     }
 }
