@@ -1,11 +1,15 @@
 //! A small fork-join thread pool for the compute kernels.
 //!
 //! `run(n, f)` calls `f(i)` for every `i < n`, spread over the workers and
-//! the calling thread. Tasks are claimed one at a time from a shared counter,
-//! so a worker that the OS deschedules (another process holding a core) only
-//! delays the task it holds: the others, including the caller, take the rest.
-//! Idle workers spin briefly (the gap between two matmuls of one token is a
-//! few microseconds), then sleep on a condition variable.
+//! the calling thread. Each thread owns a contiguous run of the tasks and
+//! claims them one at a time from its front, in order, so the weight rows a
+//! thread streams through stay contiguous (the hardware prefetchers follow
+//! them across tasks; interleaved claims made the batch's layer products
+//! 5–10% slower). A thread that runs out takes tasks from the back of the
+//! others' runs, so a worker that the OS deschedules (another process
+//! holding a core) only delays the task it holds. Idle workers spin briefly
+//! (the gap between two matmuls of one token is a few microseconds), then
+//! sleep on a condition variable.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -24,7 +28,9 @@ type TaskFn<'a> = dyn Fn(usize) + Sync + 'a;
 struct Job {
     f: *const TaskFn<'static>,
     n: usize,
-    next: AtomicUsize,
+    /// Thread `t`'s run of tasks, `front..back` still unclaimed, packed as
+    /// `back << 32 | front`.
+    runs: Vec<AtomicU64>,
     done: AtomicUsize,
 }
 
@@ -33,13 +39,58 @@ unsafe impl Send for Job {}
 unsafe impl Sync for Job {}
 
 impl Job {
-    /// Claim and run tasks until none are left.
-    fn work(&self) {
+    /// `n` tasks in `threads` contiguous runs.
+    fn new(f: *const TaskFn<'static>, n: usize, threads: usize) -> Self {
+        let runs = (0..threads)
+            .map(|t| {
+                let (front, back) = (n * t / threads, n * (t + 1) / threads);
+                AtomicU64::new((back as u64) << 32 | front as u64)
+            })
+            .collect();
+        Self {
+            f,
+            n,
+            runs,
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    /// Claim the front task of run `r` (`own`) or its back task, if any is left.
+    fn claim(&self, r: usize, own: bool) -> Option<usize> {
+        let run = &self.runs[r];
+        let mut cur = run.load(Ordering::Acquire);
         loop {
-            let i = self.next.fetch_add(1, Ordering::AcqRel);
-            if i >= self.n {
-                return;
+            let (front, back) = (cur & 0xffff_ffff, cur >> 32);
+            if front >= back {
+                return None;
             }
+            let (next, task) = if own {
+                (back << 32 | (front + 1), front)
+            } else {
+                ((back - 1) << 32 | front, back - 1)
+            };
+            match run.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(task as usize),
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Run thread `t`'s tasks, then the others' from their backs, until
+    /// none are left.
+    fn work(&self, t: usize) {
+        let runs = self.runs.len();
+        let t = t % runs;
+        let mut r = t;
+        loop {
+            let Some(i) = self.claim(r, r == t) else {
+                r = (r + 1) % runs;
+                if r == t {
+                    return;
+                }
+                continue;
+            };
+            debug_assert!(i < self.n);
             // SAFETY: task `i` is unfinished, so the caller is still waiting
             // inside `run` and the closure is alive.
             unsafe { (*self.f)(i) };
@@ -97,7 +148,7 @@ impl ThreadPool {
                 let shared = Arc::clone(&shared);
                 std::thread::Builder::new()
                     .name(format!("flinch-compute-{i}"))
-                    .spawn(move || worker(&shared))
+                    .spawn(move || worker(&shared, i))
                     .expect("spawning a compute thread")
             })
             .collect();
@@ -137,12 +188,7 @@ impl ThreadPool {
         }
         // SAFETY: lifetime erased only for storage in `Job`; see its comment.
         let f: *const TaskFn<'static> = unsafe { std::mem::transmute(f as *const TaskFn<'_>) };
-        let job = Arc::new(Job {
-            f,
-            n,
-            next: AtomicUsize::new(0),
-            done: AtomicUsize::new(0),
-        });
+        let job = Arc::new(Job::new(f, n, self.threads()));
         {
             let mut slot = self.shared.job.lock().unwrap_or_else(|e| e.into_inner());
             *slot = Some(Arc::clone(&job));
@@ -151,7 +197,7 @@ impl ThreadPool {
                 self.shared.wake.notify_all();
             }
         }
-        job.work();
+        job.work(0);
         let mut spins = 0u32;
         while job.done.load(Ordering::Acquire) < n {
             spins += 1;
@@ -190,7 +236,8 @@ impl ThreadPool {
     }
 }
 
-fn worker(shared: &Shared) {
+/// Compute thread `t` (the caller of `run` is thread 0).
+fn worker(shared: &Shared, t: usize) {
     let mut seen = shared.epoch.load(Ordering::Acquire);
     loop {
         // Wait for a new epoch: spin first, then sleep.
@@ -229,7 +276,7 @@ fn worker(shared: &Shared) {
             .as_ref()
             .map(Arc::clone);
         if let Some(job) = job {
-            job.work();
+            job.work(t);
         }
     }
 }
@@ -308,6 +355,24 @@ mod tests {
                 "n={n}"
             );
         }
+    }
+
+    /// The caller takes its own run (the first half) in order, then the
+    /// worker's run from the back while the worker is held up on its front.
+    #[test]
+    fn each_thread_takes_its_run_in_order_and_the_others_from_the_back() {
+        let pool = ThreadPool::new(2);
+        let caller = std::thread::current().id();
+        let order = Mutex::new(Vec::new());
+        pool.run(8, &|i| {
+            if std::thread::current().id() == caller {
+                order.lock().unwrap().push(i);
+            } else if i == 4 {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let order = order.into_inner().unwrap();
+        assert_eq!(order[..7], [0, 1, 2, 3, 7, 6, 5], "{order:?}");
     }
 
     #[test]
