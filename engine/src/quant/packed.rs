@@ -615,7 +615,10 @@ impl Packed {
                         None => scratch.slice(i * GROUP, GROUP),
                     }
                 };
-                let next = (g + 1 < range.end).then_some((g + 1) * kb);
+                // The next group is prefetched past the task's end too: a
+                // thread's tasks are consecutive (see `pool`), so it is
+                // usually this thread's next one.
+                let next = (g + 1 < self.groups).then_some((g + 1) * kb);
                 let mut i = 0;
                 for (p, &r) in passes.iter().enumerate() {
                     let share = |p: usize| p * kb / passes.len();
