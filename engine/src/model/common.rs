@@ -105,6 +105,33 @@ pub(crate) fn par_rows(
     });
 }
 
+/// The residual step after a block whose output is normed (Gemma 2 and 3),
+/// row by row on the pool: `o = rms_norm(o, post)`, `x += o`, and, when the
+/// next block's norm is given, `xn = rms_norm(x, next)`. One pass over each
+/// row, in the order (and so with the bits) of the three steps apart.
+pub(crate) struct Residual<'a> {
+    pub post: &'a [f32],
+    pub next: Option<&'a [f32]>,
+    pub eps: f32,
+}
+
+impl Residual<'_> {
+    pub fn apply(&self, pool: &ThreadPool, x: &mut [f32], o: &mut [f32], xn: &mut [f32]) {
+        let d = self.post.len();
+        let (xs, xns) = (SyncPtr::new(x), SyncPtr::new(xn));
+        par_rows(pool, o, d, &|i, o| {
+            ops::rms_norm(o, self.post, self.eps);
+            // SAFETY: row `i` of `x` and of `xn` is this task's, as row `i`
+            // of `o` is.
+            let (x, xn) = unsafe { (xs.slice(i * d, d), xns.slice(i * d, d)) };
+            add(x, o);
+            if let Some(next) = self.next {
+                ops::rms_norm_into(x, next, self.eps, xn);
+            }
+        });
+    }
+}
+
 /// `x += y`.
 pub(crate) fn add(x: &mut [f32], y: &[f32]) {
     for (a, b) in x.iter_mut().zip(y) {

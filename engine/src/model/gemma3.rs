@@ -14,7 +14,7 @@ use crate::ops::{self, Rope, RopeStyle};
 use crate::pool::ThreadPool;
 use crate::quant::{Input, QMatrix};
 
-use super::common::{Head, Rows, add, par_rows};
+use super::common::{Head, Residual, Rows, par_rows};
 use super::{DecoderModel, ModelSpec, Step};
 
 /// Gemma 3: every `SWA_PATTERN`-th layer attends globally, the others locally.
@@ -276,16 +276,17 @@ impl DecoderModel for Gemma3 {
         let mut gate = vec![0f32; m * self.ffn];
         let mut up = vec![0f32; m * self.ffn];
 
+        // `xn` holds the normed input of the next block: the attention's
+        // here, then each residual step leaves the next one's.
+        par_rows(pool, &mut xn, d, &|i, r| {
+            ops::rms_norm_into(&x[i * d..(i + 1) * d], &self.layers[0].attn_norm, self.eps, r)
+        });
         for (li, l) in self.layers.iter().enumerate() {
             let (rope, cs) = if l.global {
                 (&self.rope_global, &cs_global)
             } else {
                 (&self.rope_local, &cs_local)
             };
-            xn.copy_from_slice(&x);
-            par_rows(pool, &mut xn, d, &|_, r| {
-                ops::rms_norm(r, &l.attn_norm, self.eps)
-            });
             let mut inp = Input::new(&xn, m, d);
             l.q.matmul(&mut inp, &mut q, pool);
             l.k.matmul(&mut inp, &mut k, pool);
@@ -309,15 +310,12 @@ impl DecoderModel for Gemma3 {
                 kv::attend(li, &l.shape, &q, &queries, &mut att, pool);
             }
             l.o.matmul(&mut Input::new(&att, m, qd), &mut o, pool);
-            par_rows(pool, &mut o, d, &|_, r| {
-                ops::rms_norm(r, &l.post_attn_norm, self.eps)
-            });
-            add(&mut x, &o);
-
-            xn.copy_from_slice(&x);
-            par_rows(pool, &mut xn, d, &|_, r| {
-                ops::rms_norm(r, &l.ffn_norm, self.eps)
-            });
+            let post = Residual {
+                post: &l.post_attn_norm,
+                next: Some(&l.ffn_norm),
+                eps: self.eps,
+            };
+            post.apply(pool, &mut x, &mut o, &mut xn);
             let mut inp = Input::new(&xn, m, d);
             l.gate.matmul(&mut inp, &mut gate, pool);
             l.up.matmul(&mut inp, &mut up, pool);
@@ -329,10 +327,12 @@ impl DecoderModel for Gemma3 {
             });
             l.down
                 .matmul(&mut Input::new(&gate, m, self.ffn), &mut o, pool);
-            par_rows(pool, &mut o, d, &|_, r| {
-                ops::rms_norm(r, &l.post_ffn_norm, self.eps)
-            });
-            add(&mut x, &o);
+            let post = Residual {
+                post: &l.post_ffn_norm,
+                next: self.layers.get(li + 1).map(|n| &n.attn_norm[..]),
+                eps: self.eps,
+            };
+            post.apply(pool, &mut x, &mut o, &mut xn);
         }
         for s in steps.iter_mut() {
             s.cache.push_tokens(s.tokens);
