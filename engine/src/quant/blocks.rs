@@ -85,6 +85,46 @@ impl BlockQ8K {
 /// round to nearest).
 pub fn quantize_row_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
     debug_assert_eq!(x.len(), out.len() * QK8_0);
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    for (xs, b) in x.as_chunks::<QK8_0>().0.iter().zip(out.iter_mut()) {
+        // SAFETY: AVX-512F is enabled at compile time.
+        unsafe { quantize_block_avx512(xs, b) };
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+    quantize_row_q8_0_lanes(x, out);
+}
+
+/// One Q8_0 block in two 16-lane vectors: the same operations as
+/// [`quantize_row_q8_0_lanes`] (the maximum is exact, the rounding the same
+/// float additions), so the same bytes, at a third of the time.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+#[inline(always)]
+unsafe fn quantize_block_avx512(xs: &[f32; QK8_0], b: &mut BlockQ8_0) {
+    use std::arch::x86_64::*;
+    const MAGIC: f32 = 12_582_912.0;
+    unsafe {
+        let (lo, hi) = (_mm512_loadu_ps(xs.as_ptr()), _mm512_loadu_ps(xs.as_ptr().add(16)));
+        let abs = |v| _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(i32::MAX)));
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(abs(lo), abs(hi)));
+        let d = amax / 127.0;
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        b.d = f16::from_f32(d);
+        let q = |v| {
+            let t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(id)), _mm512_set1_ps(MAGIC));
+            _mm512_cvtepi32_epi8(_mm512_sub_epi32(
+                _mm512_castps_si512(t),
+                _mm512_set1_epi32(MAGIC.to_bits() as i32),
+            ))
+        };
+        _mm_storeu_si128(b.qs.as_mut_ptr().cast(), q(lo));
+        _mm_storeu_si128(b.qs.as_mut_ptr().add(16).cast(), q(hi));
+    }
+}
+
+/// [`quantize_row_q8_0`] lane by lane (where AVX-512 is not compiled in,
+/// and in the tests, as the reference).
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f"), allow(dead_code))]
+fn quantize_row_q8_0_lanes(x: &[f32], out: &mut [BlockQ8_0]) {
     // Written so that it vectorises: maxima per lane by comparison, and
     // rounding by adding 1.5·2²³ (ties to even, as `round_ties_even`) instead
     // of a saturating float-to-int `as`, which becomes scalar code per lane.
@@ -190,6 +230,11 @@ mod tests {
             .collect();
         let mut got = vec![BlockQ8_0::ZERO; x.len() / 32];
         quantize_row_q8_0(&x, &mut got);
+        let mut lanes = vec![BlockQ8_0::ZERO; x.len() / 32];
+        quantize_row_q8_0_lanes(&x, &mut lanes);
+        for (g, l) in got.iter().zip(&lanes) {
+            assert_eq!((g.d, g.qs), (l.d, l.qs));
+        }
         for (xs, b) in x.chunks_exact(32).zip(&got) {
             let amax = xs.iter().fold(0f32, |m, v| m.max(v.abs()));
             let d = amax / 127.0;
