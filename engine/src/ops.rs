@@ -326,6 +326,7 @@ impl Lanes {
 
     /// [`Lanes::push`], lane by lane.
     #[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f"), allow(dead_code))]
+    #[allow(clippy::needless_range_loop, reason = "lane j of four arrays")]
     #[inline(always)]
     fn push_lanes(&mut self, v: &[f32; 16], pos: u32) {
         for j in 0..16 {
