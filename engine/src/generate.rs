@@ -28,6 +28,10 @@ use crate::tokenizer::{Tokenizer, take_utf8};
 /// Rows of all sequences in one prefill forward call.
 const PREFILL_ROWS: usize = MAX_CHUNK;
 
+/// Decoded positions a sequence's KV cache is reserved for up front (past
+/// them it grows by doubling).
+const RESERVE_TOKENS: usize = 1024;
+
 /// Allowed sets at most this fraction of the vocabulary get logits for
 /// their rows only; larger ones compute the full projection and mask it.
 const ROWS_ONLY_FRACTION: usize = 4;
@@ -164,13 +168,14 @@ pub(crate) fn run(
             let req = requests[i].take().ok_or_else(|| Error::InvalidRequest {
                 reason: "request used twice".into(),
             })?;
-            let c = if j + 1 == members.len() {
+            let mut c = if j + 1 == members.len() {
                 cache.take().unwrap_or_else(|| cx.model.new_cache())
             } else {
                 cache
                     .as_ref()
                     .map_or_else(|| cx.model.new_cache(), Clone::clone)
             };
+            c.reserve(prompt.len() + req.max_tokens.min(RESERVE_TOKENS));
             slots[i] = Some(Seq {
                 sampler: Sampler::new(req.sampling, req.repeat_penalty, req.seed),
                 req,

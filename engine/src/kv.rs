@@ -59,7 +59,13 @@ impl LayerKv {
         let d = self.kv_dim;
         let need = (pos + 1).min(self.slots) * d;
         if self.k.len() < need {
-            let grow = need.max((self.k.len() * 2).min(self.slots * d));
+            // Within the reserved capacity, grow to what is needed (no
+            // copy); past it, double.
+            let grow = if self.k.capacity() >= need && self.v.capacity() >= need {
+                need
+            } else {
+                need.max((self.k.len() * 2).min(self.slots * d))
+            };
             self.k.resize(grow, f16::ZERO);
             self.v.resize(grow, f16::ZERO);
         }
@@ -127,6 +133,18 @@ impl KvCache {
         Self {
             layers,
             tokens: Vec::new(),
+        }
+    }
+
+    /// Reserve room for `positions` positions (at most each layer's slots),
+    /// so that decoding up to there neither moves nor copies the keys and
+    /// values. Only address space: pages are touched as positions are
+    /// written.
+    pub fn reserve(&mut self, positions: usize) {
+        for l in &mut self.layers {
+            let want = positions.min(l.slots) * l.kv_dim;
+            l.k.reserve_exact(want.saturating_sub(l.k.len()));
+            l.v.reserve_exact(want.saturating_sub(l.v.len()));
         }
     }
 
@@ -499,6 +517,23 @@ mod tests {
         assert!(!c.can_truncate_to(13));
         c.truncate(13);
         assert_eq!(c.len(), 0, "an impossible rollback clears the cache");
+    }
+
+    /// Positions written within the reservation neither move the keys and
+    /// values nor change them; a ring layer reserves no more than its slots.
+    #[test]
+    fn a_reserved_cache_keeps_its_storage_in_place() {
+        let shapes = [shape(None), shape(Some(4))];
+        let mut c = KvCache::new(&shapes, 10_000);
+        c.reserve(2_000);
+        assert_eq!(c.layers[1].k.capacity(), (4 + DEFAULT_RING_SLACK) * 4);
+        let at = (c.layers[0].k.as_ptr(), c.layers[0].v.as_ptr());
+        for p in 0..2_000 {
+            c.write(0, p, &[p as f32; 4], &[-(p as f32); 4]);
+        }
+        assert_eq!((c.layers[0].k.as_ptr(), c.layers[0].v.as_ptr()), at);
+        assert_eq!(c.layers[0].k_row(1_234), [f16::from_f32(1_234.0); 4]);
+        assert_eq!(c.layers[0].v_row(7), [f16::from_f32(-7.0); 4]);
     }
 
     #[test]
