@@ -288,12 +288,16 @@ impl Lanes {
                 _mm512_set1_epi32(i32::MIN),
             ));
             // exp(neg), as `exp` computes it.
-            let c = _mm512_min_ps(_mm512_max_ps(neg, _mm512_set1_ps(-87.0)), _mm512_set1_ps(88.0));
+            let c = _mm512_min_ps(
+                _mm512_max_ps(neg, _mm512_set1_ps(-87.0)),
+                _mm512_set1_ps(88.0),
+            );
             let t = _mm512_mul_ps(c, _mm512_set1_ps(std::f32::consts::LOG2_E));
             let shifted = _mm512_add_ps(t, _mm512_set1_ps(MAGIC));
             let n = _mm512_sub_ps(shifted, _mm512_set1_ps(MAGIC));
             let f = _mm512_sub_ps(t, n);
-            let step = |acc: __m512, c: f32| _mm512_add_ps(_mm512_set1_ps(c), _mm512_mul_ps(f, acc));
+            let step =
+                |acc: __m512, c: f32| _mm512_add_ps(_mm512_set1_ps(c), _mm512_mul_ps(f, acc));
             let mut p = _mm512_set1_ps(0.000_154_035_3);
             p = step(p, 0.001_333_355);
             p = step(p, 0.009_618_129);
@@ -320,12 +324,18 @@ impl Lanes {
             let here = _mm512_add_epi32(_mm512_set1_epi32(pos as i32), iota);
             _mm512_storeu_ps(self.sum.as_mut_ptr(), sum);
             _mm512_storeu_ps(self.max.as_mut_ptr(), _mm512_mask_blend_ps(up, m, x));
-            _mm512_storeu_si512(self.at.as_mut_ptr().cast(), _mm512_mask_blend_epi32(up, at, here));
+            _mm512_storeu_si512(
+                self.at.as_mut_ptr().cast(),
+                _mm512_mask_blend_epi32(up, at, here),
+            );
         }
     }
 
     /// [`Lanes::push`], lane by lane.
-    #[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f"), allow(dead_code))]
+    #[cfg_attr(
+        all(target_arch = "x86_64", target_feature = "avx512f"),
+        allow(dead_code)
+    )]
     #[allow(clippy::needless_range_loop, reason = "lane j of four arrays")]
     #[inline(always)]
     fn push_lanes(&mut self, v: &[f32; 16], pos: u32) {
@@ -357,7 +367,11 @@ impl Lanes {
         let (mut sums, mut ats) = ([0f32; 16], [u32::MAX; 16]);
         for j in 0..16 {
             sums[j] = self.sum[j] * exp(self.max[j] - max);
-            ats[j] = if self.max[j] == max { self.at[j] } else { u32::MAX };
+            ats[j] = if self.max[j] == max {
+                self.at[j]
+            } else {
+                u32::MAX
+            };
         }
         Partial {
             max,

@@ -213,7 +213,13 @@ impl Head<'_> {
                 // summarised here (the others later, on the pool).
                 let mut spare: Vec<Vec<f32>> = outs
                     .iter()
-                    .map(|o| if o.is_none() { vec![0f32; n] } else { Vec::new() })
+                    .map(|o| {
+                        if o.is_none() {
+                            vec![0f32; n]
+                        } else {
+                            Vec::new()
+                        }
+                    })
                     .collect();
                 let mut rows: Vec<&mut [f32]> = outs
                     .into_iter()

@@ -279,7 +279,12 @@ impl DecoderModel for Gemma3 {
         // `xn` holds the normed input of the next block: the attention's
         // here, then each residual step leaves the next one's.
         par_rows(pool, &mut xn, d, &|i, r| {
-            ops::rms_norm_into(&x[i * d..(i + 1) * d], &self.layers[0].attn_norm, self.eps, r)
+            ops::rms_norm_into(
+                &x[i * d..(i + 1) * d],
+                &self.layers[0].attn_norm,
+                self.eps,
+                r,
+            )
         });
         for (li, l) in self.layers.iter().enumerate() {
             let (rope, cs) = if l.global {

@@ -23,18 +23,6 @@
 //! loads the tile configuration and releases the tiles when it is done, so
 //! threads between tasks carry no tile state.
 
-// Without AVX-512 VNNI the engine keeps weights in their GGUF layout, and the
-// packed kernels' prefetching and tile helpers are compiled for the portable
-// kernel and the tests only.
-#![cfg_attr(
-    not(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    )),
-    allow(dead_code, unused_macros)
-)]
-
 use std::sync::OnceLock;
 
 /// Activation rows of one tile.

@@ -103,8 +103,16 @@ unsafe fn quantize_block_avx512(xs: &[f32; QK8_0], b: &mut BlockQ8_0) {
     use std::arch::x86_64::*;
     const MAGIC: f32 = 12_582_912.0;
     unsafe {
-        let (lo, hi) = (_mm512_loadu_ps(xs.as_ptr()), _mm512_loadu_ps(xs.as_ptr().add(16)));
-        let abs = |v| _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(i32::MAX)));
+        let (lo, hi) = (
+            _mm512_loadu_ps(xs.as_ptr()),
+            _mm512_loadu_ps(xs.as_ptr().add(16)),
+        );
+        let abs = |v| {
+            _mm512_castsi512_ps(_mm512_and_si512(
+                _mm512_castps_si512(v),
+                _mm512_set1_epi32(i32::MAX),
+            ))
+        };
         let amax = _mm512_reduce_max_ps(_mm512_max_ps(abs(lo), abs(hi)));
         let d = amax / 127.0;
         let id = if d != 0.0 { 1.0 / d } else { 0.0 };
@@ -123,7 +131,10 @@ unsafe fn quantize_block_avx512(xs: &[f32; QK8_0], b: &mut BlockQ8_0) {
 
 /// [`quantize_row_q8_0`] lane by lane (where AVX-512 is not compiled in,
 /// and in the tests, as the reference).
-#[cfg_attr(all(target_arch = "x86_64", target_feature = "avx512f"), allow(dead_code))]
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "avx512f"),
+    allow(dead_code)
+)]
 fn quantize_row_q8_0_lanes(x: &[f32], out: &mut [BlockQ8_0]) {
     // Written so that it vectorises: maxima per lane by comparison, and
     // rounding by adding 1.5·2²³ (ties to even, as `round_ties_even`) instead

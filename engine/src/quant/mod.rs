@@ -5,10 +5,21 @@
 //! type is converted at load time: Q4_0 to Q8_0 exactly (its values are
 //! small integers times the block scale), the rest through f32 to Q8_0.
 
+// Without AVX-512 VNNI the engine keeps weights in their GGUF layout: the
+// packed and tile helpers are then there for the portable kernel and the
+// tests only.
+#[cfg_attr(
+    not(all(target_feature = "avx512f", target_feature = "avx512vnni")),
+    allow(dead_code, unused_macros)
+)]
 pub mod amx;
 pub mod blocks;
 pub mod dot;
 pub mod kquants;
+#[cfg_attr(
+    not(all(target_feature = "avx512f", target_feature = "avx512vnni")),
+    allow(dead_code, unused_macros)
+)]
 pub mod packed;
 
 use std::borrow::Cow;
@@ -16,8 +27,8 @@ use std::borrow::Cow;
 use candle_core::quantized::GgmlDType;
 
 use crate::error::{Error, Result};
-use crate::ops;
 use crate::gguf::{Blocks, Gguf, TensorInfo};
+use crate::ops;
 use crate::pool::{SyncPtr, ThreadPool};
 use blocks::{BlockQ4_0, BlockQ4K, BlockQ5_0, BlockQ6K, BlockQ8_0, BlockQ8K, QK_K, QK8_0};
 
@@ -429,7 +440,13 @@ impl QMatrix {
         let Weights::Packed(p) = &self.w else {
             let mut spare: Vec<Vec<f32>> = outs
                 .iter()
-                .map(|o| if o.is_some() { Vec::new() } else { vec![0f32; self.rows] })
+                .map(|o| {
+                    if o.is_some() {
+                        Vec::new()
+                    } else {
+                        vec![0f32; self.rows]
+                    }
+                })
                 .collect();
             let mut rows: Vec<&mut [f32]> = outs
                 .iter_mut()

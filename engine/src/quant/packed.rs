@@ -29,18 +29,6 @@
 //! kernel and the portable one, so both give the same bits. A row's result
 //! does not depend on how many activation rows are computed with it.
 
-// Without AVX-512 VNNI the engine keeps weights in their GGUF layout, and the
-// packed kernels' prefetching and tile helpers are compiled for the portable
-// kernel and the tests only.
-#![cfg_attr(
-    not(all(
-        target_arch = "x86_64",
-        target_feature = "avx512f",
-        target_feature = "avx512vnni"
-    )),
-    allow(dead_code, unused_macros)
-)]
-
 use half::f16;
 
 use super::amx::{self, Tiles};

@@ -191,7 +191,8 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
         let sums = unsafe { p.matmul_summarised(acts, tiles.as_ref(), &ptrs, &pool) };
         (out, sums)
     };
-    let run = |acts: &[Act<'_>], threads: usize, tiles: bool| run_keeping(acts, threads, tiles, true);
+    let run =
+        |acts: &[Act<'_>], threads: usize, tiles: bool| run_keeping(acts, threads, tiles, true);
     let (out, sums) = run(&acts, 2, false);
     let mut plain = vec![0f32; m * rows];
     let ptrs: Vec<_> = plain.chunks_exact_mut(rows).map(SyncPtr::new).collect();
@@ -203,7 +204,10 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
         let want = Partial::of_row(row);
         assert_eq!((s.max, s.at), (want.max, want.at), "row {i}");
         let (got, lse) = (s.log_sum_exp(), want.log_sum_exp());
-        assert!((got - lse).abs() < 1e-5 * lse.abs().max(1.0), "row {i}: {got} vs {lse}");
+        assert!(
+            (got - lse).abs() < 1e-5 * lse.abs().max(1.0),
+            "row {i}: {got} vs {lse}"
+        );
     }
     for threads in [1, 3] {
         assert_eq!(run(&acts, threads, false).1, sums, "{threads} threads");
@@ -213,11 +217,22 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
     let (half, half_sums) = run_keeping(&acts, 2, false, false);
     assert_eq!(half_sums, sums, "odd rows only summarised");
     for (i, row) in half.chunks_exact(rows).enumerate() {
-        let want: &[f32] = if i % 2 == 0 { &out[i * rows..(i + 1) * rows] } else { &[0.0; 0] };
-        assert!(i % 2 == 1 && row.iter().all(|&v| v == 0.0) || row == want, "row {i}");
+        let want: &[f32] = if i % 2 == 0 {
+            &out[i * rows..(i + 1) * rows]
+        } else {
+            &[0.0; 0]
+        };
+        assert!(
+            i % 2 == 1 && row.iter().all(|&v| v == 0.0) || row == want,
+            "row {i}"
+        );
     }
     if AVAILABLE && amx::usable() {
         assert_eq!(run(&acts, 2, true).1, sums, "on tiles");
-        assert_eq!(run_keeping(&acts, 2, true, false).1, sums, "on tiles, odd rows only summarised");
+        assert_eq!(
+            run_keeping(&acts, 2, true, false).1,
+            sums,
+            "on tiles, odd rows only summarised"
+        );
     }
 }
