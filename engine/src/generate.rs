@@ -205,7 +205,9 @@ pub(crate) fn run(
         }
     }
 
-    // Decode.
+    // Decode. Greedy sequences take the logits' summary alone where the
+    // output projection summarises them as it goes.
+    let summarised = cx.model.summarises_logits();
     loop {
         let known = full_summaries(&seqs, cx.pool);
         for (i, s) in seqs.iter_mut().enumerate() {
@@ -243,7 +245,7 @@ pub(crate) fn run(
                     };
                     Logits::Rows(ids, &mut s.logits)
                 }
-                Allowed::Any if s.greedy_from_summary() => {
+                Allowed::Any if summarised && s.greedy_from_summary() => {
                     s.ready = Ready::Summary(ops::Partial::combine([]));
                     s.summary = None;
                     let Ready::Summary(p) = &mut s.ready else {

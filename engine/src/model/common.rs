@@ -199,41 +199,20 @@ impl Head<'_> {
         }
         if !outs.is_empty() {
             let mut input = Input::new(&xs, outs.len(), hidden);
-            if self.softcap.is_none() {
-                let taken = self.weight.matmul_summarised(&mut input, &mut outs, pool);
-                for (summary, taken) in summaries.into_iter().zip(taken) {
-                    match summary {
-                        Ok(beside) => *beside = Some(taken),
-                        Err(alone) => *alone = taken,
-                    }
-                }
-            } else {
-                // A soft cap changes the logits after the product: the rows
-                // are capped first, and only the summary-only ones are
-                // summarised here (the others later, on the pool).
-                let mut spare: Vec<Vec<f32>> = outs
-                    .iter()
-                    .map(|o| {
-                        if o.is_none() {
-                            vec![0f32; n]
-                        } else {
-                            Vec::new()
+            let taken = self
+                .summarises()
+                .then(|| self.weight.matmul_summarised(&mut input, &mut outs, pool))
+                .flatten();
+            match taken {
+                Some(taken) => {
+                    for (summary, taken) in summaries.into_iter().zip(taken) {
+                        match summary {
+                            Ok(beside) => *beside = Some(taken),
+                            Err(alone) => *alone = taken,
                         }
-                    })
-                    .collect();
-                let mut rows: Vec<&mut [f32]> = outs
-                    .into_iter()
-                    .zip(spare.iter_mut())
-                    .map(|(o, t)| o.unwrap_or(&mut t[..]))
-                    .collect();
-                self.weight.matmul_each(&mut input, &mut rows, pool);
-                for (row, summary) in rows.into_iter().zip(summaries) {
-                    self.cap(row);
-                    match summary {
-                        Ok(beside) => *beside = None,
-                        Err(alone) => *alone = ops::Partial::of_row(row),
                     }
                 }
+                None => self.whole_rows(&mut input, outs, summaries, pool),
             }
         }
         for s in 0..steps.len() {
@@ -264,6 +243,51 @@ impl Head<'_> {
                 self.weight
                     .matmul_rows(&mut Input::new(&xs, 1, hidden), ids, dst, pool);
                 self.cap(dst);
+            }
+        }
+    }
+
+    /// Whether the output projection summarises the logits as it computes
+    /// them: packed weights, and no soft cap (which changes the logits after
+    /// the product). Only then may a step ask for [`Logits::Summary`]
+    /// without a vocabulary-sized row being written for it.
+    pub fn summarises(&self) -> bool {
+        self.softcap.is_none() && self.weight.is_packed()
+    }
+
+    /// The full-vocabulary rows where the projection does not summarise
+    /// them: computed whole and capped; summary-only rows (which
+    /// [`Head::summarises`] keeps the engine from asking for here) are
+    /// summarised from a row of their own, the others later, on the pool.
+    fn whole_rows(
+        &self,
+        input: &mut Input<'_>,
+        outs: Vec<Option<&mut [f32]>>,
+        summaries: Vec<Result<&mut Option<ops::Partial>, &mut ops::Partial>>,
+        pool: &ThreadPool,
+    ) {
+        let n = self.weight.rows;
+        let mut spare: Vec<Vec<f32>> = outs
+            .iter()
+            .map(|o| {
+                if o.is_none() {
+                    vec![0f32; n]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut rows: Vec<&mut [f32]> = outs
+            .into_iter()
+            .zip(spare.iter_mut())
+            .map(|(o, t)| o.unwrap_or(&mut t[..]))
+            .collect();
+        self.weight.matmul_each(input, &mut rows, pool);
+        for (row, summary) in rows.into_iter().zip(summaries) {
+            self.cap(row);
+            match summary {
+                Ok(beside) => *beside = None,
+                Err(alone) => *alone = ops::Partial::of_row(row),
             }
         }
     }

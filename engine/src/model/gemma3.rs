@@ -225,6 +225,17 @@ impl Gemma3 {
             rope_global: Rope::new(head_dim, rope_base, rope_scale, RopeStyle::Halves),
         })
     }
+
+    /// The final norm and the output projection (tied to the embeddings
+    /// when the file has no output matrix).
+    fn head(&self) -> Head<'_> {
+        Head {
+            norm: &self.output_norm,
+            eps: self.eps,
+            weight: self.output.as_ref().unwrap_or(&self.embed),
+            softcap: self.softcap,
+        }
+    }
 }
 
 impl DecoderModel for Gemma3 {
@@ -342,12 +353,10 @@ impl DecoderModel for Gemma3 {
         for s in steps.iter_mut() {
             s.cache.push_tokens(s.tokens);
         }
-        let head = Head {
-            norm: &self.output_norm,
-            eps: self.eps,
-            weight: self.output.as_ref().unwrap_or(&self.embed),
-            softcap: self.softcap,
-        };
-        head.apply(steps, &rows, &x, d, pool);
+        self.head().apply(steps, &rows, &x, d, pool);
+    }
+
+    fn summarises_logits(&self) -> bool {
+        self.head().summarises()
     }
 }

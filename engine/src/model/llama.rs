@@ -189,6 +189,17 @@ impl Llama {
             rope,
         })
     }
+
+    /// The final norm and the output projection (tied to the embeddings
+    /// when the file has no output matrix).
+    fn head(&self) -> Head<'_> {
+        Head {
+            norm: &self.output_norm,
+            eps: self.eps,
+            weight: self.output.as_ref().unwrap_or(&self.embed),
+            softcap: None,
+        }
+    }
 }
 
 impl DecoderModel for Llama {
@@ -283,12 +294,10 @@ impl DecoderModel for Llama {
         for s in steps.iter_mut() {
             s.cache.push_tokens(s.tokens);
         }
-        let head = Head {
-            norm: &self.output_norm,
-            eps: self.eps,
-            weight: self.output.as_ref().unwrap_or(&self.embed),
-            softcap: None,
-        };
-        head.apply(steps, &rows, &x, d, pool);
+        self.head().apply(steps, &rows, &x, d, pool);
+    }
+
+    fn summarises_logits(&self) -> bool {
+        self.head().summarises()
     }
 }

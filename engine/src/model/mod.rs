@@ -46,6 +46,10 @@ pub(crate) trait DecoderModel: Send + Sync {
     /// requested logits.
     fn forward(&self, steps: &mut [Step<'_>], pool: &ThreadPool);
 
+    /// Whether the output projection summarises full-vocabulary logits as it
+    /// computes them, so that a step may ask for [`Logits::Summary`] alone.
+    fn summarises_logits(&self) -> bool;
+
     fn new_cache(&self) -> KvCache {
         let s = self.spec();
         KvCache::new(&s.attn, s.context_length)

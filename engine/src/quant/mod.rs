@@ -424,37 +424,26 @@ impl QMatrix {
         unsafe { self.matmul_into(input, &ptrs, pool) }
     }
 
+    /// Whether the weights are packed: only then can a product summarise
+    /// its outputs as it writes them ([`QMatrix::matmul_summarised`]).
+    pub fn is_packed(&self) -> bool {
+        matches!(self.w, Weights::Packed(_))
+    }
+
     /// `outs[i][r] = x[i] · W[r]` where `outs[i]` is given (`rows` long),
     /// and every input row's summary of its products (maximum, its first
-    /// position, Σ exp). Packed weights summarise the products as they are
-    /// written, so the rows are not read again, and a row without an output
-    /// is never written to memory; other weights compute the rows whole and
-    /// summarise them after.
+    /// position, Σ exp), taken as the products are written, so the rows are
+    /// not read again; a row without an output is never written to memory.
+    /// `None`, with nothing computed, where the weights are not packed.
     pub fn matmul_summarised(
         &self,
         input: &mut Input<'_>,
         outs: &mut [Option<&mut [f32]>],
         pool: &ThreadPool,
-    ) -> Vec<ops::Partial> {
+    ) -> Option<Vec<ops::Partial>> {
         assert_eq!(outs.len(), input.m);
         let Weights::Packed(p) = &self.w else {
-            let mut spare: Vec<Vec<f32>> = outs
-                .iter()
-                .map(|o| {
-                    if o.is_some() {
-                        Vec::new()
-                    } else {
-                        vec![0f32; self.rows]
-                    }
-                })
-                .collect();
-            let mut rows: Vec<&mut [f32]> = outs
-                .iter_mut()
-                .zip(spare.iter_mut())
-                .map(|(o, t)| o.as_deref_mut().unwrap_or(&mut t[..]))
-                .collect();
-            self.matmul_each(input, &mut rows, pool);
-            return rows.iter().map(|r| ops::Partial::of_row(r)).collect();
+            return None;
         };
         assert!(outs.iter().flatten().all(|o| o.len() == self.rows));
         let ptrs: Vec<Option<SyncPtr<f32>>> = outs
@@ -465,7 +454,7 @@ impl QMatrix {
         let tiles = input.tiles.as_ref().filter(|_| amx);
         // SAFETY: the pointers are to the outputs, each checked to be `rows`
         // long, and borrowed mutably for the call.
-        unsafe { p.matmul_summarised(&input.acts(), tiles, &ptrs, pool) }
+        Some(unsafe { p.matmul_summarised(&input.acts(), tiles, &ptrs, pool) })
     }
 
     /// Quantises `input` for packed weights, and lays it out in tiles when
