@@ -216,16 +216,16 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
     // Rows only summarised: the same summaries, and their outputs untouched.
     let (half, half_sums) = run_keeping(&acts, 2, false, false);
     assert_eq!(half_sums, sums, "odd rows only summarised");
-    for (i, row) in half.chunks_exact(rows).enumerate() {
-        let want: &[f32] = if i % 2 == 0 {
-            &out[i * rows..(i + 1) * rows]
+    for (i, (row, full)) in half
+        .chunks_exact(rows)
+        .zip(out.chunks_exact(rows))
+        .enumerate()
+    {
+        if i % 2 == 0 {
+            assert_eq!(row, full, "row {i}");
         } else {
-            &[0.0; 0]
-        };
-        assert!(
-            i % 2 == 1 && row.iter().all(|&v| v == 0.0) || row == want,
-            "row {i}"
-        );
+            assert!(row.iter().all(|&v| v == 0.0), "row {i} was written");
+        }
     }
     if AVAILABLE && amx::usable() {
         assert_eq!(run(&acts, 2, true).1, sums, "on tiles");
