@@ -317,3 +317,27 @@ fn k_quant_rows_repack_to_the_same_values() {
         ))
     });
 }
+
+/// A probe, not a check: what quantising a batch's activations costs, for
+/// 16 rows of each width Gemma 3 270M's products take.
+/// `cargo test --workspace --release activation_quantisation_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "a speed probe that prints figures"]
+fn activation_quantisation_cost() {
+    let pool = ThreadPool::new(2);
+    for k in [640usize, 1024, 2048] {
+        let x = values(3, 16 * k);
+        let n = 20_000;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                let mut input = Input::new(&x, 16, k);
+                input.prepare(ActKind::Q8_0, &pool);
+                std::hint::black_box(&input);
+            }
+            best = best.min(t.elapsed().as_secs_f64() / n as f64 * 1e6);
+        }
+        println!("16 rows of {k}: {best:.2} µs (best of 5 × {n})");
+    }
+}
