@@ -604,7 +604,9 @@ impl Packed {
                 target_feature = "avx512vnni"
             ))]
             // SAFETY: tiles are only made where `amx::usable()` said so.
-            let _session = tiles.map(|_| unsafe { amx::kernel::Session::start() });
+            let _session = tiles.map(|_| unsafe {
+                amx::kernel::Session::start(matches!(self.scales, Scales::Split(_)))
+            });
             for g in range.clone() {
                 // SAFETY: the outputs are `rows` long (the caller's
                 // promise), and each task writes only its own groups' rows
