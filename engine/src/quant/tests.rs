@@ -386,3 +386,58 @@ fn summary_rate() {
         if pool.amx() { "tiles" } else { "vector" }
     );
 }
+
+/// A probe, not a check: the K-quant forms' products (Q4_K one scale a
+/// block and a bias, Q6_K two scales a block) at 16 rows on one thread,
+/// weights in cache, beside Q8_0's.
+/// `cargo test --workspace --release k_quant_rate -- --ignored --nocapture`.
+#[test]
+#[ignore = "a speed probe that prints figures"]
+fn k_quant_rate() {
+    use candle_core::quantized::k_quants as ck;
+    use candle_core::quantized::k_quants::GgmlType;
+    let (rows, cols, m) = (640, 1024, 16);
+    fn k_quant<B: ck::GgmlType>(rows: usize, cols: usize, wrap: fn(Vec<B>) -> Weights) -> QMatrix {
+        let mut b = vec![B::zeros(); rows * cols / ck::QK_K];
+        B::from_float(&values(5, rows * cols), &mut b);
+        QMatrix::new(rows, cols, wrap(b))
+    }
+    let ws = [
+        ("Q8_0", repacked(q8_0_matrix(rows, cols))),
+        // SAFETY (both): candle's and flinch's block types have identical
+        // layouts.
+        ("Q4_K", k_quant::<ck::BlockQ4K>(rows, cols, |b| {
+            Weights::Q4K(Blocks::Owned(
+                b.iter().map(|b| unsafe { std::mem::transmute_copy(b) }).collect(),
+            ))
+        })),
+        ("Q6_K", k_quant::<ck::BlockQ6K>(rows, cols, |b| {
+            Weights::Q6K(Blocks::Owned(
+                b.iter().map(|b| unsafe { std::mem::transmute_copy(b) }).collect(),
+            ))
+        })),
+    ];
+    let pool = ThreadPool::new(1);
+    let x = values(3, m * cols);
+    let mut out = vec![0.0; m * rows];
+    let mut best = [f64::MAX; 3];
+    for _ in 0..20 {
+        for ((_, w), best) in ws.iter().zip(&mut best) {
+            let mut input = Input::new(&x, m, cols);
+            w.matmul(&mut input, &mut out, &pool);
+            let t = std::time::Instant::now();
+            for _ in 0..10 {
+                w.matmul(&mut input, &mut out, &pool);
+            }
+            *best = best.min(t.elapsed().as_secs_f64() / 10.0);
+        }
+    }
+    let blocks = (rows / 16 * cols / 32) as f64;
+    for ((name, _), best) in ws.iter().zip(best) {
+        println!(
+            "{name}: ns per 16 weight rows × 32 columns, {m} rows ({}): {:.1}",
+            if pool.amx() { "tiles" } else { "vector" },
+            best * 1e9 / blocks
+        );
+    }
+}
