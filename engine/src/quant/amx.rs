@@ -103,6 +103,9 @@ struct TileBlock {
     d: [f32; ROWS],
     corr: [i32; ROWS],
     corr_lo: [i32; ROWS],
+    /// The block sums as floats (`packed::block_sum`), which the scaling
+    /// of the biased and K-quant forms broadcasts from memory.
+    sum: [f32; ROWS],
 }
 
 const EMPTY: TileBlock = TileBlock {
@@ -110,6 +113,7 @@ const EMPTY: TileBlock = TileBlock {
     d: [0.0; ROWS],
     corr: [0; ROWS],
     corr_lo: [0; ROWS],
+    sum: [0.0; ROWS],
 };
 
 impl Tiles {
@@ -124,6 +128,7 @@ impl Tiles {
                 t.d[r] = a.d[b];
                 t.corr[r] = a.corr[b];
                 t.corr_lo[r] = a.corr_lo[b];
+                t.sum[r] = super::packed::block_sum(a.corr[b]);
             }
         }
         Self { data, kb }
@@ -377,7 +382,7 @@ pub(super) mod kernel {
                     } else {
                         _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(t.corr[r]))
                     };
-                    *acc = scale(*acc, s, dw, bias, t.corr[r], t.d[r]);
+                    *acc = scale(*acc, s, dw, bias, t.sum[r], t.d[r]);
                 }
             };
             load!(0, "tmm1", "tmm2");
@@ -480,7 +485,7 @@ pub(super) mod kernel {
                                 ),
                             )
                         };
-                        *acc = scale_split(*acc, (l, h), scales, corr, t.d[r]);
+                        *acc = scale_split(*acc, (l, h), scales, t.sum[r], t.d[r]);
                     }
                 },
             );

@@ -147,6 +147,13 @@ pub fn corrections(a: &BlockQ8_0) -> (i32, i32) {
     (sum(&a.qs), sum(&a.qs[..16]))
 }
 
+/// The activations' block sum `Σq` from its correction `-128 · Σq`, as the
+/// float the biased and K-quant forms multiply their biases by.
+#[inline(always)]
+pub fn block_sum(corr: i32) -> f32 {
+    corr as f32 * (-1.0 / 128.0)
+}
+
 /// On the tile path, how many blocks ahead of the one computed its weights
 /// are asked for in L1 (see [`Packed::prefetch`]).
 const NEAR_AHEAD: usize = 2;
@@ -735,13 +742,13 @@ fn portable(p: &Packed, range: std::ops::Range<usize>, a: &Act<'_>, out: &mut [f
                 Scales::Q8(d) => d[i][j].to_f32() * sum(0..QK8_0) as f32,
                 Scales::Biased(s) => {
                     let p = s[i].scale[j] * sum(0..QK8_0) as f32;
-                    s[i].bias[j].mul_add(a.corr[b] as f32 * (-1.0 / 128.0), p)
+                    s[i].bias[j].mul_add(block_sum(a.corr[b]), p)
                 }
                 Scales::Split(s) => {
                     let lo = sum(0..16) as f32;
                     let hi = sum(16..QK8_0) as f32;
                     let p = s[i].lo[j].mul_add(lo, s[i].hi[j] * hi);
-                    s[i].bias[j].mul_add(a.corr[b] as f32 * (-1.0 / 128.0), p)
+                    s[i].bias[j].mul_add(block_sum(a.corr[b]), p)
                 }
             };
             *acc = a.d[b].mul_add(p, *acc);

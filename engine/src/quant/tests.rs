@@ -395,7 +395,6 @@ fn summary_rate() {
 #[ignore = "a speed probe that prints figures"]
 fn k_quant_rate() {
     use candle_core::quantized::k_quants as ck;
-    use candle_core::quantized::k_quants::GgmlType;
     let (rows, cols, m) = (640, 1024, 16);
     fn k_quant<B: ck::GgmlType>(rows: usize, cols: usize, wrap: fn(Vec<B>) -> Weights) -> QMatrix {
         let mut b = vec![B::zeros(); rows * cols / ck::QK_K];
@@ -406,16 +405,26 @@ fn k_quant_rate() {
         ("Q8_0", repacked(q8_0_matrix(rows, cols))),
         // SAFETY (both): candle's and flinch's block types have identical
         // layouts.
-        ("Q4_K", k_quant::<ck::BlockQ4K>(rows, cols, |b| {
-            Weights::Q4K(Blocks::Owned(
-                b.iter().map(|b| unsafe { std::mem::transmute_copy(b) }).collect(),
-            ))
-        })),
-        ("Q6_K", k_quant::<ck::BlockQ6K>(rows, cols, |b| {
-            Weights::Q6K(Blocks::Owned(
-                b.iter().map(|b| unsafe { std::mem::transmute_copy(b) }).collect(),
-            ))
-        })),
+        (
+            "Q4_K",
+            k_quant::<ck::BlockQ4K>(rows, cols, |b| {
+                Weights::Q4K(Blocks::Owned(
+                    b.iter()
+                        .map(|b| unsafe { std::mem::transmute_copy(b) })
+                        .collect(),
+                ))
+            }),
+        ),
+        (
+            "Q6_K",
+            k_quant::<ck::BlockQ6K>(rows, cols, |b| {
+                Weights::Q6K(Blocks::Owned(
+                    b.iter()
+                        .map(|b| unsafe { std::mem::transmute_copy(b) })
+                        .collect(),
+                ))
+            }),
+        ),
     ];
     let pool = ThreadPool::new(1);
     let x = values(3, m * cols);

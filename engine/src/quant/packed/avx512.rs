@@ -6,7 +6,7 @@ use std::arch::x86_64::*;
 
 use half::f16;
 
-use super::{Act, Biased, GROUP, Quads, Split};
+use super::{Act, Biased, GROUP, Quads, Split, block_sum};
 
 /// How a block's integer sums become floats: the 16 rows' scales, and the
 /// bias times the activations' block sum where there is one. Generic code
@@ -50,22 +50,22 @@ impl OneScale for Biased {
 
 /// One activation row's share of a block, added to `acc`: its integer sums
 /// `s` times the 16 rows' scales `dw`, plus the bias (biased form) times the
-/// activations' block sum (`-corr / 128`), all times the activations' scale
-/// `da`. The vector and the tile kernels both scale through here, so they
-/// give the same bits.
+/// activations' block sum `sum_a` (see [`super::block_sum`]), all times the
+/// activations' scale `da`. The vector and the tile kernels both scale
+/// through here, so they give the same bits.
 #[inline(always)]
 pub(in crate::quant) unsafe fn scale(
     acc: __m512,
     s: __m512i,
     dw: __m512,
     bias: Option<__m512>,
-    corr: i32,
+    sum_a: f32,
     da: f32,
 ) -> __m512 {
     unsafe {
         let mut p = _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s));
         if let Some(bias) = bias {
-            p = _mm512_fmadd_ps(bias, _mm512_set1_ps(corr as f32 * (-1.0 / 128.0)), p);
+            p = _mm512_fmadd_ps(bias, _mm512_set1_ps(sum_a), p);
         }
         _mm512_fmadd_ps(_mm512_set1_ps(da), p, acc)
     }
@@ -88,7 +88,7 @@ pub(in crate::quant) unsafe fn scale_split(
     acc: __m512,
     (l, h): (__m512i, __m512i),
     [lo, hi, bias]: [__m512; 3],
-    corr: i32,
+    sum_a: f32,
     da: f32,
 ) -> __m512 {
     unsafe {
@@ -97,8 +97,7 @@ pub(in crate::quant) unsafe fn scale_split(
             _mm512_cvtepi32_ps(l),
             _mm512_mul_ps(hi, _mm512_cvtepi32_ps(h)),
         );
-        let sum_a = _mm512_set1_ps(corr as f32 * (-1.0 / 128.0));
-        let p = _mm512_fmadd_ps(bias, sum_a, p);
+        let p = _mm512_fmadd_ps(bias, _mm512_set1_ps(sum_a), p);
         _mm512_fmadd_ps(_mm512_set1_ps(da), p, acc)
     }
 }
@@ -165,7 +164,8 @@ pub unsafe fn group<S: OneScale, const R: usize, const SIGNED: bool>(
             let (dw, bias) = d.get_unchecked(b).vectors();
             for r in 0..R {
                 let (corr, da) = (*a[r].corr.get_unchecked(b), *a[r].d.get_unchecked(b));
-                acc[r] = scale(acc[r], s[r], dw, S::BIAS.then_some(bias), corr, da);
+                let bias = S::BIAS.then_some(bias);
+                acc[r] = scale(acc[r], s[r], dw, bias, block_sum(corr), da);
             }
         }
         store(acc, &mut out);
@@ -210,7 +210,8 @@ pub unsafe fn group_split<const R: usize, const SIGNED: bool>(
             let scales = split_vectors(s.get_unchecked(b));
             for r in 0..R {
                 let da = *a[r].d.get_unchecked(b);
-                acc[r] = scale_split(acc[r], (s_lo[r], s_hi[r]), scales, corr[r], da);
+                let sum_a = block_sum(corr[r]);
+                acc[r] = scale_split(acc[r], (s_lo[r], s_hi[r]), scales, sum_a, da);
             }
         }
         store(acc, &mut out);
