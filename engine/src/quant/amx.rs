@@ -201,15 +201,15 @@ pub(super) mod kernel {
         (5, 8, 64),
     ]);
 
-    /// The K-quant form ([`group_split`]): the two halves' products (0 and
-    /// 3), activations (4 and 6) and weights (5 and 7).
+    /// The K-quant form ([`group_split`]): the same two sets for half
+    /// blocks, 16 columns each.
     const SPLIT: Config = config(&[
         (0, ROWS, 64),
+        (1, ROWS, 16),
+        (2, 4, 64),
         (3, ROWS, 64),
         (4, ROWS, 16),
         (5, 4, 64),
-        (6, ROWS, 16),
-        (7, 4, 64),
     ]);
 
     /// Holds the tile configuration loaded for as long as it lives.
@@ -237,35 +237,53 @@ pub(super) mod kernel {
         }
     }
 
-    /// How many blocks the scaling runs behind the tile products.
-    const LAG: usize = 1;
-
     /// One tile of products: 16 activation rows × 16 weight rows.
     type Products = [[i32; GROUP]; ROWS];
 
-    /// For the K-quant form, which needs six of the eight tiles: runs
-    /// `product(b, buffers)` for every block and `scale(b, buffers)` one
-    /// block behind it: the tile store of block `b` is then still in
-    /// flight while block `b - 1`'s sums are scaled, instead of the vector
-    /// units waiting for it. Two sets of `N` buffers take turns; `product`
-    /// must write the buffers that `scale` reads.
+    /// The products of set `SET`'s operands into its products tile: set 0
+    /// is tiles 0 (products), 1 and 2, set 1 tiles 3, 4 and 5.
+    ///
+    /// # Safety
+    /// A [`Session`] is live on this thread and the set's operands loaded.
     #[inline(always)]
-    unsafe fn pipelined<const N: usize>(
-        blocks: usize,
-        mut product: impl FnMut(usize, *mut Products),
-        mut scale: impl FnMut(usize, *const Products),
-    ) {
-        #[repr(C, align(64))]
-        struct Buffers<const N: usize>([[Products; N]; LAG + 1]);
-        let mut c = MaybeUninit::<Buffers<N>>::uninit();
-        let base = c.as_mut_ptr() as *mut Products;
-        let buf = |b: usize| base.wrapping_add(b % (LAG + 1) * N);
-        for b in 0..blocks + LAG {
-            if b < blocks {
-                product(b, buf(b));
+    unsafe fn product<const SIGNED: bool, const SET: usize>() {
+        unsafe {
+            match (SIGNED, SET) {
+                (true, 0) => asm!(
+                    "tilezero tmm0",
+                    "tdpbssd tmm0, tmm1, tmm2",
+                    options(nostack, nomem)
+                ),
+                (true, _) => asm!(
+                    "tilezero tmm3",
+                    "tdpbssd tmm3, tmm4, tmm5",
+                    options(nostack, nomem)
+                ),
+                (false, 0) => asm!(
+                    "tilezero tmm0",
+                    "tdpbsud tmm0, tmm1, tmm2",
+                    options(nostack, nomem)
+                ),
+                (false, _) => asm!(
+                    "tilezero tmm3",
+                    "tdpbsud tmm3, tmm4, tmm5",
+                    options(nostack, nomem)
+                ),
             }
-            if b >= LAG {
-                scale(b - LAG, buf(b - LAG));
+        }
+    }
+
+    /// Stores set `SET`'s products tile at `p`.
+    ///
+    /// # Safety
+    /// As [`product`]; `p` is valid for a [`Products`] write.
+    #[inline(always)]
+    unsafe fn save<const SET: usize>(p: *mut Products) {
+        unsafe {
+            if SET == 0 {
+                asm!("tilestored [{c} + {sc}*1], tmm0", c = in(reg) p, sc = in(reg) 64usize, options(nostack))
+            } else {
+                asm!("tilestored [{c} + {sc}*1], tmm3", c = in(reg) p, sc = in(reg) 64usize, options(nostack))
             }
         }
     }
@@ -348,28 +366,6 @@ pub(super) mod kernel {
                 )
             };
         }
-        macro_rules! product {
-            ($c:literal, $a:literal, $w:literal) => {
-                if SIGNED {
-                    asm!(
-                        concat!("tilezero ", $c),
-                        concat!("tdpbssd ", $c, ", ", $a, ", ", $w),
-                        options(nostack, nomem)
-                    )
-                } else {
-                    asm!(
-                        concat!("tilezero ", $c),
-                        concat!("tdpbsud ", $c, ", ", $a, ", ", $w),
-                        options(nostack, nomem)
-                    )
-                }
-            };
-        }
-        macro_rules! save {
-            ($p:expr, $c:literal) => {
-                asm!(concat!("tilestored [{c} + {sc}*1], ", $c), c = in(reg) $p, sc = in(reg) 64usize, options(nostack))
-            };
-        }
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             let mut scale_block = |b: usize, c: *const Products| {
@@ -389,12 +385,12 @@ pub(super) mod kernel {
             for b in 0..n {
                 prefetch(b);
                 if b % 2 == 0 {
-                    product!("tmm0", "tmm1", "tmm2");
+                    product::<SIGNED, 0>();
                     if b + 1 < n {
                         load!(b + 1, "tmm4", "tmm5");
                     }
                 } else {
-                    product!("tmm3", "tmm4", "tmm5");
+                    product::<SIGNED, 1>();
                     if b + 1 < n {
                         load!(b + 1, "tmm1", "tmm2");
                     }
@@ -403,9 +399,9 @@ pub(super) mod kernel {
                     scale_block(b - 1, buf(b - 1));
                 }
                 if b % 2 == 0 {
-                    save!(buf(b), "tmm0");
+                    save::<0>(buf(b));
                 } else {
-                    save!(buf(b), "tmm3");
+                    save::<1>(buf(b));
                 }
             }
             scale_block(n - 1, buf(n - 1));
@@ -429,66 +425,68 @@ pub(super) mod kernel {
         prefetch: impl Fn(usize),
     ) {
         let t = blocks::<R>(tiles, chunk, qs.len(), out);
+        let n = qs.len();
+        if n == 0 {
+            // SAFETY: the caller's promise on `out`.
+            unsafe { store([_mm512_setzero_ps(); R], out) };
+            return;
+        }
+        // Two blocks' two halves.
+        #[repr(C, align(64))]
+        struct Buffers([Products; 4]);
+        let mut c = MaybeUninit::<Buffers>::uninit();
+        let base = c.as_mut_ptr() as *mut Products;
+        let buf = |b: usize, half: usize| base.wrapping_add(b % 2 * 2 + half);
+        // Half `h` of block `b` loads into set `h`.
+        macro_rules! load {
+            ($b:expr, $h:literal, $a:literal, $w:literal) => {
+                asm!(
+                    concat!("tileloadd ", $a, ", [{a} + {sa}*1]"),
+                    concat!("tileloadd ", $w, ", [{w} + {sw}*1]"),
+                    a = in(reg) (t.get_unchecked($b).q.as_ptr() as *const i8).add(16 * $h),
+                    sa = in(reg) 32usize,
+                    w = in(reg) qs.get_unchecked($b).0.as_ptr().add(4 * 4 * GROUP * $h),
+                    sw = in(reg) 64usize,
+                    options(nostack, readonly),
+                )
+            };
+        }
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
-            pipelined::<2>(
-                qs.len(),
-                |b, c| {
-                    prefetch(b);
-                    let x = t.get_unchecked(b).q.as_ptr() as *const i8;
-                    let w = qs.get_unchecked(b).0.as_ptr();
-                    macro_rules! products {
-                        ($op:literal) => {
-                            asm!(
-                                "tilezero tmm0",
-                                "tilezero tmm3",
-                                "tileloadd tmm4, [{a} + {sa}*1]",
-                                "tileloadd tmm5, [{w} + {sw}*1]",
-                                "tileloadd tmm6, [{a_hi} + {sa}*1]",
-                                "tileloadd tmm7, [{w_hi} + {sw}*1]",
-                                concat!($op, " tmm0, tmm4, tmm5"),
-                                concat!($op, " tmm3, tmm6, tmm7"),
-                                "tilestored [{lo} + {sc}*1], tmm0",
-                                "tilestored [{hi} + {sc}*1], tmm3",
-                                a = in(reg) x,
-                                a_hi = in(reg) x.add(16),
-                                sa = in(reg) 32usize,
-                                w = in(reg) w,
-                                w_hi = in(reg) w.add(4 * 4 * GROUP),
-                                sw = in(reg) 64usize,
-                                lo = in(reg) c,
-                                hi = in(reg) c.add(1),
-                                sc = in(reg) 64usize,
-                                options(nostack),
-                            )
-                        };
-                    }
-                    if SIGNED {
-                        products!("tdpbssd");
+            let mut scale_block = |b: usize| {
+                let t = t.get_unchecked(b);
+                let scales = split_vectors(s.get_unchecked(b));
+                let (lo, hi) = (buf(b, 0), buf(b, 1));
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let (corr, corr_lo) = (t.corr[r], t.corr_lo[r]);
+                    let (l, h) = if SIGNED {
+                        (sums(lo, r), sums(hi, r))
                     } else {
-                        products!("tdpbsud");
-                    }
-                },
-                |b, c| {
-                    let t = t.get_unchecked(b);
-                    let scales = split_vectors(s.get_unchecked(b));
-                    for (r, acc) in acc.iter_mut().enumerate() {
-                        let (corr, corr_lo) = (t.corr[r], t.corr_lo[r]);
-                        let (l, h) = if SIGNED {
-                            (sums(c, r), sums(c.add(1), r))
-                        } else {
-                            (
-                                _mm512_add_epi32(sums(c, r), _mm512_set1_epi32(corr_lo)),
-                                _mm512_add_epi32(
-                                    sums(c.add(1), r),
-                                    _mm512_set1_epi32(corr - corr_lo),
-                                ),
-                            )
-                        };
-                        *acc = scale_split(*acc, (l, h), scales, t.sum[r], t.d[r]);
-                    }
-                },
-            );
+                        (
+                            _mm512_add_epi32(sums(lo, r), _mm512_set1_epi32(corr_lo)),
+                            _mm512_add_epi32(sums(hi, r), _mm512_set1_epi32(corr - corr_lo)),
+                        )
+                    };
+                    *acc = scale_split(*acc, (l, h), scales, t.sum[r], t.d[r]);
+                }
+            };
+            // As in `group`, with half blocks taking the two sets.
+            load!(0, 0, "tmm1", "tmm2");
+            for b in 0..n {
+                prefetch(b);
+                product::<SIGNED, 0>();
+                load!(b, 1, "tmm4", "tmm5");
+                if b > 0 {
+                    scale_block(b - 1);
+                }
+                save::<0>(buf(b, 0));
+                product::<SIGNED, 1>();
+                if b + 1 < n {
+                    load!(b + 1, 0, "tmm1", "tmm2");
+                }
+                save::<1>(buf(b, 1));
+            }
+            scale_block(n - 1);
             store(acc, out);
         }
     }
