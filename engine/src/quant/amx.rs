@@ -240,6 +240,40 @@ pub(super) mod kernel {
     /// One tile of products: 16 activation rows × 16 weight rows.
     type Products = [[i32; GROUP]; ROWS];
 
+    /// Loads set `SET`'s operands: 16 activation rows from `a` (rows 32
+    /// bytes apart) and the weights from `w` (rows 64 bytes apart), in the
+    /// shapes the session's configuration gives the set's tiles.
+    ///
+    /// # Safety
+    /// A [`Session`] is live on this thread; `a` and `w` are valid for the
+    /// configured tiles' reads.
+    #[inline(always)]
+    unsafe fn load<const SET: usize>((a, w): (*const i8, *const u8)) {
+        unsafe {
+            if SET == 0 {
+                asm!(
+                    "tileloadd tmm1, [{a} + {sa}*1]",
+                    "tileloadd tmm2, [{w} + {sw}*1]",
+                    a = in(reg) a,
+                    sa = in(reg) 32usize,
+                    w = in(reg) w,
+                    sw = in(reg) 64usize,
+                    options(nostack, readonly),
+                )
+            } else {
+                asm!(
+                    "tileloadd tmm4, [{a} + {sa}*1]",
+                    "tileloadd tmm5, [{w} + {sw}*1]",
+                    a = in(reg) a,
+                    sa = in(reg) 32usize,
+                    w = in(reg) w,
+                    sw = in(reg) 64usize,
+                    options(nostack, readonly),
+                )
+            }
+        }
+    }
+
     /// The products of set `SET`'s operands into its products tile: set 0
     /// is tiles 0 (products), 1 and 2, set 1 tiles 3, 4 and 5.
     ///
@@ -353,19 +387,14 @@ pub(super) mod kernel {
         let base = c.as_mut_ptr() as *mut Products;
         let buf = |b: usize| base.wrapping_add(b % 2);
         // Block `b`'s operands are loaded into set `b % 2`.
-        macro_rules! load {
-            ($b:expr, $a:literal, $w:literal) => {
-                asm!(
-                    concat!("tileloadd ", $a, ", [{a} + {sa}*1]"),
-                    concat!("tileloadd ", $w, ", [{w} + {sw}*1]"),
-                    a = in(reg) t.get_unchecked($b).q.as_ptr(),
-                    sa = in(reg) 32usize,
-                    w = in(reg) qs.get_unchecked($b).0.as_ptr(),
-                    sw = in(reg) 64usize,
-                    options(nostack, readonly),
-                )
-            };
-        }
+        // SAFETY (here and below): `b < n`, and the tiles have `n` blocks
+        // too (the caller's promise).
+        let operands = |b: usize| unsafe {
+            (
+                t.get_unchecked(b).q.as_ptr() as *const i8,
+                qs.get_unchecked(b).0.as_ptr(),
+            )
+        };
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             let mut scale_block = |b: usize, c: *const Products| {
@@ -381,18 +410,18 @@ pub(super) mod kernel {
                     *acc = scale(*acc, s, dw, bias, t.sum[r], t.d[r]);
                 }
             };
-            load!(0, "tmm1", "tmm2");
+            load::<0>(operands(0));
             for b in 0..n {
                 prefetch(b);
                 if b % 2 == 0 {
                     product::<SIGNED, 0>();
                     if b + 1 < n {
-                        load!(b + 1, "tmm4", "tmm5");
+                        load::<1>(operands(b + 1));
                     }
                 } else {
                     product::<SIGNED, 1>();
                     if b + 1 < n {
-                        load!(b + 1, "tmm1", "tmm2");
+                        load::<0>(operands(b + 1));
                     }
                 }
                 if b > 0 {
@@ -438,19 +467,15 @@ pub(super) mod kernel {
         let base = c.as_mut_ptr() as *mut Products;
         let buf = |b: usize, half: usize| base.wrapping_add(b % 2 * 2 + half);
         // Half `h` of block `b` loads into set `h`.
-        macro_rules! load {
-            ($b:expr, $h:literal, $a:literal, $w:literal) => {
-                asm!(
-                    concat!("tileloadd ", $a, ", [{a} + {sa}*1]"),
-                    concat!("tileloadd ", $w, ", [{w} + {sw}*1]"),
-                    a = in(reg) (t.get_unchecked($b).q.as_ptr() as *const i8).add(16 * $h),
-                    sa = in(reg) 32usize,
-                    w = in(reg) qs.get_unchecked($b).0.as_ptr().add(4 * 4 * GROUP * $h),
-                    sw = in(reg) 64usize,
-                    options(nostack, readonly),
-                )
-            };
-        }
+        // SAFETY (here and below): `b < n`, and the tiles have `n` blocks
+        // too (the caller's promise); the second half starts 16 activation
+        // bytes and 4 weight rows into the block.
+        let half = |b: usize, h: usize| unsafe {
+            (
+                (t.get_unchecked(b).q.as_ptr() as *const i8).add(16 * h),
+                qs.get_unchecked(b).0.as_ptr().add(4 * 4 * GROUP * h),
+            )
+        };
         unsafe {
             let mut acc = [_mm512_setzero_ps(); R];
             let mut scale_block = |b: usize| {
@@ -471,18 +496,18 @@ pub(super) mod kernel {
                 }
             };
             // As in `group`, with half blocks taking the two sets.
-            load!(0, 0, "tmm1", "tmm2");
+            load::<0>(half(0, 0));
             for b in 0..n {
                 prefetch(b);
                 product::<SIGNED, 0>();
-                load!(b, 1, "tmm4", "tmm5");
+                load::<1>(half(b, 1));
                 if b > 0 {
                     scale_block(b - 1);
                 }
                 save::<0>(buf(b, 0));
                 product::<SIGNED, 1>();
                 if b + 1 < n {
-                    load!(b + 1, 0, "tmm1", "tmm2");
+                    load::<0>(half(b + 1, 0));
                 }
                 save::<1>(buf(b, 1));
             }
