@@ -1,5 +1,6 @@
 //! Quick engine speed probe: load, prefill of a 512-token prompt, greedy
-//! decode of 128 tokens, optional batch decode.
+//! decode of 128 tokens after it and from a short prompt, optional batch
+//! decode.
 //!
 //! `cargo run --release -p flinch-engine --example speed -- MODEL.gguf [THREADS] [BATCH] [amx|off]`
 
@@ -66,6 +67,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         g.timings.prefill_tok_s(),
         t.elapsed().as_secs_f64() * 1e3,
         cpu() - c
+    );
+    // Decode after the 512-token prompt (its keys and values are reused):
+    // attention over 512 to 640 positions per token.
+    let mut req = GenerateRequest::greedy(Prompt::Text(text.clone()), 128);
+    req.stop.clear();
+    let g = engine.generate(req, &mut |_| {})?;
+    println!(
+        "decode after the prompt {} tok {:.1} tok/s",
+        g.timings.decode_tokens,
+        g.timings.decode_tok_s()
     );
     engine.clear_cache();
     let c = cpu();
