@@ -46,15 +46,18 @@ pub fn rms_norm_into(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
     rms_norm(out, w, eps);
 }
 
+/// 1.5·2²³: adding it rounds a float of magnitude below 2²² to an integer
+/// held in the low mantissa bits ([`exp`], [`exp_table`]).
+const MAGIC: f32 = 12_582_912.0;
+
 /// eˣ in f32 without a library call, so loops over it vectorise: 2ⁿ·2ᶠ
 /// with a degree-6 polynomial for 2ᶠ, |f| ≤ ½ (relative error < 2·10⁻⁷).
 /// Below -87 the result is 0; above 88 it is clamped to a finite value.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    // Adding 1.5·2²³ rounds t to an integer (ties to even) held in the low
+    // Adding MAGIC rounds t to an integer (ties to even) held in the low
     // mantissa bits: n without a float-to-int conversion, which does not
     // vectorise (a saturating `as` becomes scalar code per lane).
-    const MAGIC: f32 = 12_582_912.0;
     let t = x.clamp(-87.0, 88.0) * std::f32::consts::LOG2_E;
     let shifted = t + MAGIC;
     let n = shifted - MAGIC;
@@ -232,10 +235,6 @@ impl Partial {
         self.max + self.sum.ln()
     }
 }
-
-/// 1.5·2²³: adding it rounds a float to an integer held in the low
-/// mantissa bits.
-const MAGIC: f32 = 12_582_912.0;
 
 /// 16 / ln 2: sixteenths of a power of two per unit of x.
 const SIXTEENTHS_PER_E: f32 = 23.083_12;
