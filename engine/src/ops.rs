@@ -47,27 +47,28 @@ pub fn rms_norm_into(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
 }
 
 /// 1.5·2²³: adding it rounds a float of magnitude below 2²² to an integer
-/// held in the low mantissa bits ([`exp`], [`exp_table`]).
-const MAGIC: f32 = 12_582_912.0;
+/// (ties to even) held in the low mantissa bits, without a float-to-int
+/// conversion ([`exp`], [`exp_table`], the Q8_0 quantisers).
+pub(crate) const ROUNDING_MAGIC: f32 = 12_582_912.0;
 
 /// eˣ in f32 without a library call, so loops over it vectorise: 2ⁿ·2ᶠ
 /// with a degree-6 polynomial for 2ᶠ, |f| ≤ ½ (relative error < 2·10⁻⁷).
 /// Below -87 the result is 0; above 88 it is clamped to a finite value.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    // Adding MAGIC rounds t to an integer (ties to even) held in the low
+    // Adding ROUNDING_MAGIC rounds t to an integer (ties to even) in the low
     // mantissa bits: n without a float-to-int conversion, which does not
     // vectorise (a saturating `as` becomes scalar code per lane).
     let t = x.clamp(-87.0, 88.0) * std::f32::consts::LOG2_E;
-    let shifted = t + MAGIC;
-    let n = shifted - MAGIC;
+    let shifted = t + ROUNDING_MAGIC;
+    let n = shifted - ROUNDING_MAGIC;
     let f = t - n;
     let p = 1.0
         + f * (std::f32::consts::LN_2
             + f * (0.240_226_5
                 + f * (0.055_504_11
                     + f * (0.009_618_129 + f * (0.001_333_355 + f * 0.000_154_035_3)))));
-    let n_bits = shifted.to_bits().wrapping_sub(MAGIC.to_bits());
+    let n_bits = shifted.to_bits().wrapping_sub(ROUNDING_MAGIC.to_bits());
     let r = p * f32::from_bits(n_bits.wrapping_add(127) << 23);
     if x < -87.0 { 0.0 } else { r }
 }
@@ -273,8 +274,8 @@ const EXP2_SIXTEENTH: [f32; 3] = [0.043_321_7, 0.000_938_384_8, 1.355_080_8e-5];
 pub fn exp_table(x: f32) -> f32 {
     let c = x.max(-87.0);
     let t = c * SIXTEENTHS_PER_E;
-    let shifted = t + MAGIC;
-    let k = shifted - MAGIC;
+    let shifted = t + ROUNDING_MAGIC;
+    let k = shifted - ROUNDING_MAGIC;
     let f = t - k;
     let [c1, c2, c3] = EXP2_SIXTEENTH;
     let q = f * f.mul_add(f.mul_add(c3, c2), c1);
@@ -343,8 +344,8 @@ impl Lanes {
             // exp(neg), as `exp_table` computes it.
             let c = _mm512_max_ps(neg, _mm512_set1_ps(-87.0));
             let t = _mm512_mul_ps(c, _mm512_set1_ps(SIXTEENTHS_PER_E));
-            let shifted = _mm512_add_ps(t, _mm512_set1_ps(MAGIC));
-            let k = _mm512_sub_ps(shifted, _mm512_set1_ps(MAGIC));
+            let shifted = _mm512_add_ps(t, _mm512_set1_ps(ROUNDING_MAGIC));
+            let k = _mm512_sub_ps(shifted, _mm512_set1_ps(ROUNDING_MAGIC));
             let f = _mm512_sub_ps(t, k);
             let [c1, c2, c3] = EXP2_SIXTEENTH.map(|c| _mm512_set1_ps(c));
             let q = _mm512_mul_ps(f, _mm512_fmadd_ps(f, _mm512_fmadd_ps(f, c3, c2), c1));

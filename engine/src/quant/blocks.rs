@@ -100,8 +100,8 @@ pub fn quantize_row_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 #[inline(always)]
 unsafe fn quantize_block_avx512(xs: &[f32; QK8_0], b: &mut BlockQ8_0) {
+    use crate::ops::ROUNDING_MAGIC as MAGIC;
     use std::arch::x86_64::*;
-    const MAGIC: f32 = 12_582_912.0;
     unsafe {
         let (lo, hi) = (
             _mm512_loadu_ps(xs.as_ptr()),
@@ -139,7 +139,7 @@ fn quantize_row_q8_0_lanes(x: &[f32], out: &mut [BlockQ8_0]) {
     // Written so that it vectorises: maxima per lane by comparison, and
     // rounding by adding 1.5·2²³ (ties to even, as `round_ties_even`) instead
     // of a saturating float-to-int `as`, which becomes scalar code per lane.
-    const MAGIC: f32 = 12_582_912.0;
+    use crate::ops::ROUNDING_MAGIC as MAGIC;
     for (xs, b) in x.chunks_exact(QK8_0).zip(out.iter_mut()) {
         let mut lanes = [0f32; 8];
         for c in xs.chunks_exact(8) {
