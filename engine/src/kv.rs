@@ -13,6 +13,9 @@ use half::slice::HalfFloatSliceExt;
 use crate::ops;
 use crate::pool::{SyncPtr, ThreadPool};
 
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+mod avx512;
+
 /// Extra ring slots of a sliding-window layer beyond its window.
 pub const DEFAULT_RING_SLACK: usize = 1024;
 
@@ -259,6 +262,8 @@ const VALUE_TILE: usize = 4;
 /// are fused (the heads' dot products run side by side, and `VALUE_TILE`
 /// positions are added per pass over the output), so the result is bit for
 /// bit that of the plain loops (`fused_attention_matches_the_plain_loops`).
+/// With AVX-512 and a head size that is a multiple of 32, the loops of
+/// [`avx512`] take the place of these (the same bits again).
 fn attend_group(
     layer: usize,
     s: &AttnShape,
@@ -278,13 +283,28 @@ fn attend_group(
     };
     let n = pos + 1 - lo;
     let mut scores = vec![0f32; per_group * n];
-    let mut buf = vec![0f32; hd * VALUE_TILE];
     let qs: Vec<&[f32]> = heads.clone().map(|h| &q[h * hd..(h + 1) * hd]).collect();
+    let cols = g * hd..(g + 1) * hd;
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+    if avx512::serves(hd) {
+        avx512::key_dots(kv, cols.clone(), &qs, lo, n, &mut scores);
+        for sc in &mut scores {
+            *sc = score(*sc, s);
+        }
+        for hi in 0..per_group {
+            ops::softmax(&mut scores[hi * n..(hi + 1) * n]);
+        }
+        let mut outs: Vec<&mut [f32]> = out[heads.start * hd..heads.end * hd]
+            .chunks_exact_mut(hd)
+            .collect();
+        avx512::add_values(kv, cols, &scores, lo, n, &mut outs);
+        return;
+    }
+    let mut buf = vec![0f32; hd * VALUE_TILE];
     let mut dots = vec![0f32; per_group];
     // The rows are read in order; asking for them a few positions ahead
     // keeps the reads from waiting on memory (a sequence's rows are a short
     // stream, which the hardware prefetcher picks up late).
-    let cols = g * hd..(g + 1) * hd;
     for p in lo..(lo + AHEAD).min(pos + 1) {
         kv.prefetch(p, cols.clone());
     }
@@ -296,11 +316,7 @@ fn attend_group(
         kv.k_row(p)[g * hd..(g + 1) * hd].convert_to_f32_slice(k);
         dot_heads(&qs, k, &mut dots);
         for (hi, &d) in dots.iter().enumerate() {
-            let mut sc = d * s.scale;
-            if let Some(cap) = s.softcap {
-                sc = cap * (sc / cap).tanh();
-            }
-            scores[hi * n + j] = sc;
+            scores[hi * n + j] = score(d, s);
         }
     }
     for hi in 0..per_group {
@@ -320,6 +336,16 @@ fn attend_group(
             add_values(w, &buf[..t * hd], &mut out[h * hd..(h + 1) * hd]);
         }
         j += t;
+    }
+}
+
+/// A head's attention score from its query's dot product with a key.
+#[inline]
+fn score(dot: f32, s: &AttnShape) -> f32 {
+    let sc = dot * s.scale;
+    match s.softcap {
+        Some(cap) => cap * (sc / cap).tanh(),
+        None => sc,
     }
 }
 
@@ -460,11 +486,15 @@ mod tests {
     fn fused_attention_matches_the_plain_loops() {
         // Head counts that fill the four-head chains exactly, partly and in
         // two rounds; a head size with a tail; windows and a softcap.
+        // Head sizes of 256, 64 and 32 take the AVX-512 loops where built
+        // with them: there, too, groups of 4, 2, 3 and 5 heads.
         for (n_head, n_kv_head, head_dim, window, softcap) in [
             (4, 1, 256, None, None),
             (8, 2, 64, Some(5), None),
             (6, 1, 36, None, Some(50.0)),
             (3, 3, 20, Some(3), None),
+            (9, 3, 64, None, None),
+            (5, 1, 32, Some(9), Some(30.0)),
         ] {
             let s = AttnShape {
                 n_head,
@@ -486,7 +516,7 @@ mod tests {
             let q: Vec<f32> = (0..n_head * head_dim)
                 .map(|i| (i as f32 * 0.13).cos())
                 .collect();
-            for pos in [0, 3, 10] {
+            for pos in [0, 3, 6, 9, 10] {
                 let row = QueryRow { cache: &c, pos };
                 for g in 0..n_kv_head {
                     let mut fused = vec![0f32; n_head * head_dim];
