@@ -90,13 +90,17 @@ fn detect() -> bool {
 /// Activation rows in tile order: for each run of 16 rows (the last padded
 /// with zero rows) and each block, the rows' 32 quantized values one after
 /// the other, then the rows' scales and corrections (see `packed::Act`).
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub struct Tiles {
     /// `chunks × kb` blocks.
     data: Vec<TileBlock>,
     kb: usize,
+    /// Activation rows held (the last chunk's others are zeros).
+    rows: usize,
 }
 
 #[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[repr(C, align(64))]
 struct TileBlock {
     q: [[i8; 32]; ROWS],
@@ -119,19 +123,39 @@ const EMPTY: TileBlock = TileBlock {
 impl Tiles {
     /// The tiles of activation rows `a` (every row `kb` blocks long).
     pub fn new(a: &[super::packed::Act<'_>], kb: usize) -> Self {
-        let chunks = a.len().div_ceil(ROWS);
-        let mut data = vec![EMPTY; chunks * kb];
-        for (i, a) in a.iter().enumerate() {
-            let (c, r) = (i / ROWS, i % ROWS);
-            for (b, t) in data[c * kb..(c + 1) * kb].iter_mut().enumerate() {
-                t.q[r] = a.q[b].qs;
-                t.d[r] = a.d[b];
-                t.corr[r] = a.corr[b];
-                t.corr_lo[r] = a.corr_lo[b];
-                t.sum[r] = super::packed::block_sum(a.corr[b]);
+        let mut tiles = Self::zeroed(a.len(), kb);
+        let put = tiles.writer();
+        for b in 0..kb {
+            for (i, a) in a.iter().enumerate() {
+                // SAFETY: the tiles outlive `put`, its only user.
+                unsafe { put.block(i, b, &a.q[b], a.d[b], (a.corr[b], a.corr_lo[b])) };
             }
         }
-        Self { data, kb }
+        tiles
+    }
+
+    /// Tiles of zeros for `rows` activation rows of `kb` blocks, to be
+    /// filled through [`Tiles::writer`].
+    pub fn zeroed(rows: usize, kb: usize) -> Self {
+        Self {
+            data: vec![EMPTY; rows.div_ceil(ROWS) * kb],
+            kb,
+            rows,
+        }
+    }
+
+    /// What fills the tiles, from several tasks at once.
+    pub(crate) fn writer(&mut self) -> TileWriter {
+        TileWriter {
+            data: crate::pool::SyncPtr::new(&mut self.data),
+            len: self.data.len(),
+            kb: self.kb,
+        }
+    }
+
+    /// Activation rows held.
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Runs of 16 activation rows.
@@ -141,6 +165,48 @@ impl Tiles {
 
     pub fn kb(&self) -> usize {
         self.kb
+    }
+}
+
+/// Writes activation blocks into [`Tiles`] from the pool's tasks.
+pub(crate) struct TileWriter {
+    data: crate::pool::SyncPtr<TileBlock>,
+    len: usize,
+    kb: usize,
+}
+
+impl TileWriter {
+    /// Put block `b` of activation row `row`: its values, scale and
+    /// corrections (`packed::corrections`).
+    ///
+    /// # Safety
+    /// The tiles outlive the writer's use, and no other task writes the
+    /// same row's block `b` meanwhile. Other rows of the same block may be
+    /// written at the same time: the fields are written through raw
+    /// pointers, one row's entries at a time, never as a whole.
+    pub unsafe fn block(
+        &self,
+        row: usize,
+        b: usize,
+        q: &super::blocks::BlockQ8_0,
+        d: f32,
+        (corr, corr_lo): (i32, i32),
+    ) {
+        let (c, r) = (row / ROWS, row % ROWS);
+        let i = c * self.kb + b;
+        assert!(
+            b < self.kb && i < self.len,
+            "block {b} of row {row} is outside the tiles"
+        );
+        // SAFETY: in bounds (checked); the caller's promise for the rest.
+        unsafe {
+            let t = self.data.0.add(i);
+            (&raw mut (*t).q[r]).write(q.qs);
+            (&raw mut (*t).d[r]).write(d);
+            (&raw mut (*t).corr[r]).write(corr);
+            (&raw mut (*t).corr_lo[r]).write(corr_lo);
+            (&raw mut (*t).sum[r]).write(super::packed::block_sum(corr));
+        }
     }
 }
 

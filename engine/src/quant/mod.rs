@@ -247,11 +247,40 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// The Q8_0 activations in tile order (prepared before).
-    fn prepare_tiles(&mut self) {
-        if self.tiles.is_none() {
-            self.tiles = Some(amx::Tiles::new(&self.acts(), self.k / QK8_0));
+    /// The Q8_0 activations in tile order: from the rows where they are
+    /// quantised already, else quantised straight into the tiles, the
+    /// pool's tasks taking a share of the blocks each (a block's tile is
+    /// then written by one task alone). The rows are not kept: a product
+    /// on the tiles does not read them.
+    fn prepare_tiles(&mut self, pool: &ThreadPool) {
+        if self.tiles.is_some() {
+            return;
         }
+        let kb = self.k / QK8_0;
+        if self.q8_0.is_some() {
+            self.tiles = Some(amx::Tiles::new(&self.acts(), kb));
+            return;
+        }
+        let (m, k, x) = (self.m, self.k, self.x);
+        let mut tiles = amx::Tiles::zeroed(m, kb);
+        let put = tiles.writer();
+        pool.run_chunks(kb, 1, 2, &|blocks| {
+            // Block by block, so that each block's tile is written whole
+            // while it is in L1.
+            for b in blocks {
+                for i in 0..m {
+                    let at = i * k + b * QK8_0;
+                    let xs = x[at..at + QK8_0].as_array().expect("a block is 32 values");
+                    let (q, sum_lo, sum) = blocks::quantize_block_q8_0_sums(xs);
+                    // The corrections (`packed::corrections`) from the sums.
+                    let corr = (-128 * sum, -128 * sum_lo);
+                    // SAFETY: `tiles` outlives the pass, and each task
+                    // writes its own blocks.
+                    unsafe { put.block(i, b, &q, q.d.to_f32(), corr) };
+                }
+            }
+        });
+        self.tiles = Some(tiles);
     }
 }
 
@@ -452,20 +481,28 @@ impl QMatrix {
             .collect();
         let amx = self.prepare_packed(input, pool);
         let tiles = input.tiles.as_ref().filter(|_| amx);
+        let acts = Self::packed_acts(input, amx);
         // SAFETY: the pointers are to the outputs, each checked to be `rows`
         // long, and borrowed mutably for the call.
-        Some(unsafe { p.matmul_summarised(&input.acts(), tiles, &ptrs, pool) })
+        Some(unsafe { p.matmul_summarised(&acts, tiles, &ptrs, pool) })
     }
 
     /// Quantises `input` for packed weights, and lays it out in tiles when
     /// the product will run on them (then true).
     fn prepare_packed(&self, input: &mut Input<'_>, pool: &ThreadPool) -> bool {
-        input.prepare(self.act_kind(), pool);
         let amx = pool.amx() && input.m >= AMX_MIN_ROWS;
         if amx {
-            input.prepare_tiles();
+            input.prepare_tiles(pool);
+        } else {
+            input.prepare(self.act_kind(), pool);
         }
         amx
+    }
+
+    /// The activation rows for a packed product: none where it runs on the
+    /// tiles (`amx`), which hold them.
+    fn packed_acts<'a>(input: &'a Input<'_>, amx: bool) -> Vec<packed::Act<'a>> {
+        if amx { Vec::new() } else { input.acts() }
     }
 
     /// # Safety
@@ -476,8 +513,9 @@ impl QMatrix {
         if let Weights::Packed(p) = &self.w {
             let amx = self.prepare_packed(input, pool);
             let tiles = input.tiles.as_ref().filter(|_| amx);
+            let acts = Self::packed_acts(input, amx);
             // SAFETY: the caller's promise.
-            return unsafe { p.matmul(&input.acts(), tiles, outs, pool) };
+            return unsafe { p.matmul(&acts, tiles, outs, pool) };
         }
         input.prepare(self.act_kind(), pool);
         let input = &*input;

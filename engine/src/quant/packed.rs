@@ -516,7 +516,8 @@ impl Packed {
     /// `outs` points to `rows` floats that no one else touches meanwhile.
     /// With `tiles` (the same activations in tile order, see
     /// [`amx::Tiles`]) the products run on AMX tiles, 16 activation rows at
-    /// a time; without, on the vector kernel. Both give the same bits.
+    /// a time, and `acts` may be empty; without, on the vector kernel. Both
+    /// give the same bits.
     ///
     /// The activation rows go over a group in passes (16 at a time on tiles;
     /// 8, then 4, then 1 on the vector kernel), while the group's weights
@@ -555,7 +556,8 @@ impl Packed {
         outs: &[Option<SyncPtr<f32>>],
         pool: &ThreadPool,
     ) -> Vec<Partial> {
-        let (m, spans) = (acts.len(), self.groups.div_ceil(SUMMARY_GROUPS));
+        let m = tiles.map_or(acts.len(), Tiles::rows);
+        let spans = self.groups.div_ceil(SUMMARY_GROUPS);
         let mut parts = vec![Partial::combine([]); m * spans];
         let ptr = SyncPtr::new(&mut parts);
         // SAFETY: the caller's promise; `parts` is `m × spans` long.
@@ -577,9 +579,14 @@ impl Packed {
         sums: Option<&SyncPtr<Partial>>,
         pool: &ThreadPool,
     ) {
-        let m = acts.len();
+        let m = tiles.map_or(acts.len(), Tiles::rows);
+        assert!(acts.is_empty() || acts.len() == m);
         assert_eq!(outs.len(), m);
         let tiles = tiles.filter(|_| AVAILABLE);
+        assert!(
+            tiles.is_some() || acts.len() == m,
+            "tiles without the rows, where the tiles are not compiled in"
+        );
         let passes = match tiles {
             Some(_) => {
                 let mut p = vec![amx::ROWS; m / amx::ROWS];

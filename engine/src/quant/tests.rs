@@ -328,17 +328,26 @@ fn activation_quantisation_cost() {
     for k in [640usize, 1024, 2048] {
         let x = values(3, 16 * k);
         let n = 20_000;
-        let mut best = f64::MAX;
+        let mut best = [f64::MAX; 2];
         for _ in 0..5 {
-            let t = std::time::Instant::now();
-            for _ in 0..n {
-                let mut input = Input::new(&x, 16, k);
-                input.prepare(ActKind::Q8_0, &pool);
-                std::hint::black_box(&input);
+            for (tiles, best) in [false, true].into_iter().zip(&mut best) {
+                let t = std::time::Instant::now();
+                for _ in 0..n {
+                    let mut input = Input::new(&x, 16, k);
+                    if tiles {
+                        input.prepare_tiles(&pool);
+                    } else {
+                        input.prepare(ActKind::Q8_0, &pool);
+                    }
+                    std::hint::black_box(&input);
+                }
+                *best = best.min(t.elapsed().as_secs_f64() / n as f64 * 1e6);
             }
-            best = best.min(t.elapsed().as_secs_f64() / n as f64 * 1e6);
         }
-        println!("16 rows of {k}: {best:.2} µs (best of 5 × {n})");
+        println!(
+            "16 rows of {k}: rows {:.2} µs, tiles {:.2} µs (best of 5 × {n})",
+            best[0], best[1]
+        );
     }
 }
 
@@ -447,6 +456,26 @@ fn k_quant_rate() {
             "{name}: ns per 16 weight rows × 32 columns, {m} rows ({}): {:.1}",
             if pool.amx() { "tiles" } else { "vector" },
             best * 1e9 / blocks
+        );
+    }
+}
+
+/// Activations quantised straight into tiles, by the pool's tasks over
+/// blocks, are the tiles laid out from the quantised rows.
+#[test]
+fn tiles_quantised_directly_match_the_tiles_of_the_rows() {
+    let pool = ThreadPool::new(2);
+    for (m, kb) in [(8, 20), (16, 3), (21, 64)] {
+        let x = values(11, m * kb * QK8_0);
+        let mut direct = Input::new(&x, m, kb * QK8_0);
+        direct.prepare_tiles(&pool);
+        assert!(direct.q8_0.is_none(), "the rows are not kept");
+        let mut rows = Input::new(&x, m, kb * QK8_0);
+        rows.prepare(ActKind::Q8_0, &pool);
+        rows.prepare_tiles(&pool);
+        assert!(
+            direct.tiles == rows.tiles,
+            "tiles differ for {m} × {kb} blocks"
         );
     }
 }
