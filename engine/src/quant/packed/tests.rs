@@ -1,7 +1,11 @@
 //! The packed products against the portable kernel and the exact sums, on
 //! both layouts and on the tiles.
 
+use super::product::portable;
 use super::*;
+use crate::ops::Partial;
+use crate::pool::{SyncPtr, ThreadPool};
+use crate::quant::amx::Tiles;
 use crate::quant::blocks::quantize_row_q8_0;
 
 fn blocks(seed: u32, n: usize) -> Vec<BlockQ8_0> {
