@@ -305,6 +305,12 @@ impl<T> SyncPtr<T> {
     pub fn new(s: &mut [T]) -> Self {
         Self(s.as_mut_ptr())
     }
+
+    /// The pointer (a closure that used the field would capture the bare
+    /// pointer, which is not `Sync`).
+    pub fn get(&self) -> *mut T {
+        self.0
+    }
     /// # Safety
     /// `i` must be in bounds and not touched by any other task.
     pub unsafe fn write(&self, i: usize, v: T) {

@@ -25,6 +25,8 @@
 
 use std::sync::OnceLock;
 
+use crate::pool::{SyncPtr, ThreadPool};
+
 /// Activation rows of one tile.
 pub const ROWS: usize = 16;
 
@@ -112,45 +114,60 @@ struct TileBlock {
     sum: [f32; ROWS],
 }
 
-const EMPTY: TileBlock = TileBlock {
-    q: [[0; 32]; ROWS],
-    d: [0.0; ROWS],
-    corr: [0; ROWS],
-    corr_lo: [0; ROWS],
-    sum: [0.0; ROWS],
-};
+// `Tiles::build` writes every field of a block and then takes it as
+// initialised: there must be no padding between or after the fields.
+const _: () = assert!(size_of::<TileBlock>() == ROWS * (32 + 4 * 4));
+
+/// One activation row's block, as the tiles keep it: the quantised block,
+/// its scale as f32 and its corrections (`packed::corrections`).
+pub(crate) type RowBlock = (super::blocks::BlockQ8_0, f32, (i32, i32));
 
 impl Tiles {
     /// The tiles of activation rows `a` (every row `kb` blocks long).
-    pub fn new(a: &[super::packed::Act<'_>], kb: usize) -> Self {
-        let mut tiles = Self::zeroed(a.len(), kb);
-        let put = tiles.writer();
-        for b in 0..kb {
-            for (i, a) in a.iter().enumerate() {
-                // SAFETY: the tiles outlive `put`, its only user.
-                unsafe { put.block(i, b, &a.q[b], a.d[b], (a.corr[b], a.corr_lo[b])) };
+    pub fn new(a: &[super::packed::Act<'_>], kb: usize, pool: &ThreadPool) -> Self {
+        Self::build(a.len(), kb, pool, &|i, b| {
+            let a = &a[i];
+            (a.q[b], a.d[b], (a.corr[b], a.corr_lo[b]))
+        })
+    }
+
+    /// The tiles of `rows` activation rows of `kb` blocks, block `b` of row
+    /// `i` being `block(i, b)`. The pool's tasks take a share of the blocks
+    /// each and write each block's tile whole (its 16 rows, zeros past the
+    /// last row), while it is in L1; nothing is written twice, so the
+    /// memory is not cleared first.
+    pub fn build(
+        rows: usize,
+        kb: usize,
+        pool: &ThreadPool,
+        block: &(dyn Fn(usize, usize) -> RowBlock + Sync),
+    ) -> Self {
+        let chunks = rows.div_ceil(ROWS);
+        let mut data: Vec<TileBlock> = Vec::with_capacity(chunks * kb);
+        let ptr = SyncPtr(data.as_mut_ptr());
+        pool.run_chunks(kb, 1, 2, &|blocks| {
+            for b in blocks {
+                for c in 0..chunks {
+                    // SAFETY: block `b` of every chunk is this task's alone,
+                    // and within the allocation (`c * kb + b < chunks * kb`).
+                    let t = unsafe { ptr.get().add(c * kb + b) };
+                    for r in 0..ROWS {
+                        let i = c * ROWS + r;
+                        let (q, d, corr) = if i < rows {
+                            block(i, b)
+                        } else {
+                            (super::blocks::BlockQ8_0::ZERO, 0.0, (0, 0))
+                        };
+                        // SAFETY: as above; fields are written, never read.
+                        unsafe { put(t, r, &q, d, corr) };
+                    }
+                }
             }
-        }
-        tiles
-    }
-
-    /// Tiles of zeros for `rows` activation rows of `kb` blocks, to be
-    /// filled through [`Tiles::writer`].
-    pub fn zeroed(rows: usize, kb: usize) -> Self {
-        Self {
-            data: vec![EMPTY; rows.div_ceil(ROWS) * kb],
-            kb,
-            rows,
-        }
-    }
-
-    /// What fills the tiles, from several tasks at once.
-    pub(crate) fn writer(&mut self) -> TileWriter {
-        TileWriter {
-            data: crate::pool::SyncPtr::new(&mut self.data),
-            len: self.data.len(),
-            kb: self.kb,
-        }
+        });
+        // SAFETY: every field of every row of every block was written above
+        // (`TileBlock` has no padding), by tasks that have all finished.
+        unsafe { data.set_len(chunks * kb) };
+        Self { data, kb, rows }
     }
 
     /// Activation rows held.
@@ -168,45 +185,26 @@ impl Tiles {
     }
 }
 
-/// Writes activation blocks into [`Tiles`] from the pool's tasks.
-pub(crate) struct TileWriter {
-    data: crate::pool::SyncPtr<TileBlock>,
-    len: usize,
-    kb: usize,
-}
-
-impl TileWriter {
-    /// Put block `b` of activation row `row`: its values, scale and
-    /// corrections (`packed::corrections`).
-    ///
-    /// # Safety
-    /// The tiles outlive the writer's use, and no other task writes the
-    /// same row's block `b` meanwhile. Other rows of the same block may be
-    /// written at the same time: the fields are written through raw
-    /// pointers, one row's entries at a time, never as a whole.
-    pub unsafe fn block(
-        &self,
-        row: usize,
-        b: usize,
-        q: &super::blocks::BlockQ8_0,
-        d: f32,
-        (corr, corr_lo): (i32, i32),
-    ) {
-        let (c, r) = (row / ROWS, row % ROWS);
-        let i = c * self.kb + b;
-        assert!(
-            b < self.kb && i < self.len,
-            "block {b} of row {row} is outside the tiles"
-        );
-        // SAFETY: in bounds (checked); the caller's promise for the rest.
-        unsafe {
-            let t = self.data.0.add(i);
-            (&raw mut (*t).q[r]).write(q.qs);
-            (&raw mut (*t).d[r]).write(d);
-            (&raw mut (*t).corr[r]).write(corr);
-            (&raw mut (*t).corr_lo[r]).write(corr_lo);
-            (&raw mut (*t).sum[r]).write(super::packed::block_sum(corr));
-        }
+/// Write row `r` of tile block `t`.
+///
+/// # Safety
+/// `t` points into a live allocation of tile blocks, and no one else writes
+/// row `r` of it meanwhile. Other rows of the block may be written at the
+/// same time: the fields are written through raw pointers, never as a whole.
+unsafe fn put(
+    t: *mut TileBlock,
+    r: usize,
+    q: &super::blocks::BlockQ8_0,
+    d: f32,
+    (corr, corr_lo): (i32, i32),
+) {
+    // SAFETY: the caller's promise; `r < ROWS` is checked by the indexing.
+    unsafe {
+        (&raw mut (*t).q[r]).write(q.qs);
+        (&raw mut (*t).d[r]).write(d);
+        (&raw mut (*t).corr[r]).write(corr);
+        (&raw mut (*t).corr_lo[r]).write(corr_lo);
+        (&raw mut (*t).sum[r]).write(super::packed::block_sum(corr));
     }
 }
 

@@ -258,29 +258,17 @@ impl<'a> Input<'a> {
         }
         let kb = self.k / QK8_0;
         if self.q8_0.is_some() {
-            self.tiles = Some(amx::Tiles::new(&self.acts(), kb));
+            self.tiles = Some(amx::Tiles::new(&self.acts(), kb, pool));
             return;
         }
-        let (m, k, x) = (self.m, self.k, self.x);
-        let mut tiles = amx::Tiles::zeroed(m, kb);
-        let put = tiles.writer();
-        pool.run_chunks(kb, 1, 2, &|blocks| {
-            // Block by block, so that each block's tile is written whole
-            // while it is in L1.
-            for b in blocks {
-                for i in 0..m {
-                    let at = i * k + b * QK8_0;
-                    let xs = x[at..at + QK8_0].as_array().expect("a block is 32 values");
-                    let (q, sum_lo, sum) = blocks::quantize_block_q8_0_sums(xs);
-                    // The corrections (`packed::corrections`) from the sums.
-                    let corr = (-128 * sum, -128 * sum_lo);
-                    // SAFETY: `tiles` outlives the pass, and each task
-                    // writes its own blocks.
-                    unsafe { put.block(i, b, &q, q.d.to_f32(), corr) };
-                }
-            }
-        });
-        self.tiles = Some(tiles);
+        let (k, x) = (self.k, self.x);
+        self.tiles = Some(amx::Tiles::build(self.m, kb, pool, &|i, b| {
+            let at = i * k + b * QK8_0;
+            let xs = x[at..at + QK8_0].as_array().expect("a block is 32 values");
+            let (q, sum_lo, sum) = blocks::quantize_block_q8_0_sums(xs);
+            // The corrections (`packed::corrections`) from the sums.
+            (q, q.d.to_f32(), (-128 * sum, -128 * sum_lo))
+        }));
     }
 }
 

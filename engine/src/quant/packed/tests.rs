@@ -51,7 +51,7 @@ fn check_layout(p: &Packed, w: &impl Fn(usize, usize) -> f64) -> Vec<f32> {
     // On AMX tiles: the same bits, for every row count up to `m`.
     if AVAILABLE && amx::usable() {
         for n in [1, 3, 8, 16, 17, m] {
-            let tiles = Tiles::new(&acts[..n], kb);
+            let tiles = Tiles::new(&acts[..n], kb, &pool);
             let mut on_tiles = vec![0f32; n * rows];
             let ptrs: Vec<_> = on_tiles.chunks_exact_mut(rows).map(SyncPtr::new).collect();
             // SAFETY: as above.
@@ -193,7 +193,7 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
             .enumerate()
             .map(|(i, o)| (keep_odd || i % 2 == 0).then(|| SyncPtr::new(o)))
             .collect();
-        let tiles = tiles.then(|| Tiles::new(acts, kb));
+        let tiles = tiles.then(|| Tiles::new(acts, kb, &pool));
         // SAFETY: each pointer is to a `rows`-long part of `out`.
         let sums = unsafe { p.matmul_summarised(acts, tiles.as_ref(), &ptrs, &pool) };
         (out, sums)
