@@ -348,7 +348,7 @@ impl Runner {
             .config
             .modes
             .iter()
-            .flat_map(|&m| items.iter().filter_map(move |it| Some((it, m))))
+            .flat_map(|&m| items.iter().map(move |it| (it, m)))
             .filter_map(|(it, m)| by_key.remove(&(it.id.clone(), m)))
             .collect())
     }

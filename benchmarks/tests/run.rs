@@ -488,7 +488,9 @@ fn a_panic_while_answering_stops_the_run_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mt-bench.jsonl");
         let mut r = guarded_runner(Box::new(Panics), batch);
-        let e = r.run(&[item.clone()], &path, &mut |_| {}).unwrap_err();
+        let e = r
+            .run(std::slice::from_ref(&item), &path, &mut |_| {})
+            .unwrap_err();
         assert!(e.to_string().starts_with(says), "batch {batch}: {e}");
         let written = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(written.is_empty(), "batch {batch}: {written}");

@@ -253,7 +253,7 @@ fn worker(shared: &Shared, t: usize) {
                 break;
             }
             spins += 1;
-            if spins % 64 != 0 || started.elapsed() < shared.spin {
+            if !spins.is_multiple_of(64) || started.elapsed() < shared.spin {
                 std::hint::spin_loop();
                 continue;
             }

@@ -338,7 +338,7 @@ mod tests {
         };
         let mut s = Sampler::new(sampling, None, 3);
         for _ in 0..50 {
-            assert_eq!(s.sample(&mut vec![0.1, 0.3, 0.2], None, &[], None).id, 1);
+            assert_eq!(s.sample(&mut [0.1, 0.3, 0.2], None, &[], None).id, 1);
         }
     }
 

@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 _ => None,
             })
             .collect();
-        if values.iter().any(|v| *v == gold) {
+        if values.contains(&gold) {
             any_right += 1;
         }
         match outcome {

@@ -525,26 +525,26 @@ impl Pipeline {
         // purchase list in its usual phrasing is read without the model, and
         // a list of things to count is read with the model sorting them.
         let mut read = formula_of(question).map(|f| (f, ProgramSource::Question));
-        if read.is_none() {
-            if let Some(p) = purchases::purchase_program(question) {
-                trace.note(Event::Note {
-                    text: "a purchase list in a known phrasing: program read without the model"
-                        .to_owned(),
-                });
-                read = Some((p, ProgramSource::Reader));
-            }
+        if read.is_none()
+            && let Some(p) = purchases::purchase_program(question)
+        {
+            trace.note(Event::Note {
+                text: "a purchase list in a known phrasing: program read without the model"
+                    .to_owned(),
+            });
+            read = Some((p, ProgramSource::Reader));
         }
-        if read.is_none() {
-            if let Some(inv) = inventory::read(question) {
-                let llm = &mut Scoped::tool(self.llm.as_mut(), options);
-                if let Some(members) = inventory::members(llm, &inv, trace)? {
-                    let source = if inv.counts_everything() {
-                        ProgramSource::Reader
-                    } else {
-                        ProgramSource::Sorted
-                    };
-                    read = Some((inventory::program(&inv, &members), source));
-                }
+        if read.is_none()
+            && let Some(inv) = inventory::read(question)
+        {
+            let llm = &mut Scoped::tool(self.llm.as_mut(), options);
+            if let Some(members) = inventory::members(llm, &inv, trace)? {
+                let source = if inv.counts_everything() {
+                    ProgramSource::Reader
+                } else {
+                    ProgramSource::Sorted
+                };
+                read = Some((inventory::program(&inv, &members), source));
             }
         }
         if let Some((formula, source)) = read {

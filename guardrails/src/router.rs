@@ -120,12 +120,11 @@ fn final_question(text: &str) -> Option<&str> {
     let before = &text[..end];
     let start = before
         .char_indices()
-        .filter(|&(i, c)| {
+        .rfind(|&(i, c)| {
             c == '\n'
                 || (matches!(c, '.' | '!' | '?')
                     && before[i + 1..].starts_with(char::is_whitespace))
         })
-        .last()
         .map_or(0, |(i, _)| i + 1);
     Some(
         text[start..=end]

@@ -286,11 +286,14 @@ fn measure(
     })
 }
 
+/// Reads one figure of a report (`None` when it was not measured).
+type FigureOf = fn(&Figures) -> Option<f64>;
+
 fn print_table(r: &Report) {
     println!("model    {}", r.model);
     println!("threads  {}", r.threads);
     println!("kernel   {}", r.kernel);
-    let rows: [(&str, fn(&Figures) -> Option<f64>, &str); 6] = [
+    let rows: [(&str, FigureOf, &str); 6] = [
         ("load", |f| Some(f.load_s), "s"),
         (
             "prefill (512-token prompt)",

@@ -123,10 +123,7 @@ fn list(json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<14} {:<11} {:>8}  {}",
-        "NAME", "STATE", "SIZE", "DESCRIPTION"
-    );
+    println!("{:<14} {:<11} {:>8}  DESCRIPTION", "NAME", "STATE", "SIZE");
     for r in &rows {
         println!(
             "{:<14} {:<11} {:>5} MB  {}",

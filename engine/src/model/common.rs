@@ -215,8 +215,8 @@ impl Head<'_> {
                 None => self.whole_rows(&mut input, outs, summaries, pool),
             }
         }
-        for s in 0..steps.len() {
-            if let Logits::Targets(targets, dst) = &mut steps[s].logits {
+        for (s, step) in steps.iter_mut().enumerate() {
+            if let Logits::Targets(targets, dst) = &mut step.logits {
                 let mine: Vec<usize> = (0..rows.len()).filter(|&i| rows.seq[i] == s).collect();
                 dst.clear();
                 const GROUP: usize = 8;

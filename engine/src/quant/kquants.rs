@@ -94,8 +94,8 @@ pub fn scalar_q4k(w: &[BlockQ4K], a: &[BlockQ8K]) -> f32 {
                 .sum();
             sum += sc[2 * j] as i32 * sl + sc[2 * j + 1] as i32 * sh;
         }
-        for j in 0..8 {
-            mins += mn[j] as i32 * (y.bsums[2 * j] as i32 + y.bsums[2 * j + 1] as i32);
+        for (j, &m) in mn.iter().enumerate() {
+            mins += m as i32 * (y.bsums[2 * j] as i32 + y.bsums[2 * j + 1] as i32);
         }
         total += y.d * (x.d.to_f32() * sum as f32 - x.dmin.to_f32() * mins as f32);
     }

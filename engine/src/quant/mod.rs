@@ -159,12 +159,15 @@ pub struct Input<'a> {
     x: &'a [f32],
     m: usize,
     k: usize,
-    /// Blocks, their scales as f32, and the packed kernel's corrections.
-    q8_0: Option<(Vec<BlockQ8_0>, Vec<f32>, (Vec<i32>, Vec<i32>))>,
+    q8_0: Option<Q8Rows>,
     q8k: Option<Vec<BlockQ8K>>,
     /// The Q8_0 blocks in AMX tile order, made on first use.
     tiles: Option<amx::Tiles>,
 }
+
+/// Q8_0 activation rows: their blocks, the blocks' scales as f32, and the
+/// packed kernel's corrections (`packed::corrections`, whole and first half).
+type Q8Rows = (Vec<BlockQ8_0>, Vec<f32>, (Vec<i32>, Vec<i32>));
 
 impl<'a> Input<'a> {
     pub fn new(x: &'a [f32], m: usize, k: usize) -> Self {
@@ -307,7 +310,7 @@ impl QMatrix {
             }
             t => {
                 let dtype = t.candle().ok_or_else(unsupported)?;
-                if cols % QK8_0 != 0 {
+                if !cols.is_multiple_of(QK8_0) {
                     return Err(unsupported());
                 }
                 let (_, block_bytes) = t.block().ok_or_else(unsupported)?;

@@ -157,9 +157,9 @@ fn kernel_rate() {
             let mut best = f64::MAX;
             for _ in 0..5 {
                 let mut input = Input::new(&x, m, cols);
-                input.prepare(ActKind::Q8_0, &pool);
+                input.prepare(ActKind::Q8_0, pool);
                 let t = std::time::Instant::now();
-                w.matmul(&mut input, &mut out, &pool);
+                w.matmul(&mut input, &mut out, pool);
                 best = best.min(t.elapsed().as_secs_f64());
             }
             let macs = (m * rows * cols) as f64;

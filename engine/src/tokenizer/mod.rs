@@ -58,7 +58,7 @@ enum Style {
 /// The encoder behind a [`Tokenizer`].
 #[derive(Clone)]
 enum Encoder {
-    Spm(spm::Spm),
+    Spm(Box<spm::Spm>),
     Hf(Box<tokenizers::Tokenizer>),
 }
 
@@ -155,7 +155,7 @@ impl Tokenizer {
                 };
                 let enc = spm::Spm::new(tokens, entry, scores, unk, add_space_prefix);
                 (
-                    Encoder::Spm(enc),
+                    Encoder::Spm(Box::new(enc)),
                     Style::SentencePiece { add_space_prefix },
                     true,
                 )

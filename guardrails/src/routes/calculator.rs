@@ -339,6 +339,10 @@ fn coverage(program: &str, written: &[String]) -> usize {
         .count()
 }
 
+/// One value's entry in the vote: its votes, the best program's (coverage,
+/// likelihood), that program and the value.
+type Tally<'a> = (usize, (usize, f64), &'a Candidate, &'a Value);
+
 fn vote(
     candidates: &[Candidate],
     question: &str,
@@ -372,7 +376,7 @@ fn vote(
     };
     let written = written_numbers(question);
     // Per value: votes, then the best program's (coverage, likelihood).
-    let mut tally: HashMap<&str, (usize, (usize, f64), &Candidate, &Value)> = HashMap::new();
+    let mut tally: HashMap<&str, Tally<'_>> = HashMap::new();
     for (c, v) in &pool {
         let cover = if tie == TiePolicy::Coverage {
             coverage(&c.program, &written)

@@ -185,18 +185,18 @@ pub fn answer(
         }
     }
     let (_, mut text, mut verdicts, chosen) = best.expect("at least one draft was written");
-    if failures(&verdicts) > 0 {
-        if let Some((cut, what)) = truncate_to_limits(requirements, &text) {
-            let after = check_all(requirements, &cut, Mode::Strict);
-            if failures(&after) < failures(&verdicts) {
-                trace.note(Event::PostPass {
-                    name: "length_limit".to_owned(),
-                    verdict: "too long after every revision".to_owned(),
-                    action: format!("truncate: {what}"),
-                });
-                text = cut;
-                verdicts = after;
-            }
+    if failures(&verdicts) > 0
+        && let Some((cut, what)) = truncate_to_limits(requirements, &text)
+    {
+        let after = check_all(requirements, &cut, Mode::Strict);
+        if failures(&after) < failures(&verdicts) {
+            trace.note(Event::PostPass {
+                name: "length_limit".to_owned(),
+                verdict: "too long after every revision".to_owned(),
+                action: format!("truncate: {what}"),
+            });
+            text = cut;
+            verdicts = after;
         }
     }
     let checks = checked(requirements, &verdicts);

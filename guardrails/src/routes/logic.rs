@@ -102,6 +102,9 @@ fn parse_not(t: &[String], pos: &mut usize) -> Option<String> {
     }
 }
 
+/// Reads a puzzle's facts without the model, when it is in a known phrasing.
+type FactsReader = fn(&str) -> Option<String>;
+
 pub fn answer(
     llm: &mut dyn Llm,
     solver: &SmtSolver,
@@ -140,7 +143,7 @@ pub fn answer(
     }
 
     // Readers are tried in turn, each only if the one before did not answer.
-    let readers: [(fn(&str) -> Option<String>, &str); 2] = [
+    let readers: [(FactsReader, &str); 2] = [
         (
             family_facts,
             "a family-counting puzzle in a known phrasing: facts read without the model",

@@ -115,7 +115,7 @@ fn plain_description(what: &str) -> bool {
         let w = w.as_str();
         let allowed = ["pair", "pairs", "more", "extra"].contains(&w);
         !NUMBER_WORDS.contains(&w)
-            && !(CHANGES_THE_SUM.contains(&w) && !allowed)
+            && (allowed || !CHANGES_THE_SUM.contains(&w))
             && !["and", "or", "as", "than", "with", "weighing"].contains(&w)
     })
 }
@@ -467,7 +467,7 @@ const RESERVED: &[&str] = &[
 pub(crate) fn unique_name(base: &str, taken: &[String]) -> String {
     let mut name = base.to_owned();
     let mut k = 1;
-    while RESERVED.contains(&name.as_str()) || taken.iter().any(|t| *t == name) {
+    while RESERVED.contains(&name.as_str()) || taken.contains(&name) {
         k += 1;
         name = format!("{base}_{k}");
     }

@@ -100,10 +100,7 @@ impl SmtSolver {
                 .constant(name)
                 .ok_or_else(|| SolverError::UnknownConstant { name: name.clone() })?;
             if uniqueness == Uniqueness::Check
-                && checked
-                    .uninterpreted_sorts
-                    .iter()
-                    .any(|s| *s == constant.sort)
+                && checked.uninterpreted_sorts.contains(&constant.sort)
             {
                 return Err(SolverError::UniquenessUnsupported {
                     name: name.clone(),

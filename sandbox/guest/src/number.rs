@@ -339,7 +339,8 @@ impl Number {
             return Ok(Number::int(if p.is_negative() && odd { -1 } else { 1 }));
         }
         let est = log2_abs(p).max(log2_abs(q)) * e.to_f64().map(f64::abs).unwrap_or(f64::INFINITY);
-        if !(est <= b.max_bits as f64 + 1.0) {
+        // A NaN estimate counts as too large.
+        if est.is_nan() || est > b.max_bits as f64 + 1.0 {
             let what = format!(
                 "this power (exponent {})",
                 crate::error::quote_snippet(&e.to_string())

@@ -416,10 +416,10 @@ impl Packed {
         let ptr = SyncPtr::new(&mut all);
         pool.run_chunks(groups.len(), 1, 4, &|range| {
             for k in range {
-                for i in 0..m {
+                for (i, a) in acts.iter().enumerate() {
                     // SAFETY: each task writes only its own groups' columns.
                     let dst = unsafe { ptr.slice(i * width + k * GROUP, GROUP) };
-                    self.group::<1>(groups[k], [acts[i]], [dst], 0..0);
+                    self.group::<1>(groups[k], [*a], [dst], 0..0);
                 }
             }
         });
@@ -445,14 +445,14 @@ impl Packed {
 pub(super) fn portable(p: &Packed, range: std::ops::Range<usize>, a: &Act<'_>, out: &mut [f32]) {
     let qs = &p.qs[range.clone()];
     let mut acc = [0f32; GROUP];
-    for b in 0..qs.len() {
+    for (b, q) in qs.iter().enumerate() {
         let i = range.start + b;
         for (j, acc) in acc.iter_mut().enumerate() {
             // The exact integer sum, whatever the layout (the kernels' sums
             // with their corrections are the same integers).
             let sum = |cols: std::ops::Range<usize>| {
                 cols.fold(0i32, |s, c| {
-                    s + p.weight(qs[b].0[Packed::at(j, c)]) as i32 * a.q[b].qs[c] as i32
+                    s + p.weight(q.0[Packed::at(j, c)]) as i32 * a.q[b].qs[c] as i32
                 })
             };
             let p = match &p.scales {

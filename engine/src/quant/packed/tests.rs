@@ -130,7 +130,7 @@ fn check_k_quant(halves: bool) {
             } else {
                 lo
             },
-            bias: if i % 4 == 0 {
+            bias: if i.is_multiple_of(4) {
                 0.0
             } else {
                 0.05 * (i % 7) as f32 - 0.1

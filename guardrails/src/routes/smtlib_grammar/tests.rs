@@ -346,7 +346,7 @@ fn one_line_single_spaces_and_no_repeats() {
 #[test]
 fn review_findings_stay_fixed() {
     // lists are bounded, bound names are fresh
-    let sorts = vec!["Int"; MAX_ARGS + 1].join(" ");
+    let sorts = ["Int"; MAX_ARGS + 1].join(" ");
     assert!(!whole(&format!("(declare-fun p ({sorts}) Bool)\nEND")));
     assert!(!whole("(assert (forall ((x Int) (x Int)) (> x 0)))\nEND"));
     assert!(!whole(
