@@ -103,7 +103,7 @@ pub struct TensorInfo {
 }
 
 /// A parsed GGUF file: metadata and tensor directory. Tensor bytes are read
-/// on demand with [`Gguf::read_tensor`].
+/// on demand from the mapped file, with [`Gguf::tensor_bytes`].
 pub struct Gguf {
     path: PathBuf,
     map: Arc<Mmap>,

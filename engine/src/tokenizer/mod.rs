@@ -4,7 +4,7 @@
 //!
 //! SentencePiece-style vocabularies (`tokenizer.ggml.model = "llama"`,
 //! Gemma) are a byte-fallback BPE whose merges are derived from the
-//! vocabulary and scores ([`spm`]): every split of a normal token into two
+//! vocabulary and scores (the `spm` module): every split of a normal token into two
 //! normal pieces is a merge, ranked by the token's score, which reproduces
 //! SentencePiece's "merge the pair whose result scores highest". Control
 //! and user-defined tokens (Gemma's runs of newlines, spaces, tabs, HTML

@@ -5,7 +5,7 @@
 //!
 //! The reader takes only this phrasing: "I have" followed by items `N things`
 //! (a count in digits, a word up to twenty, or "a"/"an", then one to five
-//! words) joined by commas and "and", then "How many <category> do I
+//! words) joined by commas and "and", then "How many `<category>` do I
 //! have?". At most [`MAX_THINGS`] things, none whose words hold another count
 //! or a quantity ("a dozen eggs", "a pair of socks", "a box of pens").
 //! Anything else is left to the other routes. For "objects", "items" and

@@ -19,7 +19,7 @@ use crate::limits::ModuleCache;
 /// The guest module, built from `sandbox/guest` by `build.rs`.
 pub const GUEST_WASM: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/flinch_sandbox_guest.wasm"));
-/// SHA-256 of [`GUEST_WASM`], hex.
+/// SHA-256 of the guest module (`GUEST_WASM`), hex.
 pub const GUEST_WASM_SHA256: &str = env!("FLINCH_GUEST_WASM_SHA256");
 
 /// Where the module came from when the sandbox was built.

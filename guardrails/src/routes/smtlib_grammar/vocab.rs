@@ -139,7 +139,7 @@ pub(super) const GENERIC_NAMES: &[&str] = &[
 pub(super) const LAST_OPTION: u8 = b'R';
 
 /// The names a script for `question` may declare or bind: the words of the
-/// question (as written and in lower case), [`GENERIC_NAMES`], and the
+/// question (as written and in lower case), the generic names (`GENERIC_NAMES`), and the
 /// answer constants: `option_a`, `option_b` … for the options `(A)`,
 /// `(B)` … the question lists, else `answer` and `claim` (a 270M model
 /// otherwise answers a multiple-choice question with a `claim`).
