@@ -25,6 +25,7 @@
 
 use std::sync::OnceLock;
 
+use super::blocks::QK8_0;
 use crate::pool::{SyncPtr, ThreadPool};
 
 /// Activation rows of one tile.
@@ -132,15 +133,70 @@ impl Tiles {
     }
 
     /// The tiles of `rows` activation rows of `kb` blocks, block `b` of row
-    /// `i` being `block(i, b)`. The pool's tasks take a share of the blocks
-    /// each and write each block's tile whole (its 16 rows, zeros past the
-    /// last row), while it is in L1; nothing is written twice, so the
-    /// memory is not cleared first.
+    /// `i` being `block(i, b)`.
     pub fn build(
         rows: usize,
         kb: usize,
         pool: &ThreadPool,
         block: &(dyn Fn(usize, usize) -> RowBlock + Sync),
+    ) -> Self {
+        Self::fill(rows, kb, pool, &|c, b, t| {
+            for r in 0..ROWS {
+                let i = c * ROWS + r;
+                let (q, d, corr) = if i < rows {
+                    block(i, b)
+                } else {
+                    (super::blocks::BlockQ8_0::ZERO, 0.0, (0, 0))
+                };
+                // SAFETY: `fill`'s promise for `t`; fields are written,
+                // never read.
+                unsafe { put(t, r, &q, d, corr) };
+            }
+        })
+    }
+
+    /// The tiles of the `rows` activation rows of `x` (each `kb` blocks),
+    /// quantised as `blocks::quantize_row_q8_0` does them. With AVX-512 a
+    /// block's 16 rows are quantised together ([`quantise_block`]): their
+    /// maxima, scales and sums as vectors of 16, not one row at a time.
+    pub fn quantised(x: &[f32], rows: usize, kb: usize, pool: &ThreadPool) -> Self {
+        let k = kb * QK8_0;
+        assert_eq!(x.len(), rows * k);
+        let block = |i: usize, b: usize| -> &[f32; QK8_0] {
+            x[i * k + b * QK8_0..][..QK8_0]
+                .as_array()
+                .expect("a block is 32 values")
+        };
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+        {
+            Self::fill(rows, kb, pool, &|c, b, t| {
+                let xs = std::array::from_fn(|r| {
+                    let i = c * ROWS + r;
+                    (i < rows).then(|| block(i, b))
+                });
+                // SAFETY: `fill`'s promise for `t`; AVX-512F is compiled in.
+                unsafe { quantise_block(xs, t) }
+            })
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+        Self::build(rows, kb, pool, &|i, b| {
+            let (q, sum_lo, sum) = super::blocks::quantize_block_q8_0_sums(block(i, b));
+            // The corrections (`packed::corrections`) from the sums.
+            (q, q.d.to_f32(), (-128 * sum, -128 * sum_lo))
+        })
+    }
+
+    /// Tiles for `rows` activation rows of `kb` blocks, `write(c, b, t)`
+    /// writing every field of every row of tile block `t`, block `b` of
+    /// chunk `c` (zeros past the last row). The pool's tasks take a share
+    /// of the blocks each, so each block is written whole, by one task,
+    /// while it is in L1; nothing is written twice, so the memory is not
+    /// cleared first.
+    fn fill(
+        rows: usize,
+        kb: usize,
+        pool: &ThreadPool,
+        write: &(dyn Fn(usize, usize, *mut TileBlock) + Sync),
     ) -> Self {
         let chunks = rows.div_ceil(ROWS);
         let mut data: Vec<TileBlock> = Vec::with_capacity(chunks * kb);
@@ -148,19 +204,9 @@ impl Tiles {
         pool.run_chunks(kb, 1, 2, &|blocks| {
             for b in blocks {
                 for c in 0..chunks {
-                    // SAFETY: block `b` of every chunk is this task's alone,
-                    // and within the allocation (`c * kb + b < chunks * kb`).
-                    let t = unsafe { ptr.get().add(c * kb + b) };
-                    for r in 0..ROWS {
-                        let i = c * ROWS + r;
-                        let (q, d, corr) = if i < rows {
-                            block(i, b)
-                        } else {
-                            (super::blocks::BlockQ8_0::ZERO, 0.0, (0, 0))
-                        };
-                        // SAFETY: as above; fields are written, never read.
-                        unsafe { put(t, r, &q, d, corr) };
-                    }
+                    // Block `b` of every chunk is this task's alone, and
+                    // within the allocation (`c * kb + b < chunks * kb`).
+                    write(c, b, ptr.get().wrapping_add(c * kb + b));
                 }
             }
         });
@@ -205,6 +251,124 @@ unsafe fn put(
         (&raw mut (*t).corr[r]).write(corr);
         (&raw mut (*t).corr_lo[r]).write(corr_lo);
         (&raw mut (*t).sum[r]).write(super::packed::block_sum(corr));
+    }
+}
+
+/// Block `b` of 16 activation rows (`xs[r]`, `None` past the last row,
+/// which counts as zeros) quantised straight into tile block `t`: the same
+/// operations as `blocks::quantize_row_q8_0` row by row, so the same bytes,
+/// with the rows' maxima, scales and sums taken 16 at a time.
+///
+/// # Safety
+/// `t` points into a live allocation of tile blocks that no one else
+/// writes meanwhile.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+#[inline]
+unsafe fn quantise_block(xs: [Option<&[f32; QK8_0]>; ROWS], t: *mut TileBlock) {
+    use std::arch::x86_64::*;
+
+    use crate::ops::ROUNDING_MAGIC as MAGIC;
+
+    /// `op` across each of 16 vectors: lane `j` of the result is `op` over
+    /// the lanes of `v[j]` (exact for a maximum or integer sums, whatever
+    /// the order). Halves, then quarters, then pairs of lanes combine, and
+    /// a last permutation puts vector `j`'s result in lane `j`.
+    #[inline(always)]
+    unsafe fn across(v: [__m512; ROWS], op: impl Fn(__m512, __m512) -> __m512) -> __m512 {
+        // SAFETY: AVX-512F is compiled in (the caller's cfg).
+        unsafe {
+            let w: [__m512; 8] = std::array::from_fn(|i| {
+                let (a, b) = (v[2 * i], v[2 * i + 1]);
+                op(
+                    _mm512_shuffle_f32x4::<0x44>(a, b),
+                    _mm512_shuffle_f32x4::<0xEE>(a, b),
+                )
+            });
+            let u: [__m512; 4] = std::array::from_fn(|i| {
+                let (a, b) = (w[2 * i], w[2 * i + 1]);
+                op(
+                    _mm512_shuffle_f32x4::<0x88>(a, b),
+                    _mm512_shuffle_f32x4::<0xDD>(a, b),
+                )
+            });
+            // Quarter q of u[i] now holds 4 lanes of v[4i + q].
+            let s: [__m512; 2] = std::array::from_fn(|i| {
+                let (a, b) = (u[2 * i], u[2 * i + 1]);
+                op(
+                    _mm512_shuffle_ps::<0x88>(a, b),
+                    _mm512_shuffle_ps::<0xDD>(a, b),
+                )
+            });
+            let r = op(
+                _mm512_shuffle_ps::<0x88>(s[0], s[1]),
+                _mm512_shuffle_ps::<0xDD>(s[0], s[1]),
+            );
+            // Lane 4q + t holds v[q + 4t]; put v[j] in lane j.
+            let to = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+            _mm512_permutexvar_ps(to, r)
+        }
+    }
+
+    // SAFETY (whole body): AVX-512F is compiled in; `t` is the caller's.
+    unsafe {
+        let zero = _mm512_setzero_ps();
+        let x: [[__m512; 2]; ROWS] = std::array::from_fn(|r| match xs[r] {
+            Some(x) => [
+                _mm512_loadu_ps(x.as_ptr()),
+                _mm512_loadu_ps(x.as_ptr().add(16)),
+            ],
+            None => [zero; 2],
+        });
+        let abs = |v| {
+            _mm512_castsi512_ps(_mm512_and_si512(
+                _mm512_castps_si512(v),
+                _mm512_set1_epi32(i32::MAX),
+            ))
+        };
+        let amax = across(
+            std::array::from_fn(|r| _mm512_max_ps(abs(x[r][0]), abs(x[r][1]))),
+            |a, b| _mm512_max_ps(a, b),
+        );
+        let d = _mm512_div_ps(amax, _mm512_set1_ps(127.0));
+        // `d != 0.0` (true for NaN, as Rust's `!=`).
+        let nonzero = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(d, zero);
+        let id = _mm512_maskz_div_ps(nonzero, _mm512_set1_ps(1.0), d);
+        let half = _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(d);
+        let mut ids = [0f32; ROWS];
+        _mm512_storeu_ps(ids.as_mut_ptr(), id);
+        let mut sums_lo = [zero; ROWS];
+        let mut sums = [zero; ROWS];
+        for r in 0..ROWS {
+            let id = _mm512_set1_ps(ids[r]);
+            let q = |v| {
+                let t = _mm512_add_ps(_mm512_mul_ps(v, id), _mm512_set1_ps(MAGIC));
+                _mm512_sub_epi32(
+                    _mm512_castps_si512(t),
+                    _mm512_set1_epi32(MAGIC.to_bits() as i32),
+                )
+            };
+            let (lo, hi) = (q(x[r][0]), q(x[r][1]));
+            let dst = (&raw mut (*t).q[r]).cast::<__m128i>();
+            _mm_storeu_si128(dst, _mm512_cvtepi32_epi8(lo));
+            _mm_storeu_si128(dst.add(1), _mm512_cvtepi32_epi8(hi));
+            sums_lo[r] = _mm512_castsi512_ps(lo);
+            sums[r] = _mm512_castsi512_ps(_mm512_add_epi32(lo, hi));
+        }
+        let add = |a, b| {
+            _mm512_castsi512_ps(_mm512_add_epi32(
+                _mm512_castps_si512(a),
+                _mm512_castps_si512(b),
+            ))
+        };
+        let minus_128 = _mm512_set1_epi32(-128);
+        let corr = _mm512_mullo_epi32(_mm512_castps_si512(across(sums, add)), minus_128);
+        let corr_lo = _mm512_mullo_epi32(_mm512_castps_si512(across(sums_lo, add)), minus_128);
+        _mm512_storeu_ps((&raw mut (*t).d).cast(), _mm512_cvtph_ps(half));
+        _mm512_storeu_si512((&raw mut (*t).corr).cast(), corr);
+        _mm512_storeu_si512((&raw mut (*t).corr_lo).cast(), corr_lo);
+        // `packed::block_sum` of each correction.
+        let sum = _mm512_mul_ps(_mm512_cvtepi32_ps(corr), _mm512_set1_ps(-1.0 / 128.0));
+        _mm512_storeu_ps((&raw mut (*t).sum).cast(), sum);
     }
 }
 

@@ -136,7 +136,12 @@ unsafe fn quantize_block_avx512(
 }
 
 /// One block quantised as [`quantize_row_q8_0`] does, with the sums of its
-/// values: of the first 16 and of all 32.
+/// values: of the first 16 and of all 32. (With AVX-512 the tiles take
+/// theirs 16 rows at a time, `amx::quantise_block`.)
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "avx512f"),
+    allow(dead_code)
+)]
 pub fn quantize_block_q8_0_sums(xs: &[f32; QK8_0]) -> (BlockQ8_0, i32, i32) {
     let mut b = BlockQ8_0::ZERO;
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]

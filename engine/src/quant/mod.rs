@@ -264,14 +264,7 @@ impl<'a> Input<'a> {
             self.tiles = Some(amx::Tiles::new(&self.acts(), kb, pool));
             return;
         }
-        let (k, x) = (self.k, self.x);
-        self.tiles = Some(amx::Tiles::build(self.m, kb, pool, &|i, b| {
-            let at = i * k + b * QK8_0;
-            let xs = x[at..at + QK8_0].as_array().expect("a block is 32 values");
-            let (q, sum_lo, sum) = blocks::quantize_block_q8_0_sums(xs);
-            // The corrections (`packed::corrections`) from the sums.
-            (q, q.d.to_f32(), (-128 * sum, -128 * sum_lo))
-        }));
+        self.tiles = Some(amx::Tiles::quantised(self.x, self.m, kb, pool));
     }
 }
 

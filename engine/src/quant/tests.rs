@@ -469,7 +469,13 @@ fn k_quant_rate() {
 fn tiles_quantised_directly_match_the_tiles_of_the_rows() {
     let pool = ThreadPool::new(2);
     for (m, kb) in [(8, 20), (16, 3), (21, 64)] {
-        let x = values(11, m * kb * QK8_0);
+        let k = kb * QK8_0;
+        let mut x = values(11, m * k);
+        // A row of zeros, one whose scale is below f16's smallest normal,
+        // and a large one.
+        x[2 * k..3 * k].fill(0.0);
+        x[5 * k..6 * k].iter_mut().for_each(|v| *v *= 1e-7);
+        x[7 * k..8 * k].iter_mut().for_each(|v| *v *= 1e4);
         let mut direct = Input::new(&x, m, kb * QK8_0);
         direct.prepare_tiles(&pool);
         assert!(direct.q8_0.is_none(), "the rows are not kept");
