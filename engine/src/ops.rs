@@ -89,7 +89,8 @@ pub fn silu(x: f32) -> f32 {
 
 /// Softmax in place.
 pub fn softmax(x: &mut [f32]) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    // The same maximum as a fold of `f32::max`, taken lane by lane.
+    let max = max(x);
     for v in x.iter_mut() {
         *v = exp(*v - max);
     }
