@@ -180,9 +180,9 @@ impl Tiles {
         }
         #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
         Self::build(rows, kb, pool, &|i, b| {
-            let (q, sum_lo, sum) = super::blocks::quantize_block_q8_0_sums(block(i, b));
-            // The corrections (`packed::corrections`) from the sums.
-            (q, q.d.to_f32(), (-128 * sum, -128 * sum_lo))
+            let mut q = [super::blocks::BlockQ8_0::ZERO];
+            super::blocks::quantize_row_q8_0(block(i, b), &mut q);
+            (q[0], q[0].d.to_f32(), super::packed::corrections(&q[0]))
         })
     }
 

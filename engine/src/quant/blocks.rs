@@ -97,13 +97,9 @@ pub fn quantize_row_q8_0(x: &[f32], out: &mut [BlockQ8_0]) {
 /// One Q8_0 block in two 16-lane vectors: the same operations as
 /// [`quantize_row_q8_0_lanes`] (the maximum is exact, the rounding the same
 /// float additions), so the same bytes, at a third of the time.
-/// Returns the two halves' values as 32-bit integers.
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 #[inline(always)]
-unsafe fn quantize_block_avx512(
-    xs: &[f32; QK8_0],
-    b: &mut BlockQ8_0,
-) -> [std::arch::x86_64::__m512i; 2] {
+unsafe fn quantize_block_avx512(xs: &[f32; QK8_0], b: &mut BlockQ8_0) {
     use crate::ops::ROUNDING_MAGIC as MAGIC;
     use std::arch::x86_64::*;
     unsafe {
@@ -123,41 +119,13 @@ unsafe fn quantize_block_avx512(
         b.d = f16::from_f32(d);
         let q = |v| {
             let t = _mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(id)), _mm512_set1_ps(MAGIC));
-            _mm512_sub_epi32(
+            _mm512_cvtepi32_epi8(_mm512_sub_epi32(
                 _mm512_castps_si512(t),
                 _mm512_set1_epi32(MAGIC.to_bits() as i32),
-            )
+            ))
         };
-        let (lo, hi) = (q(lo), q(hi));
-        _mm_storeu_si128(b.qs.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(lo));
-        _mm_storeu_si128(b.qs.as_mut_ptr().add(16).cast(), _mm512_cvtepi32_epi8(hi));
-        [lo, hi]
-    }
-}
-
-/// One block quantised as [`quantize_row_q8_0`] does, with the sums of its
-/// values: of the first 16 and of all 32. (With AVX-512 the tiles take
-/// theirs 16 rows at a time, `amx::quantise_block`.)
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "avx512f"),
-    allow(dead_code)
-)]
-pub fn quantize_block_q8_0_sums(xs: &[f32; QK8_0]) -> (BlockQ8_0, i32, i32) {
-    let mut b = BlockQ8_0::ZERO;
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-    {
-        use std::arch::x86_64::_mm512_reduce_add_epi32;
-        // SAFETY: AVX-512F is enabled at compile time.
-        let [lo, hi] = unsafe { quantize_block_avx512(xs, &mut b) };
-        // SAFETY: as above.
-        let (lo, hi) = unsafe { (_mm512_reduce_add_epi32(lo), _mm512_reduce_add_epi32(hi)) };
-        (b, lo, lo + hi)
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-    {
-        quantize_row_q8_0_lanes(xs, std::slice::from_mut(&mut b));
-        let sum = |q: &[i8]| q.iter().map(|&q| q as i32).sum::<i32>();
-        (b, sum(&b.qs[..16]), sum(&b.qs))
+        _mm_storeu_si128(b.qs.as_mut_ptr().cast(), q(lo));
+        _mm_storeu_si128(b.qs.as_mut_ptr().add(16).cast(), q(hi));
     }
 }
 
