@@ -725,12 +725,13 @@ fn read_evidence(program: String, value: String, source: ProgramSource) -> Evide
 }
 
 /// The question as a program, when it is a formula: `What is 12*7?` →
-/// `12*7`, `((3 + 4) * -2) =` → `((3 + 4) * -2)`.
+/// `12*7`, `((3 + 4) * -2) =` → `((3 + 4) * -2)`, `What is seventeen times
+/// four?` → `17 * 4`.
 pub fn formula_of(question: &str) -> Option<String> {
     if !router::is_formula(question) {
         return None;
     }
-    let lower = question.trim().to_lowercase();
+    let lower = crate::routes::spoken::arithmetic(question.trim()).to_lowercase();
     let body = ["what is", "what's", "calculate", "compute", "evaluate"]
         .iter()
         .find_map(|p| lower.strip_prefix(p))

@@ -161,9 +161,11 @@ static WRITING: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether the question is itself a formula (`What is 12*7?`).
+/// Whether the question is itself a formula (`What is 12*7?`, `What is
+/// seventeen times four?`: numbers and operators in words count, see
+/// [`crate::routes::spoken`]).
 pub fn is_formula(question: &str) -> bool {
-    FORMULA.is_match(question)
+    FORMULA.is_match(&crate::routes::spoken::arithmetic(question))
 }
 
 /// Route a question. `requirement_count` is the number of structural
@@ -179,7 +181,7 @@ pub fn route(question: &str, requirement_count: usize) -> Decision {
             &format!("a writing task with {requirement_count} explicit requirement(s)"),
         );
     }
-    if FORMULA.is_match(question) {
+    if is_formula(question) {
         return decide(RouteKind::Calculator, "the question is a formula");
     }
     if crate::routes::compare::read(question).is_some() {
@@ -232,9 +234,26 @@ mod tests {
         for q in ["Is 17 * 23 greater than 400?", "Does 2^10 equal 1024?"] {
             assert_eq!(route(q, 0).route, RouteKind::Calculator, "{q}");
         }
-        // In words, it stays with the model.
+        // Numbers and operators in words too.
+        for q in [
+            "Is seventeen greater than four?",
+            "Is twenty-three times three less than seventy?",
+        ] {
+            assert_eq!(route(q, 0).route, RouteKind::Calculator, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_formula_in_words_goes_to_the_calculator() {
+        for q in [
+            "What is seventeen times four?",
+            "Calculate two hundred divided by 8",
+        ] {
+            assert_eq!(route(q, 0).reason, "the question is a formula", "{q}");
+        }
+        // Number words in a sentence that is not a formula stay where they were.
         assert_eq!(
-            route("Is seventeen greater than four?", 0).route,
+            route("What is one thing you like?", 0).route,
             RouteKind::Chat
         );
     }

@@ -305,6 +305,10 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
             "Is 17 times 23 not greater than 400?",
             "Yes: 17 * 23 = 391 is not greater than 400.",
         ),
+        (
+            "Is seventeen times twenty-three greater than four hundred?",
+            "No: 17 * 23 = 391 is not greater than 400.",
+        ),
     ] {
         assert_eq!(ask(&mut p, q).text, answer, "{q}");
     }
@@ -315,4 +319,51 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
     );
     // The model was never asked.
     assert!(seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
+    let (mut p, seen) = pipeline(vec!["It is 70."]);
+    for (q, answer) in [
+        ("What is seventeen times four?", "The answer is 68."),
+        ("What is 17 times 4 minus 1,000?", "The answer is -932."),
+        (
+            "Calculate two hundred divided by eight",
+            "The answer is 25.",
+        ),
+    ] {
+        let a = p
+            .answer(
+                &Conversation::question(q),
+                &AnswerOptions::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+        assert_eq!(a.text, answer, "{q}");
+        assert!(
+            matches!(
+                &a.evidence,
+                Evidence::Program {
+                    source: ProgramSource::Question,
+                    ..
+                }
+            ),
+            "{q}: {:?}",
+            a.evidence
+        );
+    }
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn formulas_are_read_from_digits_symbols_and_words() {
+    for (q, body) in [
+        ("What is 12*7?", Some("12*7")),
+        ("((3 + 4) * -2) =", Some("((3 + 4) * -2)")),
+        ("What is seventeen times four?", Some("17 * 4")),
+        ("Evaluate 2 squared plus negative three", Some("2**2 + -3")),
+        ("What is one thing you like?", None),
+    ] {
+        assert_eq!(formula_of(q).as_deref(), body, "{q}");
+    }
 }

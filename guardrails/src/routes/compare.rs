@@ -43,8 +43,8 @@ pub struct Comparison {
     /// The question asks whether the relation does not hold ("Is 3 not
     /// greater than 4?").
     pub negated: bool,
-    /// The two sides as the question writes them (operators in words as
-    /// symbols).
+    /// The two sides as the question writes them (numbers and operators in
+    /// words as digits and symbols).
     pub written: (String, String),
 }
 
@@ -65,26 +65,6 @@ static EQUALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("comparison pattern is valid")
 });
 
-/// A thousands separator: a comma between a digit and exactly three digits
-/// (`1,234,567`; `1,5` and `1,2345` are left alone).
-static THOUSANDS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d),(\d{3})\b").expect("separator pattern is valid"));
-
-/// Operators in words, as the sandbox writes them (`17 times 23`).
-static WORDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
-        (r"(?i)\s+(?:times|multiplied by)\s+", " * "),
-        (r"(?i)\s+divided by\s+", " / "),
-        (r"(?i)\s+plus\s+", " + "),
-        (r"(?i)\s+minus\s+", " - "),
-        (r"(?i)\s+squared\b", "^2"),
-        (r"(?i)\s+cubed\b", "^3"),
-    ]
-    .into_iter()
-    .map(|(p, to)| (Regex::new(p).expect("operator pattern is valid"), to))
-    .collect()
-});
-
 /// A formula as written in a question (`×`, `÷`, `^`) in the sandbox's
 /// syntax (`*`, `/`, `**`).
 pub fn program_symbols(formula: &str) -> String {
@@ -95,17 +75,10 @@ pub fn program_symbols(formula: &str) -> String {
 }
 
 /// The comparison a question asks about, if it is one of two formulas
-/// (digits, with operators as symbols or words: `17 times 23`). Sides with
-/// numbers in words are not read.
+/// (numbers in digits or words, operators as symbols or words: `seventeen
+/// times 23`; see [`super::spoken`]).
 pub fn read(question: &str) -> Option<Comparison> {
-    let mut question = question.to_owned();
-    // Each pass joins every other group of a number (`1,234,567`).
-    while THOUSANDS.is_match(&question) {
-        question = THOUSANDS.replace_all(&question, "$1$2").into_owned();
-    }
-    for (word, symbol) in WORDS.iter() {
-        question = word.replace_all(&question, *symbol).into_owned();
-    }
+    let question = super::spoken::arithmetic(question);
     let question = question.as_str();
     let side = |s: &str| {
         let s = program_symbols(s.trim());
@@ -235,6 +208,12 @@ mod tests {
                 "10 + 1",
             ),
             (
+                "Is seventeen times four greater than sixty?",
+                "17 * 4",
+                Greater,
+                "60",
+            ),
+            (
                 "Is 1,234,567 more than 999,999 * 2?",
                 "1234567",
                 Greater,
@@ -256,7 +235,6 @@ mod tests {
     fn other_questions_are_not_read() {
         for q in [
             "Isn't 17 greater than 3?",
-            "Is seventeen greater than 3?",
             "Is Paris bigger than 400 km?",
             "Is 3 greater than 2? Explain.",
             "What is 17 * 23?",

@@ -14,4 +14,5 @@ pub mod math_cot;
 pub mod program_grammar;
 pub mod purchases;
 pub mod smtlib_grammar;
+pub mod spoken;
 pub mod truth;
