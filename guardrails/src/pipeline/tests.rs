@@ -305,6 +305,7 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
             "Is 17 times 23 not greater than 400?",
             "Yes: 17 * 23 = 391 is not greater than 400.",
         ),
+        ("Isn't 2 greater than 3?", "No: 2 is not greater than 3."),
         (
             "Is seventeen times twenty-three greater than four hundred?",
             "No: 17 * 23 = 391 is not greater than 400.",

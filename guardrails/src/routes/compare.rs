@@ -54,7 +54,7 @@ const SIDE: &str = r"([-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*?)";
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     let relation = r"(greater than or equal to|less than or equal to|greater than|more than|bigger than|larger than|less than|smaller than|at least|at most|equal to|the same as|divisible by|a multiple of|>=|<=|==|=|>|<)";
     Regex::new(&format!(
-        r"(?i)^\s*(?:is|are)\s+{SIDE}\s+(not\s+)?{relation}\s+{SIDE}\s*\?\s*$"
+        r"(?i)^\s*(?:is|are|isn['’]t|aren['’]t)\s+{SIDE}\s+(not\s+)?{relation}\s+{SIDE}\s*\?\s*$"
     ))
     .expect("comparison pattern is valid")
 });
@@ -229,12 +229,19 @@ mod tests {
         }
         let negated = read("Is 17 * 23 not greater than 400?").unwrap();
         assert!(negated.negated && negated.relation == Greater);
+        // "Isn't … ?" asks what "Is … ?" asks: whether the relation holds.
+        for q in ["Isn't 17 greater than 3?", "Aren’t 5 * 4 at least 20?"] {
+            let (is, isnt) = (
+                read(&q.replace("Isn't", "Is").replace("Aren’t", "Are")),
+                read(q),
+            );
+            assert!(is.is_some() && isnt == is, "{q}: {isnt:?}");
+        }
     }
 
     #[test]
     fn other_questions_are_not_read() {
         for q in [
-            "Isn't 17 greater than 3?",
             "Is Paris bigger than 400 km?",
             "Is 3 greater than 2? Explain.",
             "What is 17 * 23?",
