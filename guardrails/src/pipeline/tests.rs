@@ -307,6 +307,10 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
         ),
         ("Isn't 2 greater than 3?", "No: 2 is not greater than 3."),
         (
+            "Is negative three squared greater than zero?",
+            "Yes: (-3)^2 = 9 is greater than 0.",
+        ),
+        (
             "Is seventeen times twenty-three greater than four hundred?",
             "No: 17 * 23 = 391 is not greater than 400.",
         ),
@@ -332,6 +336,8 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
             "Calculate two hundred divided by eight",
             "The answer is 25.",
         ),
+        ("What is negative five squared?", "The answer is 25."),
+        ("What is two cubed squared?", "The answer is 64."),
     ] {
         let a = p
             .answer(
@@ -362,7 +368,10 @@ fn formulas_are_read_from_digits_symbols_and_words() {
         ("What is 12*7?", Some("12*7")),
         ("((3 + 4) * -2) =", Some("((3 + 4) * -2)")),
         ("What is seventeen times four?", Some("17 * 4")),
-        ("Evaluate 2 squared plus negative three", Some("2**2 + -3")),
+        (
+            "Evaluate 2 squared plus negative three",
+            Some("2**2 + (-3)"),
+        ),
         ("What is one thing you like?", None),
     ] {
         assert_eq!(formula_of(q).as_deref(), body, "{q}");

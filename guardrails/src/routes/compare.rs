@@ -43,8 +43,8 @@ pub struct Comparison {
     /// The question asks whether the relation does not hold ("Is 3 not
     /// greater than 4?").
     pub negated: bool,
-    /// The two sides as the question writes them (numbers and operators in
-    /// words as digits and symbols).
+    /// The two sides as the question writes them, with numbers and operators
+    /// in words as digits and symbols and without thousands separators.
     pub written: (String, String),
 }
 
@@ -80,9 +80,13 @@ pub fn program_symbols(formula: &str) -> String {
 pub fn read(question: &str) -> Option<Comparison> {
     let question = super::spoken::arithmetic(question);
     let question = question.as_str();
+    // A side that starts or ends with an operator is a sentence read as a
+    // formula ("Is three times more than two?"), not a formula.
     let side = |s: &str| {
         let s = program_symbols(s.trim());
-        (!s.is_empty()).then_some(s)
+        let open = s.ends_with(['+', '-', '*', '/', '%', '(']);
+        let dangling = s.starts_with(['*', '/', '%', ')']);
+        (!s.is_empty() && !open && !dangling).then_some(s)
     };
     let comparison = |l: &str, relation, negated, r: &str| {
         Some(Comparison {
@@ -247,6 +251,8 @@ mod tests {
             "What is 17 * 23?",
             "Is it true that 3 > 2?",
             "Is 1,5 greater than 1?",
+            "Is three times more than two?",
+            "Is 3 times more than 2?",
         ] {
             assert_eq!(read(q), None, "{q}");
         }

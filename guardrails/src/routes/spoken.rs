@@ -3,8 +3,11 @@
 //! `23`), operators in words as symbols ("17 times 23" → `17 * 23`), and
 //! thousands separators dropped (`1,234,567`). The readers that match a
 //! whole question (a formula, a comparison of two formulas) take the
-//! rewritten text; a text that does not then match is left to the other
-//! routes, so a rewrite that misreads a word can only fail to match.
+//! rewritten text, and a text that does not then match is left to the other
+//! routes. What is not surely one reading is left in words, so that it does
+//! not match: runs of number words that are not one number ("one two
+//! three", "one thousand fifteen hundred"), a hyphen anywhere but between a
+//! tens word and a unit ("one hundred-five" may be a subtraction).
 
 use std::sync::LazyLock;
 
@@ -36,9 +39,9 @@ const SCALES: [(&str, u64); 3] = [
     ("thousand", 1_000),
 ];
 
-/// A run of number words: joined by spaces or hyphens, "and" after
-/// "hundred" or a scale word, and an optional "point" with digits after it
-/// ("three point five"); "negative" before it makes it negative.
+/// A run of number words: joined by spaces, hyphens or "and" (where each
+/// may go is [`value`]'s to check), and an optional "point" with digits
+/// after it ("three point five"); "negative" before it makes it negative.
 static RUN: LazyLock<Regex> = LazyLock::new(|| {
     let word = [&UNITS[..], &TEENS[..], &TENS[..], &["hundred"]]
         .concat()
@@ -65,12 +68,17 @@ static OPERATORS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?i)\s+divided by\s+", " / "),
         (r"(?i)\s+plus\s+", " + "),
         (r"(?i)\s+minus\s+", " - "),
-        (r"(?i)\s+squared\b", "^2"),
-        (r"(?i)\s+cubed\b", "^3"),
     ]
     .into_iter()
     .map(|(p, to)| (Regex::new(p).expect("operator pattern is valid"), to))
     .collect()
+});
+
+/// Powers in words, one or several ("2 cubed squared"), after an
+/// optional power in symbols (`2^3 squared`).
+static POWERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?:\^|\*\*)\s*(\d+))?\s+((?:squared|cubed)(?:\s+(?:squared|cubed))*)\b")
+        .expect("power pattern is valid")
 });
 
 /// What a word is worth, and of which kind.
@@ -105,15 +113,23 @@ fn word(w: &str) -> Option<Word> {
 /// `None` if the words do not make one number ("one two", "five hundred
 /// thousand million", "zero hundred"): such runs are left as they are.
 pub fn value(words: &str) -> Option<u64> {
-    let words: Vec<&str> = words
-        .split(|c: char| c.is_whitespace() || c == '-')
-        .filter(|w| !w.is_empty())
+    // Each word, and whether a hyphen joins it to the one before.
+    let words: Vec<(&str, bool)> = words
+        .split_whitespace()
+        .flat_map(|w| w.split('-').enumerate().map(|(i, w)| (w, i > 0)))
         .collect();
     let (mut total, mut group) = (0u64, 0u64);
     // The last word, and the last scale used (scales must fall).
     let (mut last, mut scale_above) = (None::<Word>, u64::MAX);
     let mut after_and = false;
-    for (i, w) in words.iter().enumerate() {
+    for (i, &(w, hyphen)) in words.iter().enumerate() {
+        // A hyphen joins a tens word and a unit ("twenty-three") and nothing
+        // else: "one hundred-five" may be a subtraction.
+        if hyphen
+            && !(matches!(last, Some(Word::Tens(_))) && matches!(word(w), Some(Word::Unit(_))))
+        {
+            return None;
+        }
         if w.eq_ignore_ascii_case("and") {
             // Only after "hundred" or a scale, before more of the number.
             if !matches!(last, Some(Word::Hundred | Word::Scale(_))) || i + 1 == words.len() {
@@ -146,10 +162,11 @@ pub fn value(words: &str) -> Option<u64> {
         match this {
             Word::Unit(v) | Word::Teen(v) | Word::Tens(v) => group += v,
             Word::Hundred => {
-                if group >= 100 {
+                group *= 100;
+                // "two hundred five hundred", "one thousand fifteen hundred".
+                if group >= 10_000 || group >= scale_above {
                     return None;
                 }
-                group *= 100;
             }
             Word::Scale(s) => {
                 if s >= scale_above {
@@ -175,7 +192,7 @@ pub fn numerals(text: &str) -> String {
         let Some(whole) = value(&c[2]) else {
             return c[0].to_owned();
         };
-        let sign = if c.get(1).is_some() { "-" } else { "" };
+
         let fraction: String = c.get(3).map_or(String::new(), |f| {
             let digits = f.as_str().split_whitespace().skip(1);
             let digits = digits.filter_map(|d| match word(d) {
@@ -184,7 +201,12 @@ pub fn numerals(text: &str) -> String {
             });
             std::iter::once('.').chain(digits).collect()
         });
-        format!("{sign}{whole}{fraction}")
+        // A negative number in brackets, so that a power after it takes the
+        // whole number: "negative five squared" is `(-5)^2`.
+        match c.get(1) {
+            Some(_) => format!("(-{whole}{fraction})"),
+            None => format!("{whole}{fraction}"),
+        }
     })
     .into_owned()
 }
@@ -200,7 +222,25 @@ pub fn arithmetic(text: &str) -> String {
     for (word, symbol) in OPERATORS.iter() {
         text = word.replace_all(&text, *symbol).into_owned();
     }
-    text
+    // Powers of powers multiply: "2 cubed squared" is (2³)² = `2^6`, where
+    // `2^3^2` would be 2⁹.
+    POWERS
+        .replace_all(&text, |c: &Captures| {
+            let words = c[2].split_whitespace();
+            let mut spoken = words.map(|w| {
+                if w.eq_ignore_ascii_case("squared") {
+                    2
+                } else {
+                    3
+                }
+            });
+            let before = c.get(1).map_or(Some(1), |e| e.as_str().parse::<u64>().ok());
+            match before.and_then(|b| spoken.try_fold(b, u64::checked_mul)) {
+                Some(n) => format!("^{n}"),
+                None => c[0].to_owned(),
+            }
+        })
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -249,6 +289,11 @@ mod tests {
             "hundred",
             "thousand",
             "one hundred and thousand",
+            "one thousand fifteen hundred",
+            "two hundred five hundred",
+            "one hundred-five",
+            "one thousand-one",
+            "twenty-hundred",
         ] {
             assert_eq!(value(words), None, "{words}");
         }
@@ -262,7 +307,9 @@ mod tests {
                 "Is 17 greater than 23?",
             ),
             ("What is Two Hundred times four?", "What is 200 times 4?"),
-            ("negative five plus three point two five", "-5 plus 3.25"),
+            ("negative five plus three point two five", "(-5) plus 3.25"),
+            ("twenty-five hundred", "2500"),
+            ("one million fifteen hundred", "1001500"),
             ("Someone said one two three.", "Someone said one two three."),
             ("The tenth of June", "The tenth of June"),
             ("It costs 4 dollars.", "It costs 4 dollars."),
@@ -278,5 +325,16 @@ mod tests {
             "What is 17 * 4 - 1200?"
         );
         assert_eq!(arithmetic("Is nine squared odd?"), "Is 9^2 odd?");
+        // A negative number is one number under a power.
+        assert_eq!(arithmetic("negative five squared"), "(-5)^2");
+        // Powers of powers multiply, spoken or after a symbol.
+        for (text, want) in [
+            ("two cubed squared", "2^6"),
+            ("3 cubed cubed", "3^9"),
+            ("2^3 squared", "2^6"),
+            ("2**2 cubed", "2^6"),
+        ] {
+            assert_eq!(arithmetic(text), want, "{text}");
+        }
     }
 }
