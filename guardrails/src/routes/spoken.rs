@@ -13,22 +13,11 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
+use crate::solver::facts::NUMBER_WORDS;
+
 /// Words for 0-9, 10-19 and the tens; their values.
-const UNITS: [&str; 10] = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-];
-const TEENS: [&str; 10] = [
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
+const UNITS: &[&str] = NUMBER_WORDS.split_at(10).0;
+const TEENS: &[&str] = NUMBER_WORDS.split_at(10).1.split_at(10).0;
 const TENS: [&str; 8] = [
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
@@ -43,7 +32,7 @@ const SCALES: [(&str, u64); 3] = [
 /// may go is [`value`]'s to check), and an optional "point" with digits
 /// after it ("three point five"); "negative" before it makes it negative.
 static RUN: LazyLock<Regex> = LazyLock::new(|| {
-    let word = [&UNITS[..], &TEENS[..], &TENS[..], &["hundred"]]
+    let word = [UNITS, TEENS, &TENS[..], &["hundred"]]
         .concat()
         .into_iter()
         .chain(SCALES.iter().map(|s| s.0))
@@ -94,10 +83,10 @@ enum Word {
 fn word(w: &str) -> Option<Word> {
     let w = w.to_lowercase();
     let at = |list: &[&str]| list.iter().position(|x| *x == w).map(|i| i as u64);
-    if let Some(i) = at(&UNITS) {
+    if let Some(i) = at(UNITS) {
         return Some(Word::Unit(i));
     }
-    if let Some(i) = at(&TEENS) {
+    if let Some(i) = at(TEENS) {
         return Some(Word::Teen(10 + i));
     }
     if let Some(i) = at(&TENS) {
