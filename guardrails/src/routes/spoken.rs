@@ -139,7 +139,6 @@ pub fn value(words: &str) -> Option<u64> {
             (Some(Word::Hundred | Word::Scale(_)), Word::Teen(_) | Word::Tens(_)) => true,
             // "five hundred", "nineteen hundred".
             (Some(Word::Unit(u) | Word::Teen(u)), Word::Hundred) => u != 0,
-            (Some(Word::Scale(_)), Word::Hundred) => false,
             // "five thousand", "twenty-five million", "five hundred thousand".
             (Some(_), Word::Scale(_)) => group != 0,
             _ => false,
