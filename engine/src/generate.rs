@@ -41,7 +41,8 @@ enum Ready {
     /// Whole vocabulary.
     Full,
     /// Only the whole vocabulary's summary (a greedy choice without a
-    /// repetition penalty needs no more).
+    /// repetition penalty needs no more), without Σ exp unless the request
+    /// asked for the log-probability.
     Summary(ops::Partial),
     /// Only the listed ids, in order.
     Rows(Vec<u32>),
@@ -251,7 +252,11 @@ pub(crate) fn run(
                     let Ready::Summary(p) = &mut s.ready else {
                         unreachable!()
                     };
-                    Logits::Summary(p)
+                    if s.req.logprob {
+                        Logits::Summary(p)
+                    } else {
+                        Logits::Best(p)
+                    }
                 }
                 _ => {
                     s.ready = Ready::Full;
@@ -285,7 +290,7 @@ pub(crate) fn run(
             None => Ok(Generation {
                 text: s.text,
                 tokens: s.generated,
-                logprob: s.logprob,
+                logprob: s.req.logprob.then_some(s.logprob),
                 finish: s.finish.unwrap_or(FinishReason::Length),
                 timings: s.timings,
             }),

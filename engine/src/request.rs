@@ -117,10 +117,16 @@ pub struct GenerateRequest {
     pub stop: Vec<String>,
     pub constraint: Option<Box<dyn TokenConstraint>>,
     pub cancel: Option<CancelFlag>,
+    /// Report the generation's log-probability ([`Generation::logprob`]).
+    /// A greedy choice alone needs only the largest logit, which the output
+    /// projection finds with less work than the log-sum-exp that a
+    /// log-probability needs, so it is taken only when asked for.
+    pub logprob: bool,
 }
 
 impl GenerateRequest {
-    /// A greedy request with no stop strings, penalty or constraint.
+    /// A greedy request with no stop strings, penalty or constraint, that
+    /// does not ask for the log-probability.
     pub fn greedy(prompt: Prompt, max_tokens: usize) -> Self {
         Self {
             prompt,
@@ -131,6 +137,7 @@ impl GenerateRequest {
             stop: Vec::new(),
             constraint: None,
             cancel: None,
+            logprob: false,
         }
     }
 }
@@ -188,7 +195,8 @@ pub struct Generation {
     /// candidates. While a constraint restricts the next token to a set, the
     /// distribution is renormalised over that set. An end-of-sequence token
     /// that ended the generation is not counted (nor listed in `tokens`).
-    pub logprob: f64,
+    /// `None` unless the request asked for it ([`GenerateRequest::logprob`]).
+    pub logprob: Option<f64>,
     pub finish: FinishReason,
     pub timings: Timings,
 }

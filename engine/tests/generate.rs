@@ -52,7 +52,7 @@ fn gemma3_completion_streams_the_greedy_text() {
     assert_eq!(g.finish, FinishReason::Length);
     assert_eq!(g.timings.prefill_tokens, 6);
     assert_eq!(g.timings.decode_tokens, 8);
-    assert!(g.logprob < 0.0 && g.logprob > -30.0, "{}", g.logprob);
+    assert_eq!(g.logprob, None, "not asked for");
 }
 
 #[test]
@@ -123,6 +123,7 @@ fn a_constraint_restricts_tokens_and_its_logits_match_the_full_projection() {
     req.constraint = Some(Box::new(Choice {
         ids: vec![london[0], paris[0]],
     }));
+    req.logprob = true;
     let g = e.generate(req, &mut |_| {}).unwrap();
     let (p, l) = (
         full[paris[0] as usize] as f64,
@@ -139,7 +140,8 @@ fn a_constraint_restricts_tokens_and_its_logits_match_the_full_projection() {
     // Log-probability renormalised over the allowed pair.
     let best = p.max(l);
     let lp = best - (p.exp() + l.exp()).ln();
-    assert!((g.logprob - lp).abs() < 1e-3, "{} vs {lp}", g.logprob);
+    let got = g.logprob.unwrap();
+    assert!((got - lp).abs() < 1e-3, "{got} vs {lp}");
 }
 
 #[test]
@@ -226,31 +228,47 @@ fn a_batch_decodes_like_sequential_generations() {
 }
 
 /// A plain greedy request takes its tokens from the logits' summary alone
-/// (the logits are never written); a repetition penalty of 1 changes no
-/// logit but takes the path through the full logits. Both must agree, bit
-/// for bit, alone and in a batch.
+/// (the logits are never written), without Σ exp unless it asks for the
+/// log-probability; a repetition penalty of 1 changes no logit but takes
+/// the path through the full logits. All must agree, bit for bit, alone
+/// and in a batch.
 #[test]
 fn greedy_from_the_summary_matches_greedy_from_the_full_logits() {
     let mut e = gemma();
     let plain = || GenerateRequest::greedy(text("Once upon a time, there was a little"), 12);
+    let scored = || GenerateRequest {
+        logprob: true,
+        ..plain()
+    };
     let full = || GenerateRequest {
         repeat_penalty: Some(RepeatPenalty {
             penalty: 1.0,
             last_n: 64,
         }),
-        ..plain()
+        ..scored()
     };
     e.clear_cache();
-    let a = e.generate(plain(), &mut |_| {}).unwrap();
+    let a = e.generate(scored(), &mut |_| {}).unwrap();
     e.clear_cache();
     let b = e.generate(full(), &mut |_| {}).unwrap();
-    assert_eq!(a.tokens, b.tokens);
-    assert_eq!(a.logprob, b.logprob);
-    assert!(a.logprob < 0.0 && a.logprob > -60.0, "{}", a.logprob);
     e.clear_cache();
-    let both = e.generate_batch(vec![plain(), full()]).unwrap();
-    for g in &both {
+    let c = e.generate(plain(), &mut |_| {}).unwrap();
+    assert_eq!(a.tokens, b.tokens);
+    assert_eq!(a.tokens, c.tokens);
+    assert_eq!(a.logprob, b.logprob);
+    let lp = a.logprob.unwrap();
+    assert!(lp < 0.0 && lp > -60.0, "{lp}");
+    assert_eq!(c.logprob, None);
+    e.clear_cache();
+    let all = e.generate_batch(vec![plain(), scored(), full()]).unwrap();
+    for g in &all[1..] {
         assert_eq!((&g.tokens, g.logprob), (&a.tokens, a.logprob));
+    }
+    assert_eq!((&all[0].tokens, all[0].logprob), (&a.tokens, None));
+    // A batch where no row asks for Σ exp.
+    e.clear_cache();
+    for g in e.generate_batch(vec![plain(), plain()]).unwrap() {
+        assert_eq!((&g.tokens, g.logprob), (&a.tokens, None));
     }
 }
 

@@ -401,7 +401,7 @@ mod tests {
             Ok(Generation {
                 text,
                 tokens: Vec::new(),
-                logprob: 0.0,
+                logprob: None,
                 finish: FinishReason::Eos,
                 timings: Timings::default(),
             })

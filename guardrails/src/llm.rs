@@ -204,7 +204,7 @@ impl Llm for ScriptedLlm {
         on_text(&text);
         Ok(Generation {
             tokens: Vec::new(),
-            logprob: -(text.len() as f64),
+            logprob: request.logprob.then_some(-(text.len() as f64)),
             text,
             finish,
             timings: Timings::default(),

@@ -20,6 +20,10 @@ pub(crate) enum Logits<'a> {
     /// all a greedy choice and its log-probability need. The logits are
     /// not kept, which spares writing a vocabulary-sized row per sequence.
     Summary(&'a mut ops::Partial),
+    /// As `Summary`, but Σ exp may be left out (NaN): all a greedy choice
+    /// without its log-probability needs. Left out when every row of the
+    /// product asks for no more.
+    Best(&'a mut ops::Partial),
     /// Only these token ids, in this order (constrained decoding: only these
     /// rows of the output projection are computed).
     Rows(&'a [u32], &'a mut Vec<f32>),
@@ -181,6 +185,8 @@ impl Head<'_> {
         // Where each row's summary goes: beside kept logits (optional),
         // or alone.
         let mut summaries: Vec<Result<&mut Option<ops::Partial>, &mut ops::Partial>> = Vec::new();
+        // Whether some row needs Σ exp.
+        let mut exp = false;
         for (step, &i) in steps.iter_mut().zip(&last) {
             let Some(i) = i else { continue };
             match &mut step.logits {
@@ -188,8 +194,14 @@ impl Head<'_> {
                     dst.resize(n, 0.0);
                     outs.push(Some(&mut dst[..]));
                     summaries.push(Ok(summary));
+                    exp = true;
                 }
                 Logits::Summary(summary) => {
+                    outs.push(None);
+                    summaries.push(Err(summary));
+                    exp = true;
+                }
+                Logits::Best(summary) => {
                     outs.push(None);
                     summaries.push(Err(summary));
                 }
@@ -201,7 +213,10 @@ impl Head<'_> {
             let mut input = Input::new(&xs, outs.len(), hidden);
             let taken = self
                 .summarises()
-                .then(|| self.weight.matmul_summarised(&mut input, &mut outs, pool))
+                .then(|| {
+                    self.weight
+                        .matmul_summarised(&mut input, &mut outs, exp, pool)
+                })
                 .flatten();
             match taken {
                 Some(taken) => {
@@ -249,8 +264,9 @@ impl Head<'_> {
 
     /// Whether the output projection summarises the logits as it computes
     /// them: packed weights, and no soft cap (which changes the logits after
-    /// the product). Only then may a step ask for [`Logits::Summary`]
-    /// without a vocabulary-sized row being written for it.
+    /// the product). Only then may a step ask for [`Logits::Summary`] or
+    /// [`Logits::Best`] without a vocabulary-sized row being written for
+    /// it.
     pub fn summarises(&self) -> bool {
         self.softcap.is_none() && self.weight.is_packed()
     }

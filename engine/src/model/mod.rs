@@ -47,7 +47,8 @@ pub(crate) trait DecoderModel: Send + Sync {
     fn forward(&self, steps: &mut [Step<'_>], pool: &ThreadPool);
 
     /// Whether the output projection summarises full-vocabulary logits as it
-    /// computes them, so that a step may ask for [`Logits::Summary`] alone.
+    /// computes them, so that a step may ask for [`Logits::Summary`] or
+    /// [`Logits::Best`] alone.
     fn summarises_logits(&self) -> bool;
 
     fn new_cache(&self) -> KvCache {

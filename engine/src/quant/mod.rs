@@ -445,13 +445,15 @@ impl QMatrix {
 
     /// `outs[i][r] = x[i] · W[r]` where `outs[i]` is given (`rows` long),
     /// and every input row's summary of its products (maximum, its first
-    /// position, Σ exp), taken as the products are written, so the rows are
-    /// not read again; a row without an output is never written to memory.
-    /// `None`, with nothing computed, where the weights are not packed.
+    /// position, and with `exp` Σ exp, else NaN), taken as the products are
+    /// written, so the rows are not read again; a row without an output is
+    /// never written to memory. `None`, with nothing computed, where the
+    /// weights are not packed.
     pub fn matmul_summarised(
         &self,
         input: &mut Input<'_>,
         outs: &mut [Option<&mut [f32]>],
+        exp: bool,
         pool: &ThreadPool,
     ) -> Option<Vec<ops::Partial>> {
         assert_eq!(outs.len(), input.m);
@@ -468,7 +470,7 @@ impl QMatrix {
         let acts = Self::packed_acts(input, amx);
         // SAFETY: the pointers are to the outputs, each checked to be `rows`
         // long, and borrowed mutably for the call.
-        Some(unsafe { p.matmul_summarised(&acts, tiles, &ptrs, pool) })
+        Some(unsafe { p.matmul_summarised(&acts, tiles, &ptrs, exp, pool) })
     }
 
     /// Quantises `input` for packed weights, and lays it out in tiles when

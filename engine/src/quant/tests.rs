@@ -356,7 +356,7 @@ fn activation_quantisation_cost() {
 
 /// A probe, not a check: what summarising the rows costs the output
 /// projection's product (16 rows, one thread, weights in cache), with the
-/// rows only summarised and with them written too.
+/// rows only summarised (with and without Σ exp) and with them written too.
 /// `cargo test --workspace --release summary_rate -- --ignored --nocapture`.
 #[test]
 #[ignore = "a speed probe that prints figures"]
@@ -368,7 +368,7 @@ fn summary_rate() {
     let x = values(3, m * cols);
     let mut out = vec![0.0; m * rows];
     let mut input = Input::new(&x, m, cols);
-    let mut best = [f64::MAX; 3];
+    let mut best = [f64::MAX; 4];
     for _ in 0..30 {
         let t = std::time::Instant::now();
         for _ in 0..10 {
@@ -378,23 +378,30 @@ fn summary_rate() {
         let t = std::time::Instant::now();
         for _ in 0..10 {
             let mut outs: Vec<Option<&mut [f32]>> = (0..m).map(|_| None).collect();
-            w.matmul_summarised(&mut input, &mut outs, &pool);
+            w.matmul_summarised(&mut input, &mut outs, true, &pool);
         }
         best[1] = best[1].min(t.elapsed().as_secs_f64() / 10.0);
         let t = std::time::Instant::now();
         for _ in 0..10 {
             let mut outs: Vec<Option<&mut [f32]>> = out.chunks_mut(rows).map(Some).collect();
-            w.matmul_summarised(&mut input, &mut outs, &pool);
+            w.matmul_summarised(&mut input, &mut outs, true, &pool);
         }
         best[2] = best[2].min(t.elapsed().as_secs_f64() / 10.0);
+        let t = std::time::Instant::now();
+        for _ in 0..10 {
+            let mut outs: Vec<Option<&mut [f32]>> = (0..m).map(|_| None).collect();
+            w.matmul_summarised(&mut input, &mut outs, false, &pool);
+        }
+        best[3] = best[3].min(t.elapsed().as_secs_f64() / 10.0);
     }
     let blocks = (rows / 16 * cols / 32) as f64;
     let ns = best.map(|b| b * 1e9 / blocks);
     println!(
-        "ns per 16 weight rows × 32 columns: product {:.1}, summarised {:.1}, summarised and written {:.1} ({})",
+        "ns per 16 weight rows × 32 columns: product {:.1}, summarised {:.1}, summarised and written {:.1}, maximum only {:.1} ({})",
         ns[0],
         ns[1],
         ns[2],
+        ns[3],
         if pool.amx() { "tiles" } else { "vector" }
     );
 }

@@ -47,7 +47,7 @@ impl Llm for Recording {
         on_text(&text);
         Ok(Generation {
             tokens: Vec::new(),
-            logprob: 0.0,
+            logprob: None,
             text,
             finish: FinishReason::Eos,
             timings: Timings::default(),

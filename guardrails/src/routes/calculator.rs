@@ -135,6 +135,8 @@ pub fn answer(
     let requests = (0..config.samples.max(1))
         .map(|i| {
             let mut r = GenerateRequest::greedy(prompt.clone(), config.max_tokens);
+            // Ties between values go to the likelier program.
+            r.logprob = true;
             if let Some(table) = &grammar {
                 let mut c = ProgramConstraint::program(table.clone(), numbers.clone());
                 if config.single_use {
@@ -286,7 +288,8 @@ fn run_program(sandbox: &Sandbox, generation: &Generation, trace: &mut Trace) ->
     Candidate {
         program,
         value: result.ok(),
-        logprob: generation.logprob,
+        // Asked for; a model that gives none ranks last.
+        logprob: generation.logprob.unwrap_or(f64::NEG_INFINITY),
     }
 }
 

@@ -94,7 +94,7 @@ impl Llm for Fake {
         }
         Ok(Generation {
             tokens: vec![0; text.split_whitespace().count()],
-            logprob: 0.0,
+            logprob: None,
             text,
             finish,
             timings: Timings {

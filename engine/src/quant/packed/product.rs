@@ -247,11 +247,12 @@ impl Packed {
     ) {
         let outs: Vec<Option<SyncPtr<f32>>> = outs.iter().copied().map(Some).collect();
         // SAFETY: the caller's promise.
-        unsafe { self.product::<false>(acts, tiles, &outs, None, pool) }
+        unsafe { self.product::<false, false>(acts, tiles, &outs, None, pool) }
     }
 
     /// [`Packed::matmul`], also summarising each output row (its maximum,
-    /// first position of it, and Σ exp) group by group as it is written,
+    /// first position of it, and with `exp` Σ exp, else NaN) group by
+    /// group as it is written,
     /// while it is in L1. The summary is combined from spans of
     /// [`SUMMARY_GROUPS`] groups in order, so it does not depend on the
     /// threads or on the other rows. A row whose output is `None` is only
@@ -264,6 +265,7 @@ impl Packed {
         acts: &[Act<'a>],
         tiles: Option<&Tiles>,
         outs: &[Option<SyncPtr<f32>>],
+        exp: bool,
         pool: &ThreadPool,
     ) -> Vec<Partial> {
         let m = tiles.map_or(acts.len(), Tiles::rows);
@@ -271,7 +273,13 @@ impl Packed {
         let mut parts = vec![Partial::combine([]); m * spans];
         let ptr = SyncPtr::new(&mut parts);
         // SAFETY: the caller's promise; `parts` is `m × spans` long.
-        unsafe { self.product::<true>(acts, tiles, outs, Some(&ptr), pool) };
+        unsafe {
+            if exp {
+                self.product::<true, true>(acts, tiles, outs, Some(&ptr), pool)
+            } else {
+                self.product::<true, false>(acts, tiles, outs, Some(&ptr), pool)
+            }
+        };
         parts
             .chunks(spans.max(1))
             .map(|row| Partial::combine(row.iter().copied()))
@@ -280,8 +288,8 @@ impl Packed {
 
     /// # Safety
     /// As [`Packed::matmul`]; with `SUMMARY`, `sums` holds `m × spans`
-    /// summaries.
-    unsafe fn product<'a, const SUMMARY: bool>(
+    /// summaries, their Σ exp taken only with `EXP`.
+    unsafe fn product<'a, const SUMMARY: bool, const EXP: bool>(
         &self,
         acts: &[Act<'a>],
         tiles: Option<&Tiles>,
@@ -380,7 +388,7 @@ impl Packed {
                 if SUMMARY {
                     for (i, l) in lanes.iter_mut().enumerate() {
                         if let Ok(v) = <&[f32; GROUP]>::try_from(&*row(i)) {
-                            l.push(v, (g * GROUP) as u32);
+                            l.push::<EXP>(v, (g * GROUP) as u32);
                         }
                     }
                     if (g + 1) % SUMMARY_GROUPS == 0 || g + 1 == range.end {
@@ -388,7 +396,7 @@ impl Packed {
                         for (i, l) in lanes.iter_mut().enumerate() {
                             // SAFETY: the caller's promise of `m × spans`
                             // summaries; each span is one task's.
-                            unsafe { sums.map(|p| p.write(i * spans + span, l.finish())) };
+                            unsafe { sums.map(|p| p.write(i * spans + span, l.finish::<EXP>())) };
                             *l = Lanes::default();
                         }
                     }

@@ -166,7 +166,8 @@ fn packed_biased_products_match_the_portable_kernel_and_the_exact_sums() {
 /// The summarised product: the same products, and summaries that match
 /// the rows' own (maximum and its first position exactly, Σ exp closely)
 /// and that are the same bits on 1, 2 or 3 threads, on tiles or vectors,
-/// and for a row alone or among others.
+/// and for a row alone or among others. Without Σ exp: the same maximum
+/// and position, and a NaN sum.
 #[test]
 fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
     // Two whole spans and part of a third.
@@ -184,8 +185,9 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
             corr_lo: &corr_lo[i * kb..(i + 1) * kb],
         })
         .collect();
-    // `keep_odd`: only the even rows' products are written out.
-    let run_keeping = |acts: &[Act<'_>], threads: usize, tiles: bool, keep_odd: bool| {
+    // `keep_odd`: only the even rows' products are written out; `exp`:
+    // Σ exp is taken.
+    let run_with = |acts: &[Act<'_>], threads: usize, tiles: bool, keep_odd: bool, exp: bool| {
         let pool = ThreadPool::new(threads).without_amx();
         let mut out = vec![0f32; acts.len() * rows];
         let ptrs: Vec<_> = out
@@ -195,8 +197,20 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
             .collect();
         let tiles = tiles.then(|| Tiles::new(acts, kb, &pool));
         // SAFETY: each pointer is to a `rows`-long part of `out`.
-        let sums = unsafe { p.matmul_summarised(acts, tiles.as_ref(), &ptrs, &pool) };
+        let sums = unsafe { p.matmul_summarised(acts, tiles.as_ref(), &ptrs, exp, &pool) };
         (out, sums)
+    };
+    let run_keeping = |acts: &[Act<'_>], threads: usize, tiles: bool, keep_odd: bool| {
+        run_with(acts, threads, tiles, keep_odd, true)
+    };
+    // Without Σ exp: the maximum and position of `sums`, and NaN sums.
+    let best_only = |tiles: bool, threads: usize, sums: &[Partial]| {
+        let (out, best) = run_with(&acts, threads, tiles, false, false);
+        assert_eq!(out.len(), m * rows);
+        for (i, (b, s)) in best.iter().zip(sums).enumerate() {
+            assert_eq!((b.max, b.at), (s.max, s.at), "row {i}, {threads} threads");
+            assert!(b.sum.is_nan(), "row {i}: sum {}", b.sum);
+        }
     };
     let run =
         |acts: &[Act<'_>], threads: usize, tiles: bool| run_keeping(acts, threads, tiles, true);
@@ -218,6 +232,7 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
     }
     for threads in [1, 3] {
         assert_eq!(run(&acts, threads, false).1, sums, "{threads} threads");
+        best_only(false, threads, &sums);
     }
     assert_eq!(run(&acts[5..6], 2, false).1, sums[5..6], "a row alone");
     // Rows only summarised: the same summaries, and their outputs untouched.
@@ -241,5 +256,6 @@ fn summarised_products_summarise_each_row_whatever_the_threads_and_rows() {
             sums,
             "on tiles, odd rows only summarised"
         );
+        best_only(true, 2, &sums);
     }
 }
