@@ -314,6 +314,10 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
             "Is seventeen times twenty-three greater than four hundred?",
             "No: 17 * 23 = 391 is not greater than 400.",
         ),
+        (
+            "Is 15% of 80 more than 10?",
+            "Yes: (15/100) * 80 = 12 is greater than 10.",
+        ),
     ] {
         assert_eq!(ask(&mut p, q).text, answer, "{q}");
     }
@@ -338,6 +342,16 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
         ),
         ("What is negative five squared?", "The answer is 25."),
         ("What is two cubed squared?", "The answer is 64."),
+        ("What is 15% of 80?", "The answer is 12."),
+        ("What is 20 percent of fifty?", "The answer is 10."),
+        ("What is half of 30?", "The answer is 15."),
+        ("What is a third of 27?", "The answer is 9."),
+        ("What is three quarters of 40?", "The answer is 30."),
+        ("What is 1/3 of 27?", "The answer is 9."),
+        ("What is twice 21?", "The answer is 42."),
+        ("What is a dozen times 3?", "The answer is 36."),
+        ("What is a hundred plus 5?", "The answer is 105."),
+        ("What is half of 7?", "The answer is 3.5."),
     ] {
         let a = p
             .answer(
