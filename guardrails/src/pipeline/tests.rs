@@ -318,6 +318,15 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
             "Is 15% of 80 more than 10?",
             "Yes: (15/100) * 80 = 12 is greater than 10.",
         ),
+        (
+            "Is 100 divided by half of 10 equal to 20?",
+            "Yes: 100 / ((1/2) * 10) = 20 is equal to 20.",
+        ),
+        ("Is (2) less than (3)?", "Yes: 2 is less than 3."),
+        (
+            "Is (1 + 2) * (3 + 4) less than 22?",
+            "Yes: (1 + 2) * (3 + 4) = 21 is less than 22.",
+        ),
     ] {
         assert_eq!(ask(&mut p, q).text, answer, "{q}");
     }
@@ -352,6 +361,8 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
         ("What is a dozen times 3?", "The answer is 36."),
         ("What is a hundred plus 5?", "The answer is 105."),
         ("What is half of 7?", "The answer is 3.5."),
+        ("What is 100 divided by half of 10?", "The answer is 20."),
+        ("What is 6 divided by double 3?", "The answer is 1."),
     ] {
         let a = p
             .answer(

@@ -74,6 +74,28 @@ pub fn program_symbols(formula: &str) -> String {
         .replace('^', "**")
 }
 
+/// `s` without brackets around the whole of it (`((1/2) * 10)` →
+/// `(1/2) * 10`), as a side is shown in the answer.
+fn bare(s: &str) -> &str {
+    let Some(inner) = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
+        return s;
+    };
+    // The first bracket closes at the end only if no prefix of the inner
+    // text closes more brackets than it opens.
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        depth += match c {
+            '(' => 1,
+            ')' => -1,
+            _ => 0,
+        };
+        if depth < 0 {
+            return s;
+        }
+    }
+    inner
+}
+
 /// The comparison a question asks about, if it is one of two formulas
 /// (numbers in digits or words, operators as symbols or words: `seventeen
 /// times 23`; see [`super::spoken`]).
@@ -94,7 +116,7 @@ pub fn read(question: &str) -> Option<Comparison> {
             right: side(r)?,
             relation,
             negated,
-            written: (l.trim().to_owned(), r.trim().to_owned()),
+            written: (bare(l.trim()).to_owned(), bare(r.trim()).to_owned()),
         })
     };
     if let Some(c) = EQUALS.captures(question) {

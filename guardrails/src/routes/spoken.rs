@@ -1,10 +1,10 @@
 //! Arithmetic as people write it in words, rewritten in the symbols the
 //! question readers know: numbers in words as digits ("twenty-three" →
 //! `23`, "a hundred" → `100`, "a dozen" → `12`), operators in words as
-//! symbols ("17 times 23" → `17 * 23`, "twice 21" → `2 * 21`), parts of a
-//! number as products ("15% of 80" → `(15/100) * 80`, "two thirds of 9" →
-//! `(2/3) * 9`, "half of 30" → `(1/2) * 30`), and thousands separators
-//! dropped (`1,234,567`). The readers that match a
+//! symbols ("17 times 23" → `17 * 23`), parts and multiples of a number
+//! as bracketed products ("15% of 80" → `((15/100) * 80)`, "twice 21" →
+//! `(2 * 21)`; see [`phrases`]), and thousands separators dropped
+//! (`1,234,567`). The readers that match a
 //! whole question (a formula, a comparison of two formulas) take the
 //! rewritten text, and a text that does not then match is left to the other
 //! routes. What is not surely one reading is left in words, so that it does
@@ -17,6 +17,8 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use crate::solver::facts::NUMBER_WORDS;
+
+mod phrases;
 
 /// Words for 0-9, 10-19 and the tens; their values.
 const UNITS: &[&str] = NUMBER_WORDS.split_at(10).0;
@@ -64,56 +66,6 @@ static OPERATORS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .into_iter()
     .map(|(p, to)| (Regex::new(p).expect("operator pattern is valid"), to))
     .collect()
-});
-
-/// "a hundred", "an hundred", "a thousand": one of the scale.
-static A_SCALE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\ban?\s+(hundred|thousand|million|billion)\b").expect("scale pattern is valid")
-});
-
-/// Dozens: "half a dozen", "a dozen", and (after the numerals) "3 dozen".
-static DOZENS: LazyLock<[(Regex, &'static str); 3]> = LazyLock::new(|| {
-    [
-        (r"(?i)\bhalf\s+a\s+dozen\b", "6"),
-        (r"(?i)\ba\s+dozen\b", "12"),
-        (r"(?i)\b(\d+)\s+dozen\b", "($1 * 12)"),
-    ]
-    .map(|(p, to)| (Regex::new(p).expect("dozen pattern is valid"), to))
-});
-
-/// The fractions in words and their denominators ("two thirds").
-const PARTS: [(&str, &str, u32); 9] = [
-    ("half", "halves", 2),
-    ("third", "thirds", 3),
-    ("quarter", "quarters", 4),
-    ("fourth", "fourths", 4),
-    ("fifth", "fifths", 5),
-    ("sixth", "sixths", 6),
-    ("eighth", "eighths", 8),
-    ("ninth", "ninths", 9),
-    ("tenth", "tenths", 10),
-];
-
-/// A part of what follows: a percentage, a fraction in symbols or in words,
-/// then "of" and a number or a bracket (kept in group `rest`). The
-/// numerator of a fraction in words is "a", "an" or digits ("The tenth of
-/// June" is not a fraction); "half" may stand alone. A number just before
-/// the part (`2.1/3`, `2)`) keeps it from being read.
-static PART_OF: LazyLock<Regex> = LazyLock::new(|| {
-    let words = PARTS
-        .iter()
-        .flat_map(|p| [p.0, p.1])
-        .collect::<Vec<_>>()
-        .join("|");
-    Regex::new(&format!(
-        r"(?i)(?P<pre>^|[^\d.)])(?:(?P<pct>\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)|(?P<num>\d+)\s*/\s*(?P<den>\d+)|(?:\b(?P<wnum>an?|\d+)[\s-]+)?\b(?P<word>{words}))\s+of\s+(?P<rest>[\d(])"
-    ))
-    .expect("part pattern is valid")
-});
-
-/// Multiples in words before a number or a bracket ("twice 21").
-static MULTIPLES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(twice|double|thrice|triple)\s+([\d(])").expect("multiple pattern is valid")
 });
 
 /// Powers in words, one or several ("2 cubed squared"), after an
@@ -252,77 +204,17 @@ pub fn numerals(text: &str) -> String {
     .into_owned()
 }
 
-/// "15% of", "1/3 of", "two thirds of", "half of" before a number or a
-/// bracket, as a product: `(15/100) * `. A run of parts ("half of 1/3 of
-/// 27") takes a pass each. A part in words that does not make a fraction
-/// ("a thirds", "0 halves") is left as it is.
-fn parts(text: &str) -> String {
-    let mut text = text.to_owned();
-    loop {
-        let mut read = false;
-        let next = PART_OF.replace_all(&text, |c: &Captures| {
-            let fraction = if let Some(p) = c.name("pct") {
-                Some(format!("{}/100", p.as_str()))
-            } else if let (Some(n), Some(d)) = (c.name("num"), c.name("den")) {
-                Some(format!("{}/{}", n.as_str(), d.as_str()))
-            } else {
-                part_in_words(c.name("wnum").map(|m| m.as_str()), &c["word"])
-            };
-            match fraction {
-                Some(f) => {
-                    read = true;
-                    format!("{}({f}) * {}", &c["pre"], &c["rest"])
-                }
-                None => c[0].to_owned(),
-            }
-        });
-        if !read {
-            return text;
-        }
-        text = next.into_owned();
-    }
-}
-
-/// The fraction "two thirds", "a quarter", "half" stand for (`2/3`), where
-/// the count agrees with the word: one of a singular word, more of a
-/// plural one; "half" and "halves" alone, the others with a count.
-fn part_in_words(count: Option<&str>, word: &str) -> Option<String> {
-    let word = word.to_lowercase();
-    let (plural, den) = PARTS
-        .iter()
-        .find_map(|p| (p.0 == word || p.1 == word).then_some((p.1 == word, p.2)))?;
-    let num = match count.map(str::to_lowercase).as_deref() {
-        None => (den == 2 && !plural).then_some(1)?,
-        Some("a" | "an") => 1,
-        Some(n) => n.parse::<u64>().ok()?,
-    };
-    (num > 0 && plural == (num > 1)).then(|| format!("{num}/{den}"))
-}
-
 /// `text` with numbers in words as digits, without thousands separators,
 /// and with operators, multiples and parts in words as symbols: what the
 /// question readers match.
 pub fn arithmetic(text: &str) -> String {
-    let [half_dozen, a_dozen, dozens] = &*DOZENS;
-    let text = A_SCALE.replace_all(text, "one $1");
-    let text = half_dozen.0.replace_all(&text, half_dozen.1);
-    let text = a_dozen.0.replace_all(&text, a_dozen.1);
+    let text = phrases::a_scale(text);
     let mut text = numerals(&text);
     // Each pass joins every other group of a number (`1,234,567`).
     while THOUSANDS.is_match(&text) {
         text = THOUSANDS.replace_all(&text, "$1$2").into_owned();
     }
-    let text = dozens.0.replace_all(&text, dozens.1);
-    let text = parts(&text);
-    let mut text = MULTIPLES
-        .replace_all(&text, |c: &Captures| {
-            let n = match c[1].to_lowercase().as_str() {
-                "twice" | "double" => 2,
-                _ => 3,
-            };
-            format!("{n} * {}", &c[2])
-        })
-        .into_owned();
+    let mut text = phrases::products(&phrases::dozens(&text));
     for (word, symbol) in OPERATORS.iter() {
         text = word.replace_all(&text, *symbol).into_owned();
     }
@@ -439,49 +331,6 @@ mod tests {
             ("2**2 cubed", "2^6"),
         ] {
             assert_eq!(arithmetic(text), want, "{text}");
-        }
-    }
-
-    #[test]
-    fn parts_multiples_and_dozens_become_products() {
-        for (text, want) in [
-            ("What is 15% of 80?", "What is (15/100) * 80?"),
-            ("What is 12.5 percent of 40?", "What is (12.5/100) * 40?"),
-            ("What is 1/3 of 27?", "What is (1/3) * 27?"),
-            ("What is half of thirty?", "What is (1/2) * 30?"),
-            ("What is a third of 27?", "What is (1/3) * 27?"),
-            ("What is three quarters of 40?", "What is (3/4) * 40?"),
-            ("What is two-thirds of 9?", "What is (2/3) * 9?"),
-            ("half of 1/3 of 27", "(1/2) * (1/3) * 27"),
-            ("What is twice 21?", "What is 2 * 21?"),
-            ("What is triple (2 + 3)?", "What is 3 * (2 + 3)?"),
-            ("What is a dozen times 3?", "What is 12 * 3?"),
-            ("What is half a dozen plus 1?", "What is 6 + 1?"),
-            ("What is three dozen?", "What is (3 * 12)?"),
-            ("What is a hundred plus 5?", "What is 100 + 5?"),
-            ("a thousand and one", "1001"),
-        ] {
-            assert_eq!(arithmetic(text), want, "{text}");
-        }
-    }
-
-    /// What is not surely a part of a number stays in words.
-    #[test]
-    fn words_that_are_not_surely_parts_stay() {
-        for text in [
-            "The tenth of June",
-            "The tenth of 5 runners",
-            "a thirds of 9",
-            "2 third of 9",
-            "0 halves of 4",
-            "two halves of the cake",
-            "half of them",
-            "2.1/3 of 27",
-            "twice as many as 4",
-            "a hundredth of 5",
-        ] {
-            let got = arithmetic(text);
-            assert!(!got.contains(") * "), "{text} → {got}");
         }
     }
 }
