@@ -549,9 +549,19 @@ impl Pipeline {
         }
         if let Some((formula, source)) = read {
             let (result, outcome) = self.eval_read(&formula, trace);
-            if result.is_ok() {
-                let text = format!("The answer is {outcome}.");
-                return Ok((text, read_evidence(formula, outcome, source)));
+            match &result {
+                Ok(_) => {
+                    let text = format!("The answer is {outcome}.");
+                    return Ok((text, read_evidence(formula, outcome, source)));
+                }
+                // The question's own formula has no value: say why, rather
+                // than have the model make one up ("What is 5/0?").
+                Err(e) if source == ProgramSource::Question && has_no_value(e) => {
+                    let text = format!("That cannot be computed: {}.", e.message());
+                    return Ok((text, read_evidence(formula, outcome, source)));
+                }
+                // A reading the sandbox does not take: the model translates.
+                Err(_) => {}
             }
         }
         let outcome = calculator::answer(
@@ -714,6 +724,17 @@ pub fn load_bank() -> Vec<Example> {
 }
 
 /// The evidence of a program read from the question: no model samples.
+/// Whether an error says the formula has no value (division by zero, not a
+/// real number, too large, an ambiguous percentage), rather than that it
+/// was misread.
+fn has_no_value(e: &EvalError) -> bool {
+    match e.kind() {
+        "division_by_zero" | "math_domain" | "too_large" | "too_deep" => true,
+        "syntax_error" => e.message().starts_with("ambiguous"),
+        _ => false,
+    }
+}
+
 fn read_evidence(program: String, value: String, source: ProgramSource) -> Evidence {
     Evidence::Program {
         program,

@@ -150,7 +150,7 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// The question itself is a formula (`((3 + 4) * -2) =`, `What is 12*7?`).
 static FORMULA: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:what is|what's|calculate|compute|evaluate)?\s*[-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*[*/+\-×÷^][-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*=?\s*\??\s*$",
+        r"(?i)^\s*(?:what is|what's|calculate|compute|evaluate)?\s*[-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*[*/+\-×÷^%][-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*=?\s*\??\s*$",
     )
 });
 

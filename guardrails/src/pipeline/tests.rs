@@ -363,6 +363,8 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
         ("What is half of 7?", "The answer is 3.5."),
         ("What is 100 divided by half of 10?", "The answer is 20."),
         ("What is 6 divided by double 3?", "The answer is 1."),
+        ("What is 200 * 15%?", "The answer is 30."),
+        ("What is 17 % 5?", "The answer is 2."),
     ] {
         let a = p
             .answer(
@@ -383,6 +385,33 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
             "{q}: {:?}",
             a.evidence
         );
+    }
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+/// A formula without a value gets the reason, not the model's guess.
+#[test]
+fn a_formula_without_a_value_is_answered_with_the_reason() {
+    let (mut p, seen) = pipeline(vec!["It is 70."]);
+    for (q, start) in [
+        ("What is 5/0?", "That cannot be computed: division by zero."),
+        (
+            "What is 20% - 5?",
+            "That cannot be computed: ambiguous percentage in a sum",
+        ),
+        (
+            "What is 2**2**99?",
+            "That cannot be computed: result too large",
+        ),
+    ] {
+        let a = p
+            .answer(
+                &Conversation::question(q),
+                &AnswerOptions::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+        assert!(a.text.starts_with(start), "{q}: {}", a.text);
     }
     assert!(seen.lock().unwrap().is_empty());
 }

@@ -214,7 +214,7 @@ pub fn arithmetic(text: &str) -> String {
     while THOUSANDS.is_match(&text) {
         text = THOUSANDS.replace_all(&text, "$1$2").into_owned();
     }
-    let mut text = phrases::products(&phrases::dozens(&text));
+    let mut text = phrases::percents(&phrases::products(&phrases::dozens(&text)));
     for (word, symbol) in OPERATORS.iter() {
         text = word.replace_all(&text, *symbol).into_owned();
     }

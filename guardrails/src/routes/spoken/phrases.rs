@@ -84,6 +84,13 @@ static FACTOR: LazyLock<Regex> = LazyLock::new(|| {
     .expect("factor pattern is valid")
 });
 
+/// A percent sign glued to a number and not before another number
+/// (`20% - 5`, `200 * 15%`).
+static PERCENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<n>\d+(?:\.\d+)?)%(?P<after>\s*(?:$|[^\d\s(]))")
+        .expect("percent pattern is valid")
+});
+
 /// Whether `before` ends in a number, so that a phrase after it would make
 /// two numbers in a row (`1 1/2`, `2.1/3`): a digit, a point, a bracket or
 /// a percent sign, with spaces between or not, or a slash with none.
@@ -211,6 +218,15 @@ pub(super) fn dozens(text: &str) -> String {
         .into_owned()
 }
 
+/// A percentage glued to its number in brackets: `20% - 5` is
+/// `(20%) - 5`, which the sandbox refuses as ambiguous (0.2 − 5, or 20
+/// less 5%?), where it would read `20 % -5`, Python's modulo, as a
+/// program has it. A `%` between spaces or before a number stays modulo
+/// (`17 % 5`).
+pub(super) fn percents(text: &str) -> String {
+    PERCENT.replace_all(text, "(${n}%)${after}").into_owned()
+}
+
 /// Parts and multiples of a number as bracketed products, the last one
 /// first, so that "half of 1/3 of 27" is `((1/2) * ((1/3) * 27))` and
 /// "half of twice 10" is `((1/2) * (2 * 10))`. Reading stops at the first
@@ -289,6 +305,11 @@ mod tests {
                 "Is half of 10 greater than 4?",
                 "Is ((1/2) * 10) greater than 4?",
             ),
+            // A percentage glued to its number is one; modulo is spaced.
+            ("What is 20% - 5?", "What is (20%) - 5?"),
+            ("What is 200 * 15%?", "What is 200 * (15%)?"),
+            ("What is 17 % 5?", "What is 17 % 5?"),
+            ("What is 17%5?", "What is 17%5?"),
         ] {
             assert_eq!(arithmetic(text), want, "{text}");
         }
