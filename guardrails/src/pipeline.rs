@@ -749,21 +749,7 @@ fn read_evidence(program: String, value: String, source: ProgramSource) -> Evide
 /// `12*7`, `((3 + 4) * -2) =` → `((3 + 4) * -2)`, `What is seventeen times
 /// four?` → `17 * 4`.
 pub fn formula_of(question: &str) -> Option<String> {
-    if !router::is_formula(question) {
-        return None;
-    }
-    let lower = crate::routes::spoken::arithmetic(question.trim()).to_lowercase();
-    let body = ["what is", "what's", "calculate", "compute", "evaluate"]
-        .iter()
-        .find_map(|p| lower.strip_prefix(p))
-        .unwrap_or(&lower);
-    let body = body
-        .trim()
-        .trim_end_matches('?')
-        .trim()
-        .trim_end_matches('=')
-        .trim();
-    let body = compare::program_symbols(body);
+    let body = compare::program_symbols(&router::formula(question)?);
     (!body.is_empty()).then_some(body)
 }
 

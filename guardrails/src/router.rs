@@ -147,12 +147,20 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// The question itself is a formula (`((3 + 4) * -2) =`, `What is 12*7?`).
+/// The question itself is a formula (`((3 + 4) * -2) =`, `What is 12*7?`,
+/// `How much is sqrt(144)?`): an optional asking phrase, then digits,
+/// operators, brackets and square roots (the `body`), at most an `=` and a
+/// question mark.
 static FORMULA: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:what is|what's|calculate|compute|evaluate)?\s*[-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*[*/+\-×÷^%][-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*=?\s*\??\s*$",
+        r"(?i)^\s*(?:(?:what\s+is|what['’]s|how\s+much\s+is)(?:\s+the\s+value\s+of)?|calculate|compute|evaluate|find)?\s*(?P<body>(?:[-+*/%().\d\s^×÷]|sqrt)*?)\s*=?\s*\??\s*$",
     )
 });
+
+/// What makes a body a formula, not a number alone: an operator between
+/// two numbers, or a square root of one.
+static OPERATION: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\d[-+*/%().\s^×÷]*[*/+\-×÷^%][-+*/%().\s^×÷]*\d|sqrt\s*\(\s*[-(.\s]*\d"));
 
 /// A writing task (compose, list, explain …) rather than a question.
 static WRITING: LazyLock<Regex> = LazyLock::new(|| {
@@ -165,7 +173,16 @@ static WRITING: LazyLock<Regex> = LazyLock::new(|| {
 /// seventeen times four?`: numbers and operators in words count, see
 /// [`crate::routes::spoken`]).
 pub fn is_formula(question: &str) -> bool {
-    FORMULA.is_match(&crate::routes::spoken::arithmetic(question))
+    formula(question).is_some()
+}
+
+/// The formula a question is, as written (with numbers, operators and
+/// named operations in words rewritten, see [`crate::routes::spoken`]):
+/// `What is seventeen times four?` → `17 * 4`.
+pub fn formula(question: &str) -> Option<String> {
+    let text = crate::routes::spoken::arithmetic(question);
+    let body = FORMULA.captures(&text)?.name("body")?.as_str().trim();
+    OPERATION.is_match(body).then(|| body.to_owned())
 }
 
 /// Route a question. `requirement_count` is the number of structural

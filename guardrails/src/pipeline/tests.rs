@@ -319,6 +319,10 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
             "Yes: (15/100) * 80 = 12 is greater than 10.",
         ),
         (
+            "Is the square root of 144 equal to 12?",
+            "Yes: sqrt(144) = 12 is equal to 12.",
+        ),
+        (
             "Is 100 divided by half of 10 equal to 20?",
             "Yes: 100 / ((1/2) * 10) = 20 is equal to 20.",
         ),
@@ -365,6 +369,17 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
         ("What is 6 divided by double 3?", "The answer is 1."),
         ("What is 200 * 15%?", "The answer is 30."),
         ("What is 17 % 5?", "The answer is 2."),
+        ("How much is 25 times 4?", "The answer is 100."),
+        ("What is the value of 2 + 3?", "The answer is 5."),
+        ("What is the square root of 144?", "The answer is 12."),
+        ("What is 2 to the power of 10?", "The answer is 1024."),
+        ("What is the sum of 3, 5 and 9?", "The answer is 17."),
+        ("What is the average of 4, 8 and 12?", "The answer is 8."),
+        (
+            "What is the remainder when 17 is divided by 5?",
+            "The answer is 2.",
+        ),
+        ("What is 5 minus negative 3?", "The answer is 8."),
     ] {
         let a = p
             .answer(

@@ -48,8 +48,9 @@ pub struct Comparison {
     pub written: (String, String),
 }
 
-/// One side: digits, operators and brackets, with at least one digit.
-const SIDE: &str = r"([-+*/%().\d\s^×÷]*\d[-+*/%().\d\s^×÷]*?)";
+/// One side: digits, operators, brackets and square roots, with at least
+/// one digit.
+const SIDE: &str = r"((?:[-+*/%().\d\s^×÷]|sqrt)*\d(?:[-+*/%().\d\s^×÷]|sqrt)*?)";
 
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     let relation = r"(greater than or equal to|less than or equal to|greater than|more than|bigger than|larger than|less than|smaller than|at least|at most|equal to|the same as|divisible by|a multiple of|>=|<=|==|=|>|<)";

@@ -18,6 +18,7 @@ use regex::{Captures, Regex};
 
 use crate::solver::facts::NUMBER_WORDS;
 
+mod named;
 mod phrases;
 
 /// Words for 0-9, 10-19 and the tens; their values.
@@ -214,7 +215,8 @@ pub fn arithmetic(text: &str) -> String {
     while THOUSANDS.is_match(&text) {
         text = THOUSANDS.replace_all(&text, "$1$2").into_owned();
     }
-    let mut text = phrases::percents(&phrases::products(&phrases::dozens(&text)));
+    let text = named::named(&phrases::dozens(&text));
+    let mut text = phrases::percents(&phrases::products(&text));
     for (word, symbol) in OPERATORS.iter() {
         text = word.replace_all(&text, *symbol).into_owned();
     }

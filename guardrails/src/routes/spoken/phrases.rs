@@ -33,13 +33,9 @@ const PARTS: [(&str, &str, u32); 9] = [
     ("tenth", "tenths", 10),
 ];
 
-/// Words that may follow the number of a part or multiple: a product or a
-/// quotient, or the relation of a comparison ("Is half of 10 greater than
-/// 4?").
-const SAFE_NEXT: [&str; 17] = [
-    "times",
-    "multiplied",
-    "divided",
+/// Words that may follow the last number of a product: the relation of a
+/// comparison ("Is half of 10 greater than 4?").
+const SAFE_NEXT: [&str; 14] = [
     "is",
     "are",
     "not",
@@ -55,6 +51,9 @@ const SAFE_NEXT: [&str; 17] = [
     "the",
     "divisible",
 ];
+
+/// Words of another product or a quotient after a product.
+const PRODUCT_NEXT: [&str; 3] = ["times", "multiplied", "divided"];
 
 /// "a hundred", "an hundred", "a thousand": one of the scale, so that the
 /// numerals read it ("a hundred and five" → 105).
@@ -100,8 +99,16 @@ fn after_number(before: &str) -> bool {
         || (t.len() == before.len() && t.ends_with('/'))
 }
 
-/// The length of the number or bracketed group `rest` starts with.
-fn operand(rest: &str) -> Option<usize> {
+/// The length of the number, bracketed group or square root (`sqrt(…)`)
+/// `rest` starts with.
+pub(super) fn operand(rest: &str) -> Option<usize> {
+    if let Some(root) = rest.strip_prefix("sqrt") {
+        return root
+            .starts_with('(')
+            .then(|| operand(root))
+            .flatten()
+            .map(|len| len + 4);
+    }
     if rest.starts_with('(') {
         let mut depth = 0usize;
         for (i, c) in rest.char_indices() {
@@ -129,22 +136,26 @@ fn operand(rest: &str) -> Option<usize> {
     }
 }
 
-/// Whether what follows a part's number leaves the product whole: the end,
-/// a closing mark, a product or quotient, or a comparison's relation.
-fn ends_safely(after: &str) -> bool {
+/// Whether what follows a product's last number leaves the product whole:
+/// the end, a closing mark, a comparison's relation, or (with `products`)
+/// another product or a quotient, since `(a * b) / c` is `a * (b / c)`.
+pub(super) fn ends_safely(after: &str, products: bool) -> bool {
     let t = after.trim_start();
     if t.starts_with("**") {
         return false;
     }
-    if t.is_empty() || t.starts_with(['?', '.', ',', '=', ')', '*', '/', '×', '÷', '>', '<']) {
+    if t.is_empty() || t.starts_with(['?', '.', ',', '=', ')', '>', '<']) {
         return true;
+    }
+    if t.starts_with(['*', '/', '×', '÷']) {
+        return products;
     }
     let word: String = t
         .chars()
         .take_while(char::is_ascii_alphabetic)
         .collect::<String>()
         .to_lowercase();
-    SAFE_NEXT.contains(&word.as_str())
+    SAFE_NEXT.contains(&word.as_str()) || (products && PRODUCT_NEXT.contains(&word.as_str()))
 }
 
 /// The fraction "two thirds", "a quarter", "half" stand for (`2/3`), where
@@ -244,7 +255,7 @@ pub(super) fn products(text: &str) -> String {
         let rest = &text[m.end()..];
         let read = match (factor(&c), operand(rest)) {
             (Some(f), Some(len))
-                if !after_number(&text[..m.start()]) && ends_safely(&rest[len..]) =>
+                if !after_number(&text[..m.start()]) && ends_safely(&rest[len..], true) =>
             {
                 Some(format!(
                     "{}({f} * {}){}",

@@ -1,0 +1,194 @@
+//! Operations called by name: "the sum of 3, 5 and 9" → `(3 + 5 + 9)`,
+//! "the average of 4, 8 and 12" → `((4 + 8 + 12) / 3)`, "the product of 3
+//! and 4" → `(3 * 4)`, "the square root of 144" → `sqrt(144)`, "the
+//! remainder when 17 is divided by 5" → `(17 % 5)`, "2 to the power of 10"
+//! → `2 ^ 10`, "negative 3" → `(-3)`. Like the phrases of [`super::phrases`],
+//! each is written in brackets, and one whose numbers something after it
+//! would bind first ("the sum of 3 and 5 squared", "the square root of 16
+//! plus 9", "the sum of 3 and 5 times 2") is left in words; only a product
+//! may be followed by another product or a quotient.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+use super::phrases::{ends_safely, operand};
+
+/// A number as the rewrites before leave it: digits, or a negative number
+/// in brackets.
+const NUMBER: &str = r"(?:\d+(?:\.\d+)?|\(-\d+(?:\.\d+)?\))";
+
+/// "the sum of 3, 5 and 9": the name, then two numbers or more separated
+/// by commas or "and".
+static LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?:the\s+)?(?P<name>sum|total|product|average|mean)\s+of\s+(?P<list>{NUMBER}(?:\s*(?:,\s*(?:and\s+)?|\s+and\s+){NUMBER})+)"
+    ))
+    .expect("list pattern is valid")
+});
+
+/// What separates the numbers of a [`LIST`].
+static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*,\s*(?:and\s+)?|\s+and\s+").expect("separator pattern is valid")
+});
+
+/// "the remainder when 17 is divided by 5", "the remainder of 17 divided
+/// by 5".
+static REMAINDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?:the\s+)?remainder\s+(?:when|of)\s+(?P<a>{NUMBER})\s+(?:is\s+)?divided\s+by\s+(?P<b>{NUMBER})"
+    ))
+    .expect("remainder pattern is valid")
+});
+
+/// "the square root of", "square root of", "√" before a number or bracket.
+static ROOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\b(?:the\s+)?square\s+root\s+of\s+|√\s*)").expect("root pattern is valid")
+});
+
+/// Powers and remainders as operators, and negative numbers in digits.
+static OPERATORS: LazyLock<[(Regex, &'static str); 4]> = LazyLock::new(|| {
+    [
+        (r"(?i)\s+(?:raised\s+)?to\s+the\s+power\s+(?:of\s+)?", " ^ "),
+        (r"(?i)\s+to\s+the\s+(\d+)(?:st|nd|rd|th)\s+power\b", " ^ $1"),
+        (r"(?i)\s+(?:mod|modulo)\s+", " % "),
+        (r"(?i)\bnegative\s+(\d+(?:\.\d+)?)\b", "(-$1)"),
+    ]
+    .map(|(p, to)| (Regex::new(p).expect("operator pattern is valid"), to))
+});
+
+/// `text` with the operations called by name written as formulas.
+pub(super) fn named(text: &str) -> String {
+    let mut text = text.to_owned();
+    for (pattern, to) in OPERATORS.iter() {
+        text = pattern.replace_all(&text, *to).into_owned();
+    }
+    let text = whole(
+        &text,
+        &LIST,
+        |c| c["name"].eq_ignore_ascii_case("product"),
+        |c| {
+            let items: Vec<&str> = SEPARATOR.split(&c["list"]).collect();
+            let joined = |op: &str| items.join(op);
+            match c["name"].to_lowercase().as_str() {
+                "sum" | "total" => format!("({})", joined(" + ")),
+                "product" => format!("({})", joined(" * ")),
+                _ => format!("(({}) / {})", joined(" + "), items.len()),
+            }
+        },
+    );
+    let text = whole(
+        &text,
+        &REMAINDER,
+        |_| false,
+        |c| format!("({} % {})", &c["a"], &c["b"]),
+    );
+    roots(&text)
+}
+
+/// Each match of `pattern` written as `to` makes it, where what follows
+/// leaves it whole ([`ends_safely`]; `product` says whether the match is a
+/// product).
+fn whole(
+    text: &str,
+    pattern: &Regex,
+    product: impl Fn(&Captures<'_>) -> bool,
+    to: impl Fn(&Captures<'_>) -> String,
+) -> String {
+    pattern
+        .replace_all(text, |c: &Captures<'_>| {
+            let end = c.get(0).map_or(0, |m| m.end());
+            if ends_safely(&text[end..], product(c)) {
+                to(c)
+            } else {
+                c[0].to_owned()
+            }
+        })
+        .into_owned()
+}
+
+/// Square roots of a number or a bracket as `sqrt(…)`, the last first (so
+/// that "the square root of the square root of 16" reads), where what
+/// follows leaves the root whole.
+fn roots(text: &str) -> String {
+    let mut text = text.to_owned();
+    loop {
+        let Some(m) = ROOT.find_iter(&text).last() else {
+            return text;
+        };
+        let rest = &text[m.end()..];
+        let Some(len) = operand(rest).filter(|&len| ends_safely(&rest[len..], false)) else {
+            return text;
+        };
+        let inner = rest[..len]
+            .strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or(&rest[..len]);
+        text = format!("{}sqrt({inner}){}", &text[..m.start()], &rest[len..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::arithmetic;
+
+    #[test]
+    fn operations_called_by_name_become_formulas() {
+        for (text, want) in [
+            ("What is the sum of 3, 5 and 9?", "What is (3 + 5 + 9)?"),
+            ("What is the sum of 3, 5, and 9?", "What is (3 + 5 + 9)?"),
+            ("the total of 4 and negative 6", "(4 + (-6))"),
+            ("What is the product of 3 and 4?", "What is (3 * 4)?"),
+            (
+                "What is the average of 4, 8 and 12?",
+                "What is ((4 + 8 + 12) / 3)?",
+            ),
+            ("the mean of 1.5 and 2.5", "((1.5 + 2.5) / 2)"),
+            (
+                "What is the remainder when 17 is divided by 5?",
+                "What is (17 % 5)?",
+            ),
+            ("the remainder of 17 divided by 5", "(17 % 5)"),
+            ("What is 17 mod 5?", "What is 17 % 5?"),
+            ("What is the square root of 144?", "What is sqrt(144)?"),
+            ("square root of (9 + 16)", "sqrt(9 + 16)"),
+            ("the square root of the square root of 16", "sqrt(sqrt(16))"),
+            ("√49", "sqrt(49)"),
+            ("the product of 3 and 4 times 2", "(3 * 4) * 2"),
+            ("What is 2 to the power of 10?", "What is 2 ^ 10?"),
+            ("3 raised to the power 4", "3 ^ 4"),
+            ("2 to the 5th power", "2 ^ 5"),
+            ("What is 5 minus negative 3?", "What is 5 - (-3)?"),
+            (
+                "Is the sum of 2 and 2 equal to 4?",
+                "Is (2 + 2) equal to 4?",
+            ),
+        ] {
+            assert_eq!(arithmetic(text), want, "{text}");
+        }
+    }
+
+    /// A name whose numbers something after it binds first, or that is
+    /// not of numbers, stays in words.
+    #[test]
+    fn names_without_one_reading_stay_in_words() {
+        for text in [
+            "What is the sum of 3 and 5 squared?",
+            "What is the average of 4 and 8 plus 2?",
+            "What is the square root of 16 plus 9?",
+            "What is the square root of 16 times 2?",
+            "What is the sum of 3 and 5 times 2?",
+            "What is the average of 4 and 8 divided by 2?",
+            "What is the sum of the first 10 numbers?",
+            "What is the sum of 3?",
+            "What is the product of apples and pears?",
+            "What is the remainder when 17 is divided by 5 squared?",
+        ] {
+            assert!(
+                !crate::router::is_formula(text),
+                "{text} is read as a formula: {}",
+                arithmetic(text)
+            );
+        }
+    }
+}
