@@ -480,6 +480,10 @@ impl Pipeline {
         let comparison = compare::read(question)?;
         let program = comparison.program();
         let (result, outcome) = self.eval_read(&program, trace);
+        // A side the sandbox does not parse was misread: other routes try.
+        if result.as_ref().is_err_and(|e| e.kind() == "syntax_error") {
+            return None;
+        }
         let text = comparison.verdict(&result);
         Some((
             text,
@@ -556,9 +560,10 @@ impl Pipeline {
                 }
                 // The question's own formula has no value: say why, rather
                 // than have the model make one up ("What is 5/0?").
-                Err(e) if source == ProgramSource::Question && has_no_value(e) => {
-                    let text = format!("That cannot be computed: {}.", e.message());
-                    return Ok((text, read_evidence(formula, outcome, source)));
+                Err(e) if source == ProgramSource::Question => {
+                    if let Some(text) = no_value(e) {
+                        return Ok((text, read_evidence(formula, outcome, source)));
+                    }
                 }
                 // A reading the sandbox does not take: the model translates.
                 Err(_) => {}
@@ -724,15 +729,21 @@ pub fn load_bank() -> Vec<Example> {
 }
 
 /// The evidence of a program read from the question: no model samples.
-/// Whether an error says the formula has no value (division by zero, not a
-/// real number, too large, an ambiguous percentage), rather than that it
-/// was misread.
-fn has_no_value(e: &EvalError) -> bool {
-    match e.kind() {
-        "division_by_zero" | "math_domain" | "too_large" | "too_deep" => true,
-        "syntax_error" => e.message().starts_with("ambiguous"),
-        _ => false,
-    }
+/// The answer to a formula whose evaluation failed for a reason the user
+/// should hear (division by zero, the square root of a negative number, a
+/// value over the sandbox's size bound, an ambiguous percentage), rather
+/// than because it was misread or the sandbox's rules are narrower than
+/// arithmetic (`(-8) ** (1/3)` is −2 to a person): `None` for those.
+fn no_value(e: &EvalError) -> Option<String> {
+    let m = e.message();
+    let why = match e.kind() {
+        "division_by_zero" => "That cannot be computed",
+        "math_domain" if m.starts_with("sqrt") => "That cannot be computed",
+        "too_large" | "too_deep" => "That is beyond what the sandbox computes exactly",
+        "syntax_error" if m.starts_with("ambiguous") => "That is ambiguous",
+        _ => return None,
+    };
+    Some(format!("{why}: {m}."))
 }
 
 fn read_evidence(program: String, value: String, source: ProgramSource) -> Evidence {

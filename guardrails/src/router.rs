@@ -153,7 +153,7 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// question mark.
 static FORMULA: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:what\s+is|what['’]s|how\s+much\s+is)(?:\s+the\s+value\s+of)?|calculate|compute|evaluate|find)?\s*(?P<body>(?:[-+*/%().\d\s^×÷]|sqrt)*?)\s*=?\s*\??\s*$",
+        r"(?i)^\s*(?:(?:what\s+is|what['’]s|how\s+much\s+is)(?:\s+the\s+value\s+of)?|calculate|compute|evaluate|find)?\s*(?P<body>(?:[-+*/%().\d\s^×÷]|sqrt\()*?)\s*=?\s*\??\s*$",
     )
 });
 

@@ -323,6 +323,12 @@ fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
             "Yes: sqrt(144) = 12 is equal to 12.",
         ),
         (
+            "Is the square root of 27 equal to 3 times the square root of 3?",
+            "That cannot be decided exactly: the two sides, 5.1961524227066318806 and \
+             5.1961524227066318806, agree to 20 digits, and the sandbox computes square roots \
+             to 32 digits.",
+        ),
+        (
             "Is 100 divided by half of 10 equal to 20?",
             "Yes: 100 / ((1/2) * 10) = 20 is equal to 20.",
         ),
@@ -412,11 +418,15 @@ fn a_formula_without_a_value_is_answered_with_the_reason() {
         ("What is 5/0?", "That cannot be computed: division by zero."),
         (
             "What is 20% - 5?",
-            "That cannot be computed: ambiguous percentage in a sum",
+            "That is ambiguous: ambiguous percentage in a sum",
         ),
         (
             "What is 2**2**99?",
-            "That cannot be computed: result too large",
+            "That is beyond what the sandbox computes exactly: result too large",
+        ),
+        (
+            "What is the square root of negative 4?",
+            "That cannot be computed: sqrt of a negative number",
         ),
     ] {
         let a = p
@@ -429,6 +439,14 @@ fn a_formula_without_a_value_is_answered_with_the_reason() {
         assert!(a.text.starts_with(start), "{q}: {}", a.text);
     }
     assert!(seen.lock().unwrap().is_empty());
+    // A real cube root of a negative number is a value a person expects,
+    // though the sandbox refuses it: the model is asked, not told "no".
+    let domain = EvalError::Guest(flinch_sandbox::GuestError::new(
+        flinch_sandbox::ErrorKind::Domain,
+        "a negative number raised to a fractional power is not a real number",
+        flinch_sandbox::Pos::new(1, 1),
+    ));
+    assert_eq!(super::no_value(&domain), None);
 }
 
 #[test]

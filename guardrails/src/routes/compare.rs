@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use flinch_sandbox::{Assignment, Value, ValueKind};
+use flinch_sandbox::{Assignment, ROOT_DIGITS, Value, ValueKind};
 use regex::Regex;
 
 /// How the two sides are compared.
@@ -50,7 +50,7 @@ pub struct Comparison {
 
 /// One side: digits, operators, brackets and square roots, with at least
 /// one digit.
-const SIDE: &str = r"((?:[-+*/%().\d\s^×÷]|sqrt)*\d(?:[-+*/%().\d\s^×÷]|sqrt)*?)";
+const SIDE: &str = r"((?:[-+*/%().\d\s^×÷]|sqrt\()*\d(?:[-+*/%().\d\s^×÷]|sqrt\()*?)";
 
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     let relation = r"(greater than or equal to|less than or equal to|greater than|more than|bigger than|larger than|less than|smaller than|at least|at most|equal to|the same as|divisible by|a multiple of|>=|<=|==|=|>|<)";
@@ -174,6 +174,12 @@ impl Comparison {
                 }
                 value.kind == ValueKind::Integer
             }
+            _ if near_zero(value, left, right) => {
+                return format!(
+                    "That cannot be decided exactly: the two sides, {lv} and {rv}, agree to 20 digits, and the \
+                     sandbox computes square roots to {ROOT_DIGITS} digits."
+                );
+            }
             relation => {
                 let sign = if value.exact == "0" {
                     0
@@ -206,6 +212,18 @@ impl Comparison {
             self.relation.phrase()
         )
     }
+}
+
+/// Whether the difference of two sides went through an irrational root and
+/// is within the roots' truncation of zero (`sqrt(27)` against `3 *
+/// sqrt(3)`): its sign then says nothing.
+fn near_zero(diff: &Value, left: &Assignment, right: &Assignment) -> bool {
+    if diff.kind != ValueKind::Approximate {
+        return false;
+    }
+    let num = |s: &str| s.parse::<f64>().map(f64::abs).unwrap_or(f64::INFINITY);
+    let scale = num(&left.decimal).max(num(&right.decimal)).max(1.0);
+    num(&diff.decimal) <= 1e-20 * scale
 }
 
 #[cfg(test)]

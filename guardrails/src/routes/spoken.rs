@@ -208,14 +208,14 @@ pub fn numerals(text: &str) -> String {
 /// `text` with numbers in words as digits, without thousands separators,
 /// and with operators, multiples and parts in words as symbols: what the
 /// question readers match.
-pub fn arithmetic(text: &str) -> String {
-    let text = phrases::a_scale(text);
+pub fn arithmetic(written: &str) -> String {
+    let text = phrases::a_scale(written);
     let mut text = numerals(&text);
     // Each pass joins every other group of a number (`1,234,567`).
     while THOUSANDS.is_match(&text) {
         text = THOUSANDS.replace_all(&text, "$1$2").into_owned();
     }
-    let text = named::named(&phrases::dozens(&text));
+    let text = named::named(&phrases::dozens(&text), written);
     let mut text = phrases::percents(&phrases::products(&text));
     for (word, symbol) in OPERATORS.iter() {
         text = word.replace_all(&text, *symbol).into_owned();

@@ -2,7 +2,8 @@
 //! "the average of 4, 8 and 12" → `((4 + 8 + 12) / 3)`, "the product of 3
 //! and 4" → `(3 * 4)`, "the square root of 144" → `sqrt(144)`, "the
 //! remainder when 17 is divided by 5" → `(17 % 5)`, "2 to the power of 10"
-//! → `2 ^ 10`, "negative 3" → `(-3)`. Like the phrases of [`super::phrases`],
+//! → `(2 ^ 10)`, "8 to the power of 1/3" → `(8 ^ (1/3))`, "negative 3" →
+//! `(-3)`. Like the phrases of [`super::phrases`],
 //! each is written in brackets, and one whose numbers something after it
 //! would bind first ("the sum of 3 and 5 squared", "the square root of 16
 //! plus 9", "the sum of 3 and 5 times 2") is left in words; only a product
@@ -12,56 +13,86 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use super::phrases::{ends_safely, operand};
+use super::phrases::{after_number, ends_safely, operand};
 
 /// A number as the rewrites before leave it: digits, or a negative number
 /// in brackets.
 const NUMBER: &str = r"(?:\d+(?:\.\d+)?|\(-\d+(?:\.\d+)?\))";
 
 /// "the sum of 3, 5 and 9": the name, then two numbers or more separated
-/// by commas or "and".
+/// by a comma and a space, or "and" ("1,5" may be a decimal comma).
 static LIST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(?:the\s+)?(?P<name>sum|total|product|average|mean)\s+of\s+(?P<list>{NUMBER}(?:\s*(?:,\s*(?:and\s+)?|\s+and\s+){NUMBER})+)"
+        r"(?i)\b(?:the\s+)?(?P<name>sum|total|product|average|mean)\s+of\s+(?P<list>{NUMBER}(?:(?:,\s+(?:and\s+)?|\s+and\s+){NUMBER})+)"
     ))
     .expect("list pattern is valid")
 });
 
 /// What separates the numbers of a [`LIST`].
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*,\s*(?:and\s+)?|\s+and\s+").expect("separator pattern is valid")
+    Regex::new(r"(?i),\s+(?:and\s+)?|\s+and\s+").expect("separator pattern is valid")
 });
 
+/// A comma between digits in the question as written: a thousands
+/// separator or a decimal comma, or a list without spaces. A question with
+/// one has its lists left in words.
+static DIGIT_COMMA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d,\d").expect("comma pattern is valid"));
+
 /// "the remainder when 17 is divided by 5", "the remainder of 17 divided
-/// by 5".
+/// by 5", of whole numbers not below zero (the remainder of a division by
+/// a negative number has two conventions).
 static REMAINDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)\b(?:the\s+)?remainder\s+(?:when|of)\s+(?P<a>{NUMBER})\s+(?:is\s+)?divided\s+by\s+(?P<b>{NUMBER})"
-    ))
+    Regex::new(
+        r"(?i)\b(?:the\s+)?remainder\s+(?:when|of)\s+(?P<a>\d+)\s+(?:is\s+)?divided\s+by\s+(?P<b>\d+)",
+    )
     .expect("remainder pattern is valid")
 });
+
+/// "to the power of", "raised to the power", "to the 5th power" (the
+/// exponent in group `n`).
+static POWER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\s+(?:(?:raised\s+)?to\s+the\s+power\s+(?:of\s+)?|to\s+the\s+(?P<n>\d+)(?:st|nd|rd|th)\s+power\b)",
+    )
+    .expect("power pattern is valid")
+});
+
+/// A simple fraction at the start of a text, written close (`1/3`; `2 / 3`
+/// may be a division after the power).
+static FRACTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d+/\d+").expect("fraction pattern is valid"));
 
 /// "the square root of", "square root of", "√" before a number or bracket.
 static ROOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:\b(?:the\s+)?square\s+root\s+of\s+|√\s*)").expect("root pattern is valid")
 });
 
-/// Powers and remainders as operators, and negative numbers in digits.
-static OPERATORS: LazyLock<[(Regex, &'static str); 4]> = LazyLock::new(|| {
+/// Negative numbers in digits, and remainders as an operator.
+static OPERATORS: LazyLock<[(Regex, &'static str); 2]> = LazyLock::new(|| {
     [
-        (r"(?i)\s+(?:raised\s+)?to\s+the\s+power\s+(?:of\s+)?", " ^ "),
-        (r"(?i)\s+to\s+the\s+(\d+)(?:st|nd|rd|th)\s+power\b", " ^ $1"),
-        (r"(?i)\s+(?:mod|modulo)\s+", " % "),
         (r"(?i)\bnegative\s+(\d+(?:\.\d+)?)\b", "(-$1)"),
+        (r"(?i)\s+(?:mod|modulo)\s+", " % "),
     ]
     .map(|(p, to)| (Regex::new(p).expect("operator pattern is valid"), to))
 });
 
-/// `text` with the operations called by name written as formulas.
-pub(super) fn named(text: &str) -> String {
+/// `text` with the operations called by name written as formulas;
+/// `written` is the question as the user wrote it.
+pub(super) fn named(text: &str, written: &str) -> String {
     let mut text = text.to_owned();
     for (pattern, to) in OPERATORS.iter() {
         text = pattern.replace_all(&text, *to).into_owned();
+    }
+    let text = powers(&text);
+    if DIGIT_COMMA.is_match(written) {
+        let text = whole(
+            &text,
+            &REMAINDER,
+            |_| false,
+            |c| format!("({} % {})", &c["a"], &c["b"]),
+        );
+        return roots(&text);
     }
     let text = whole(
         &text,
@@ -107,9 +138,100 @@ fn whole(
         .into_owned()
 }
 
+/// The length of the number, simple fraction (`3/4`) or bracketed group
+/// that `before` ends with.
+fn operand_before(before: &str) -> Option<usize> {
+    let b = before.as_bytes();
+    let mut i = b.len();
+    if b.last() == Some(&b')') {
+        let mut depth = 0usize;
+        while i > 0 {
+            i -= 1;
+            match b[i] {
+                b')' => depth += 1,
+                b'(' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(b.len() - i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        return None;
+    }
+    while i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.') {
+        i -= 1;
+    }
+    if i == b.len() || !b[i].is_ascii_digit() {
+        return None;
+    }
+    // A fraction: digits, a slash, digits.
+    let mut j = i;
+    if j > 0 && b[j - 1] == b'/' {
+        j -= 1;
+        let end = j;
+        while j > 0 && b[j - 1].is_ascii_digit() {
+            j -= 1;
+        }
+        if j == end {
+            return None;
+        }
+        i = j;
+    }
+    Some(b.len() - i)
+}
+
+/// "2 to the power of 10" as `(2 ^ 10)`, the last first, where both the
+/// base and the exponent are one number, simple fraction or bracket and
+/// nothing around binds them first: not after a division, a power or a
+/// sign ("-2 to the power of 2"), and followed by no more than a
+/// comparison ("2 to the power of 3 squared", "… plus 1" stay in words).
+fn powers(text: &str) -> String {
+    let mut text = text.to_owned();
+    loop {
+        let Some(c) = POWER.captures_iter(&text).last() else {
+            return text;
+        };
+        let Some(m) = c.get(0) else {
+            return text;
+        };
+        let before = &text[..m.start()];
+        let rest = &text[m.end()..];
+        let (exponent, len) = match c.name("n") {
+            Some(n) => (n.as_str().to_owned(), 0),
+            None => match FRACTION.find(rest) {
+                Some(f) => (format!("({})", f.as_str()), f.end()),
+                None => match operand(rest) {
+                    Some(len) => (rest[..len].to_owned(), len),
+                    None => return text,
+                },
+            },
+        };
+        let Some(blen) = operand_before(before) else {
+            return text;
+        };
+        let (head, base) = before.split_at(before.len() - blen);
+        let sign_or_power = {
+            let h = head.trim_end();
+            h.ends_with(['/', '^', '*', '%'])
+                || (h.ends_with('-') && !after_number(&h[..h.len() - 1]))
+        };
+        if sign_or_power || !ends_safely(&rest[len..], false) {
+            return text;
+        }
+        let base = if base.contains('/') && !base.starts_with('(') {
+            format!("({base})")
+        } else {
+            base.to_owned()
+        };
+        text = format!("{head}({base} ^ {exponent}){}", &rest[len..]);
+    }
+}
+
 /// Square roots of a number or a bracket as `sqrt(…)`, the last first (so
 /// that "the square root of the square root of 16" reads), where what
-/// follows leaves the root whole.
+/// follows leaves the root whole, and `√` not right after a number (`3√3`).
 fn roots(text: &str) -> String {
     let mut text = text.to_owned();
     loop {
@@ -120,6 +242,9 @@ fn roots(text: &str) -> String {
         let Some(len) = operand(rest).filter(|&len| ends_safely(&rest[len..], false)) else {
             return text;
         };
+        if after_number(&text[..m.start()]) {
+            return text;
+        }
         let inner = rest[..len]
             .strip_prefix('(')
             .and_then(|r| r.strip_suffix(')'))
@@ -155,9 +280,14 @@ mod tests {
             ("the square root of the square root of 16", "sqrt(sqrt(16))"),
             ("√49", "sqrt(49)"),
             ("the product of 3 and 4 times 2", "(3 * 4) * 2"),
-            ("What is 2 to the power of 10?", "What is 2 ^ 10?"),
-            ("3 raised to the power 4", "3 ^ 4"),
-            ("2 to the 5th power", "2 ^ 5"),
+            ("What is 2 to the power of 10?", "What is (2 ^ 10)?"),
+            ("3 raised to the power 4", "(3 ^ 4)"),
+            ("2 to the 5th power", "(2 ^ 5)"),
+            ("What is 8 to the power of 1/3?", "What is (8 ^ (1/3))?"),
+            ("3/4 to the power of 2", "((3/4) ^ 2)"),
+            ("(1 + 1) to the power of (2 + 1)", "((1 + 1) ^ (2 + 1))"),
+            ("negative 2 to the power of 2", "((-2) ^ 2)"),
+            ("10 - 2 to the power of 3", "10 - (2 ^ 3)"),
             ("What is 5 minus negative 3?", "What is 5 - (-3)?"),
             (
                 "Is the sum of 2 and 2 equal to 4?",
@@ -183,12 +313,26 @@ mod tests {
             "What is the sum of 3?",
             "What is the product of apples and pears?",
             "What is the remainder when 17 is divided by 5 squared?",
+            "What is the remainder when 7 is divided by negative 3?",
+            "What is the sum of 1,5 and 2,5?",
+            "What is the average of 2,5 and 3,5?",
+            "What is the sum of 100,200 and 300?",
+            "What is 2 to the power of 3 squared?",
+            "What is 2 cubed to the power of 2?",
+            "What is 2 to the power of 3 plus 1?",
+            "What is 2 to the power of 3 times 4?",
+            "What is -2 to the power of 2?",
+            "What is 1/2 to the power of 2 / 3?",
+            "Is 3√3 less than 6?",
         ] {
             assert!(
                 !crate::router::is_formula(text),
                 "{text} is read as a formula: {}",
                 arithmetic(text)
             );
+        }
+        for q in ["Is sqrt 16 greater than 3?", "Is √27 equal to 3√3?"] {
+            assert_eq!(crate::routes::compare::read(q), None, "{q}");
         }
     }
 }

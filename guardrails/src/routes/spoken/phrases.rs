@@ -93,7 +93,7 @@ static PERCENT: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether `before` ends in a number, so that a phrase after it would make
 /// two numbers in a row (`1 1/2`, `2.1/3`): a digit, a point, a bracket or
 /// a percent sign, with spaces between or not, or a slash with none.
-fn after_number(before: &str) -> bool {
+pub(super) fn after_number(before: &str) -> bool {
     let t = before.trim_end();
     t.ends_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | '%'))
         || (t.len() == before.len() && t.ends_with('/'))
