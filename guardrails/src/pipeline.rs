@@ -480,11 +480,12 @@ impl Pipeline {
         let comparison = compare::read(question)?;
         let program = comparison.program();
         let (result, outcome) = self.eval_read(&program, trace);
-        // A side the sandbox does not parse was misread: other routes try.
-        if result.as_ref().is_err_and(|e| e.kind() == "syntax_error") {
+        // A side the sandbox does not parse was misread, or its rules are
+        // narrower than arithmetic: other routes try.
+        if result.as_ref().is_err_and(|e| no_value(e).is_none()) {
             return None;
         }
-        let text = comparison.verdict(&result);
+        let text = comparison.verdict(&result.map_err(|e| e.message()));
         Some((
             text,
             read_evidence(program, outcome, ProgramSource::Question),
@@ -740,7 +741,9 @@ fn no_value(e: &EvalError) -> Option<String> {
         "division_by_zero" => "That cannot be computed",
         "math_domain" if m.starts_with("sqrt") => "That cannot be computed",
         "too_large" | "too_deep" => "That is beyond what the sandbox computes exactly",
-        "syntax_error" if m.starts_with("ambiguous") => "That is ambiguous",
+        "syntax_error" if m.starts_with("ambiguous ") => {
+            return Some(format!("That is ambiguous: {}.", &m["ambiguous ".len()..]));
+        }
         _ => return None,
     };
     Some(format!("{why}: {m}."))

@@ -153,14 +153,15 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// question mark.
 static FORMULA: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:what\s+is|what['’]s|how\s+much\s+is)(?:\s+the\s+value\s+of)?|calculate|compute|evaluate|find)?\s*(?P<body>(?:[-+*/%().\d\s^×÷]|sqrt\()*?)\s*=?\s*\??\s*$",
+        r"(?i)^\s*(?:(?:what\s+is|what['’]s|how\s+much\s+is)(?:\s+the\s+value\s+of)?|calculate|compute|evaluate|find)?\s*(?P<body>(?:[-+*/%().\d\s^×÷]|sqrt\(|factorial\()*?)\s*=?\s*\??\s*$",
     )
 });
 
 /// What makes a body a formula, not a number alone: an operator between
-/// two numbers, or a square root of one.
-static OPERATION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\d[-+*/%().\s^×÷]*[*/+\-×÷^%][-+*/%().\s^×÷]*\d|sqrt\s*\(\s*[-(.\s]*\d"));
+/// two numbers, or a square root or factorial of one.
+static OPERATION: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\d[-+*/%().\s^×÷]*[*/+\-×÷^%][-+*/%().\s^×÷]*\d|(?:sqrt|factorial)\s*\(\s*[-(.\s]*\d")
+});
 
 /// A writing task (compose, list, explain …) rather than a question.
 static WRITING: LazyLock<Regex> = LazyLock::new(|| {

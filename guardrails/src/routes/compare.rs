@@ -48,9 +48,10 @@ pub struct Comparison {
     pub written: (String, String),
 }
 
-/// One side: digits, operators, brackets and square roots, with at least
-/// one digit.
-const SIDE: &str = r"((?:[-+*/%().\d\s^×÷]|sqrt\()*\d(?:[-+*/%().\d\s^×÷]|sqrt\()*?)";
+/// One side: digits, operators, brackets, square roots and factorials,
+/// with at least one digit.
+const SIDE: &str =
+    r"((?:[-+*/%().\d\s^×÷]|sqrt\(|factorial\()*\d(?:[-+*/%().\d\s^×÷]|sqrt\(|factorial\()*?)";
 
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     let relation = r"(greater than or equal to|less than or equal to|greater than|more than|bigger than|larger than|less than|smaller than|at least|at most|equal to|the same as|divisible by|a multiple of|>=|<=|==|=|>|<)";
@@ -223,7 +224,8 @@ fn near_zero(diff: &Value, left: &Assignment, right: &Assignment) -> bool {
     }
     let num = |s: &str| s.parse::<f64>().map(f64::abs).unwrap_or(f64::INFINITY);
     let scale = num(&left.decimal).max(num(&right.decimal)).max(1.0);
-    num(&diff.decimal) <= 1e-20 * scale
+    // Beyond a float's range the test says nothing: the sign decides.
+    scale.is_finite() && num(&diff.decimal) <= 1e-20 * scale
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub enum Func {
     Floor,
     Ceil,
     Sqrt,
+    Factorial,
     Int,
     Float,
     Pow,
@@ -33,6 +34,7 @@ impl Func {
             "floor" | "math.floor" => Func::Floor,
             "ceil" | "math.ceil" => Func::Ceil,
             "sqrt" | "math.sqrt" => Func::Sqrt,
+            "factorial" | "math.factorial" => Func::Factorial,
             "int" | "math.trunc" => Func::Int,
             "float" => Func::Float,
             "pow" | "math.pow" => Func::Pow,
@@ -50,6 +52,7 @@ impl Func {
             Func::Floor => "floor",
             Func::Ceil => "ceil",
             Func::Sqrt => "sqrt",
+            Func::Factorial => "factorial",
             Func::Int => "int",
             Func::Float => "float",
             Func::Pow => "pow",
@@ -58,7 +61,8 @@ impl Func {
 }
 
 /// The functions, as listed in error messages.
-pub const FUNCTION_LIST: &str = "abs, ceil, float, floor, int, max, min, pow, round, sqrt, sum";
+pub const FUNCTION_LIST: &str =
+    "abs, ceil, factorial, float, floor, int, max, min, pow, round, sqrt, sum";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {

@@ -182,6 +182,7 @@ impl Evaluator {
             Func::Int => x.trunc(),
             Func::Float => x,
             Func::Sqrt => x.root(2, b).map_err(at(pos))?,
+            Func::Factorial => x.factorial(b).map_err(at(pos))?,
             Func::Min | Func::Max | Func::Sum | Func::Round | Func::Pow => {
                 unreachable!("handled above")
             }

@@ -287,6 +287,37 @@ impl Number {
         Number::with(value, self.approx || nd_approx(ndigits)).check(b)
     }
 
+    /// `n!` of a whole number `n ≥ 0` (Python's `math.factorial`), with the
+    /// size of the result bounded before computing it (Stirling's
+    /// estimate of log₂ n!, then the exact product checked).
+    pub fn factorial(&self, b: Bounds) -> NumResult {
+        if !self.is_integer() || self.approx {
+            return Err(NumError::new(
+                ErrorKind::Type,
+                "factorial() takes a whole number",
+            ));
+        }
+        if self.is_negative() {
+            return Err(NumError::new(
+                ErrorKind::Domain,
+                "factorial() is not defined for negative numbers",
+            ));
+        }
+        let n = self.value.to_integer().to_u64().unwrap_or(u64::MAX);
+        let nf = n as f64;
+        let est = if n < 2 {
+            0.0
+        } else {
+            nf * nf.log2() - nf * std::f64::consts::LOG2_E
+                + 0.5 * (2.0 * std::f64::consts::PI * nf).log2()
+        };
+        if est > b.max_bits as f64 + 1.0 {
+            return Err(too_large("this factorial", est, b));
+        }
+        let product = (2..=n).fold(BigInt::one(), |acc, k| acc * BigInt::from(k));
+        Number::with(BigRational::from_integer(product), false).check(b)
+    }
+
     /// `self ** e`, with the size of the result bounded before computing it.
     pub fn pow(&self, e: &Number, b: Bounds) -> NumResult {
         let approx = self.approx || e.approx;

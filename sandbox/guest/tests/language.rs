@@ -124,6 +124,10 @@ fn functions() {
     assert_eq!(val("float(1) / 4"), "1/4");
     assert_eq!(val("pow(2, 10)"), "1024");
     assert_eq!(val("sqrt(16)"), "4");
+    assert_eq!(val("factorial(0)"), "1");
+    assert_eq!(val("math.factorial(7)"), "5040");
+    assert_eq!(val("factorial(25)"), "15511210043330985984000000");
+    assert_eq!(val("factorial(3) * 2"), "12");
     assert_eq!(val("sqrt(2.25)"), "3/2");
     let r = run("sqrt(2)").unwrap().value;
     assert_eq!(r.kind, ValueKind::Approximate);
@@ -157,6 +161,9 @@ fn function_errors() {
         "pow() with a modulus is not supported"
     );
     assert_eq!(err("sqrt(-1)").kind, ErrorKind::Domain);
+    assert_eq!(err("factorial(-1)").kind, ErrorKind::Domain);
+    assert_eq!(err("factorial(2.5)").kind, ErrorKind::Type);
+    assert_eq!(err("factorial(sqrt(2))").kind, ErrorKind::Type);
     assert_eq!(err("[1, 2] + 1").kind, ErrorKind::Type);
     assert_eq!(
         err("round(2, ndigits=1)").message,
@@ -204,6 +211,9 @@ fn size_is_bounded_before_work() {
     assert_eq!(e.kind, ErrorKind::TooLarge);
     assert_eq!(e.column, 3);
     assert_eq!(err("9 ** 9 ** 9 ** 9").kind, ErrorKind::TooLarge);
+    // Refused from the estimate, before any multiplication.
+    assert_eq!(err("factorial(10 ** 6)").kind, ErrorKind::TooLarge);
+    assert_eq!(err("factorial(10 ** 30)").kind, ErrorKind::TooLarge);
     assert_eq!(err("10 ** 10000 * 10 ** 10000").kind, ErrorKind::TooLarge);
     assert_eq!(err("0.5 ** 100000").kind, ErrorKind::TooLarge);
     assert_eq!(val("(-1) ** (10 ** 100)"), "1");
@@ -236,17 +246,17 @@ fn python_escapes_are_plain_errors() {
         (
             "__import__('os').system('ls')",
             ErrorKind::UnknownName,
-            "unknown function '__import__'; the functions are abs, ceil, float, floor, int, max, min, pow, round, sqrt, sum",
+            "unknown function '__import__'; the functions are abs, ceil, factorial, float, floor, int, max, min, pow, round, sqrt, sum",
         ),
         (
             "open('/etc/passwd')",
             ErrorKind::UnknownName,
-            "unknown function 'open'; the functions are abs, ceil, float, floor, int, max, min, pow, round, sqrt, sum",
+            "unknown function 'open'; the functions are abs, ceil, factorial, float, floor, int, max, min, pow, round, sqrt, sum",
         ),
         (
             "lambda: 1",
             ErrorKind::Syntax,
-            "'lambda' is not supported: a program is arithmetic, names, and the functions abs, ceil, float, floor, int, max, min, pow, round, sqrt, sum",
+            "'lambda' is not supported: a program is arithmetic, names, and the functions abs, ceil, factorial, float, floor, int, max, min, pow, round, sqrt, sum",
         ),
         (
             "x.__class__",
@@ -261,7 +271,7 @@ fn python_escapes_are_plain_errors() {
         (
             "math.pi",
             ErrorKind::UnknownName,
-            "math.pi is not available; the functions are abs, ceil, float, floor, int, max, min, pow, round, sqrt, sum",
+            "math.pi is not available; the functions are abs, ceil, factorial, float, floor, int, max, min, pow, round, sqrt, sum",
         ),
         ("x[0]", ErrorKind::Syntax, "indexing is not supported"),
         (

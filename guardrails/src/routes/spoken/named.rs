@@ -68,6 +68,12 @@ static ROOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:\b(?:the\s+)?square\s+root\s+of\s+|√\s*)").expect("root pattern is valid")
 });
 
+/// "the factorial of 7", "7 factorial", "7!" (the mark in group `bang`).
+static FACTORIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?P<of>(?:the\s+)?factorial\s+of\s+)|\s+factorial\b|(?P<bang>!)")
+        .expect("factorial pattern is valid")
+});
+
 /// Negative numbers in digits, and remainders as an operator.
 static OPERATORS: LazyLock<[(Regex, &'static str); 2]> = LazyLock::new(|| {
     [
@@ -92,7 +98,7 @@ pub(super) fn named(text: &str, written: &str) -> String {
             |_| false,
             |c| format!("({} % {})", &c["a"], &c["b"]),
         );
-        return roots(&text);
+        return factorials(&roots(&text));
     }
     let text = whole(
         &text,
@@ -114,7 +120,54 @@ pub(super) fn named(text: &str, written: &str) -> String {
         |_| false,
         |c| format!("({} % {})", &c["a"], &c["b"]),
     );
-    roots(&text)
+    factorials(&roots(&text))
+}
+
+/// Factorials as `factorial(…)`, the last first: "the factorial of 7"
+/// where what follows leaves it whole, "7 factorial" and "7!" of the
+/// number or bracket before (a postfix binds first: "2 + 3!" is 2 + 6).
+/// A `!` is read only before a question mark, a bracket, an operator or a
+/// comparison, not at the end of a sentence, where it may be an
+/// exclamation, nor in `!=`.
+fn factorials(text: &str) -> String {
+    let mut text = text.to_owned();
+    loop {
+        let Some(c) = FACTORIAL.captures_iter(&text).last() else {
+            return text;
+        };
+        let Some(m) = c.get(0) else {
+            return text;
+        };
+        let (before, rest) = (&text[..m.start()], &text[m.end()..]);
+        let read = if c.name("of").is_some() {
+            operand(rest)
+                .filter(|&len| ends_safely(&rest[len..], false))
+                .map(|len| format!("{before}factorial({}){}", bare(&rest[..len]), &rest[len..]))
+        } else {
+            let mark_fits = c.name("bang").is_none_or(|_| {
+                !rest.starts_with('=')
+                    && rest
+                        .trim_start()
+                        .starts_with(['?', ')', '*', '/', '+', '-', '<', '>', '='])
+            });
+            operand_before(before).filter(|_| mark_fits).map(|len| {
+                let (head, base) = before.split_at(before.len() - len);
+                format!("{head}factorial({}){rest}", bare(base))
+            })
+        };
+        match read {
+            Some(read) => text = read,
+            None => return text,
+        }
+    }
+}
+
+/// `s` without the brackets around the whole of it, if they match.
+fn bare(s: &str) -> &str {
+    s.strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .filter(|r| operand(s) == Some(s.len()) && !r.is_empty())
+        .unwrap_or(s)
 }
 
 /// Each match of `pattern` written as `to` makes it, where what follows
@@ -182,6 +235,38 @@ fn operand_before(before: &str) -> Option<usize> {
     Some(b.len() - i)
 }
 
+/// Whether what stands before a power's base could take the base first:
+/// a division, product, power or remainder; a sign ("-2", "minus 2", not
+/// "10 - 2"); a part, multiple, root or other power of it ("15% of 80 to
+/// the power of 2", "twice 3 …", "the square root of 4 …", "2 to the
+/// power of 3 to the power of 2"); a function's name before its bracket.
+fn binds_first(head: &str) -> bool {
+    let h = head.trim_end();
+    let lower = h.to_lowercase();
+    let word = lower
+        .rsplit(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    let before_sign = |sign: &str| {
+        let b = h[..h.len() - sign.len()].trim_end();
+        !b.ends_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')'))
+    };
+    h.ends_with(['/', '^', '*', '%', '÷', '×', '√'])
+        || (h.ends_with('-') && before_sign("-"))
+        || (word == "minus" && before_sign("minus"))
+        || [
+            "of",
+            "twice",
+            "double",
+            "triple",
+            "thrice",
+            "power",
+            "sqrt",
+            "factorial",
+        ]
+        .contains(&word)
+}
+
 /// "2 to the power of 10" as `(2 ^ 10)`, the last first, where both the
 /// base and the exponent are one number, simple fraction or bracket and
 /// nothing around binds them first: not after a division, a power or a
@@ -212,12 +297,7 @@ fn powers(text: &str) -> String {
             return text;
         };
         let (head, base) = before.split_at(before.len() - blen);
-        let sign_or_power = {
-            let h = head.trim_end();
-            h.ends_with(['/', '^', '*', '%'])
-                || (h.ends_with('-') && !after_number(&h[..h.len() - 1]))
-        };
-        if sign_or_power || !ends_safely(&rest[len..], false) {
+        if binds_first(head) || !ends_safely(&rest[len..], false) {
             return text;
         }
         let base = if base.contains('/') && !base.starts_with('(') {
@@ -245,10 +325,7 @@ fn roots(text: &str) -> String {
         if after_number(&text[..m.start()]) {
             return text;
         }
-        let inner = rest[..len]
-            .strip_prefix('(')
-            .and_then(|r| r.strip_suffix(')'))
-            .unwrap_or(&rest[..len]);
+        let inner = bare(&rest[..len]);
         text = format!("{}sqrt({inner}){}", &text[..m.start()], &rest[len..]);
     }
 }
@@ -288,6 +365,12 @@ mod tests {
             ("(1 + 1) to the power of (2 + 1)", "((1 + 1) ^ (2 + 1))"),
             ("negative 2 to the power of 2", "((-2) ^ 2)"),
             ("10 - 2 to the power of 3", "10 - (2 ^ 3)"),
+            ("10 minus 2 to the power of 3", "10 - (2 ^ 3)"),
+            ("What is 7 factorial?", "What is factorial(7)?"),
+            ("What is 7!?", "What is factorial(7)?"),
+            ("What is the factorial of 5?", "What is factorial(5)?"),
+            ("What is 2 + 3! * 2?", "What is 2 + factorial(3) * 2?"),
+            ("(1 + 2) factorial", "factorial(1 + 2)"),
             ("What is 5 minus negative 3?", "What is 5 - (-3)?"),
             (
                 "Is the sum of 2 and 2 equal to 4?",
@@ -324,6 +407,17 @@ mod tests {
             "What is -2 to the power of 2?",
             "What is 1/2 to the power of 2 / 3?",
             "Is 3√3 less than 6?",
+            "What is 15% of 80 to the power of 2?",
+            "What is twice 3 to the power of 2?",
+            "What is 2 to the power of 3 to the power of 2?",
+            "What is minus 2 to the power of 2?",
+            "What is sqrt(-4) to the power of 2?",
+            "What is the square root of negative 4 to the power of 2?",
+            "What is 1/-2 to the power of 2?",
+            "What is 8 ÷ 2 to the power of 2?",
+            "What is 5 + 3!",
+            "What is the factorial of 3 plus 1?",
+            "Is 5!= 3?",
         ] {
             assert!(
                 !crate::router::is_formula(text),

@@ -223,7 +223,7 @@ for prog, kind in [
     ("math.tau * 2", "unknown_name"),
     ("math.os", "unknown_name"),
     ("math.__dict__", "unknown_name"),
-    ("math.factorial(5)", "unknown_name"),
+    ("math.gamma(5)", "unknown_name"),
     ("math.sqrt.__globals__", "unknown_name"),
     ("from math import os", "unknown_name"),
     ("print(1, 2)", "type_error"),
