@@ -275,17 +275,19 @@ fn with_a_completion_prompt_a_persona_break_is_repaired_not_regenerated() {
     assert!(a.text.contains("the sea be wide"), "{}", a.text);
 }
 
+/// The answer to `q` with the default options.
+fn ask(p: &mut Pipeline, q: &str) -> Answer {
+    p.answer(
+        &Conversation::question(q),
+        &AnswerOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap()
+}
+
 #[test]
 fn a_comparison_of_two_formulas_is_decided_by_the_sandbox_alone() {
     let (mut p, seen) = pipeline(vec!["Yes! It's the same number as 17 + 23 = 400."]);
-    let ask = |p: &mut Pipeline, q: &str| {
-        p.answer(
-            &Conversation::question(q),
-            &AnswerOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap()
-    };
     let a = ask(&mut p, "Is 17 * 23 greater than 400?");
     assert_eq!(a.text, "No: 17 * 23 = 391 is not greater than 400.");
     assert_eq!(a.route, Some(RouteKind::Calculator));
@@ -389,13 +391,7 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
         ("What is 7 factorial?", "The answer is 5040."),
         ("What is 8 to the power of 1/3?", "The answer is 2."),
     ] {
-        let a = p
-            .answer(
-                &Conversation::question(q),
-                &AnswerOptions::default(),
-                &mut |_| {},
-            )
-            .unwrap();
+        let a = ask(&mut p, q);
         assert_eq!(a.text, answer, "{q}");
         assert!(
             matches!(
@@ -428,13 +424,7 @@ fn a_formula_without_a_value_is_answered_with_the_reason() {
             "That cannot be computed: sqrt of a negative number",
         ),
     ] {
-        let a = p
-            .answer(
-                &Conversation::question(q),
-                &AnswerOptions::default(),
-                &mut |_| {},
-            )
-            .unwrap();
+        let a = ask(&mut p, q);
         assert!(a.text.starts_with(start), "{q}: {}", a.text);
     }
     assert!(seen.lock().unwrap().is_empty());
