@@ -739,7 +739,9 @@ fn no_value(e: &EvalError) -> Option<String> {
     let m = e.message();
     let why = match e.kind() {
         "division_by_zero" => "That cannot be computed",
-        "math_domain" if m.starts_with("sqrt") => "That cannot be computed",
+        "math_domain" if m.starts_with("sqrt") || m.starts_with("factorial") => {
+            "That cannot be computed"
+        }
         "too_large" | "too_deep" => "That is beyond what the sandbox computes exactly",
         "syntax_error" if m.starts_with("ambiguous ") => {
             return Some(format!("That is ambiguous: {}.", &m["ambiguous ".len()..]));

@@ -389,6 +389,10 @@ fn a_formula_in_words_is_computed_by_the_sandbox_alone() {
         ),
         ("What is 5 minus negative 3?", "The answer is 8."),
         ("What is 7 factorial?", "The answer is 5040."),
+        (
+            "What is the value of 2 to the power of 10?",
+            "The answer is 1024.",
+        ),
         ("What is 8 to the power of 1/3?", "The answer is 2."),
     ] {
         let a = ask(&mut p, q);

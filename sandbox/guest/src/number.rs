@@ -292,10 +292,12 @@ impl Number {
     /// estimate of log₂ n!, then the exact product checked).
     pub fn factorial(&self, b: Bounds) -> NumResult {
         if !self.is_integer() || self.approx {
-            return Err(NumError::new(
-                ErrorKind::Type,
-                "factorial() takes a whole number",
-            ));
+            let why = if self.approx {
+                "factorial() takes a whole number, and this one went through an irrational root"
+            } else {
+                "factorial() takes a whole number"
+            };
+            return Err(NumError::new(ErrorKind::Type, why));
         }
         if self.is_negative() {
             return Err(NumError::new(

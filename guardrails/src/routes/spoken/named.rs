@@ -132,7 +132,16 @@ pub(super) fn named(text: &str, written: &str) -> String {
 fn factorials(text: &str) -> String {
     let mut text = text.to_owned();
     loop {
-        let Some(c) = FACTORIAL.captures_iter(&text).last() else {
+        // The last match that is not a `factorial(` already written.
+        let Some(c) = FACTORIAL
+            .captures_iter(&text)
+            .filter(|c| {
+                c.name("of").is_some()
+                    || c.name("bang").is_some()
+                    || !text[c.get(0).map_or(0, |m| m.end())..].starts_with('(')
+            })
+            .last()
+        else {
             return text;
         };
         let Some(m) = c.get(0) else {
@@ -144,22 +153,42 @@ fn factorials(text: &str) -> String {
                 .filter(|&len| ends_safely(&rest[len..], false))
                 .map(|len| format!("{before}factorial({}){}", bare(&rest[..len]), &rest[len..]))
         } else {
-            let mark_fits = c.name("bang").is_none_or(|_| {
-                !rest.starts_with('=')
-                    && rest
-                        .trim_start()
-                        .starts_with(['?', ')', '*', '/', '+', '-', '<', '>', '='])
-            });
-            operand_before(before).filter(|_| mark_fits).map(|len| {
-                let (head, base) = before.split_at(before.len() - len);
-                format!("{head}factorial({}){rest}", bare(base))
-            })
+            postfix(before, rest, c.name("bang").is_some())
         };
         match read {
             Some(read) => text = read,
             None => return text,
         }
     }
+}
+
+/// "7!" or "7 factorial" as `factorial(7)`, where `before` ends with the
+/// number or bracket and `rest` follows the mark or word. Not read: a `!`
+/// at the end of the sentence or in `!=`, or right before the final `?`
+/// after other numbers ("What is 5 + 3!?" may be an exclamation); a
+/// negative number ("negative 3!" is −6 or no value); a number after a
+/// power (`2^3!`).
+fn postfix(before: &str, rest: &str, bang: bool) -> Option<String> {
+    let len = operand_before(before)?;
+    let (head, base) = before.split_at(before.len() - len);
+    // Of a close fraction only the denominator: "6/3!" is 6/3! = 1.
+    let (head, base) = match base.rfind('/') {
+        Some(at) if !base.starts_with('(') => before.split_at(head.len() + at + 1),
+        _ => (head, base),
+    };
+    let h = head.trim_end();
+    if base.starts_with("(-") || h.ends_with('^') || h.ends_with("**") {
+        return None;
+    }
+    if bang {
+        let next = rest.trim_start();
+        let closes = next.starts_with(['?', ')', '*', '/', '+', '-', '<', '>', '=']);
+        let last = next.trim_end() == "?" && h.contains(|c: char| c.is_ascii_digit());
+        if rest.starts_with('=') || !closes || last {
+            return None;
+        }
+    }
+    Some(format!("{head}factorial({}){rest}", bare(base)))
 }
 
 /// `s` without the brackets around the whole of it, if they match.
@@ -236,7 +265,8 @@ fn operand_before(before: &str) -> Option<usize> {
 }
 
 /// Whether what stands before a power's base could take the base first:
-/// a division, product, power or remainder; a sign ("-2", "minus 2", not
+/// a division, product, power or remainder, in symbols or words ("8
+/// divided by 2 to the power of 2"); a sign ("-2", "minus 2", not
 /// "10 - 2"); a part, multiple, root or other power of it ("15% of 80 to
 /// the power of 2", "twice 3 …", "the square root of 4 …", "2 to the
 /// power of 3 to the power of 2"); a function's name before its bracket.
@@ -254,8 +284,10 @@ fn binds_first(head: &str) -> bool {
     h.ends_with(['/', '^', '*', '%', '÷', '×', '√'])
         || (h.ends_with('-') && before_sign("-"))
         || (word == "minus" && before_sign("minus"))
+        || (word == "of" && !lower.ends_with("value of"))
         || [
-            "of",
+            "by",
+            "times",
             "twice",
             "double",
             "triple",
@@ -371,6 +403,12 @@ mod tests {
             ("What is the factorial of 5?", "What is factorial(5)?"),
             ("What is 2 + 3! * 2?", "What is 2 + factorial(3) * 2?"),
             ("(1 + 2) factorial", "factorial(1 + 2)"),
+            ("What is 6/3! + 1?", "What is 6/factorial(3) + 1?"),
+            ("12! / 10! = 132", "factorial(12) / factorial(10) = 132"),
+            (
+                "What is the value of 2 to the power of 10?",
+                "What is the value of (2 ^ 10)?",
+            ),
             ("What is 5 minus negative 3?", "What is 5 - (-3)?"),
             (
                 "Is the sum of 2 and 2 equal to 4?",
@@ -418,6 +456,12 @@ mod tests {
             "What is 5 + 3!",
             "What is the factorial of 3 plus 1?",
             "Is 5!= 3?",
+            "What is 8 divided by 2 to the power of 2?",
+            "What is 5 times 2 to the power of 3?",
+            "What is 5 + 3!?",
+            "What is 6/3!?",
+            "What is 2^3 factorial?",
+            "What is negative 3!?",
         ] {
             assert!(
                 !crate::router::is_formula(text),
