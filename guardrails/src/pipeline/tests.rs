@@ -439,7 +439,7 @@ fn a_formula_without_a_value_is_answered_with_the_reason() {
         "a negative number raised to a fractional power is not a real number",
         flinch_sandbox::Pos::new(1, 1),
     ));
-    assert_eq!(super::no_value(&domain), None);
+    assert_eq!(super::calculate::no_value(&domain), None);
 }
 
 #[test]
