@@ -163,6 +163,9 @@ static OPERATION: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\d[-+*/%().\s^×÷]*[*/+\-×÷^%][-+*/%().\s^×÷]*\d|(?:sqrt|factorial)\s*\(\s*[-(.\s]*\d")
 });
 
+/// A number, a hyphen and a fraction with no space between (`2-1/2`).
+static MIXED: LazyLock<Regex> = LazyLock::new(|| re(r"\d-\d+/\d"));
+
 /// A writing task (compose, list, explain …) rather than a question.
 static WRITING: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -183,7 +186,9 @@ pub fn is_formula(question: &str) -> bool {
 pub fn formula(question: &str) -> Option<String> {
     let text = crate::routes::spoken::arithmetic(question);
     let body = FORMULA.captures(&text)?.name("body")?.as_str().trim();
-    OPERATION.is_match(body).then(|| body.to_owned())
+    // `2-1/2` may be the mixed number 2½.
+    let mixed = MIXED.is_match(body);
+    (OPERATION.is_match(body) && !mixed).then(|| body.to_owned())
 }
 
 /// Route a question. `requirement_count` is the number of structural

@@ -222,8 +222,21 @@ pub fn arithmetic(written: &str) -> String {
     }
     // Powers of powers multiply: "2 cubed squared" is (2³)² = `2^6`, where
     // `2^3^2` would be 2⁹.
+    // A power is read only of a base that nothing before binds first:
+    // "3/4 squared", "-3 squared", "8 divided by 2 squared" stay in words
+    // (two readings each); "negative 3 squared" is `(-3)^2`.
     POWERS
         .replace_all(&text, |c: &Captures| {
+            let start = c.get(0).map_or(0, |m| m.start());
+            let before = &text[..start];
+            let plain = named::operand_before(before).is_some_and(|len| {
+                let (head, base) = before.split_at(before.len() - len);
+                let fraction = base.contains('/') && !base.starts_with('(');
+                !fraction && !named::binds_first(head)
+            });
+            if !plain {
+                return c[0].to_owned();
+            }
             let words = c[2].split_whitespace();
             let mut spoken = words.map(|w| {
                 if w.eq_ignore_ascii_case("squared") {

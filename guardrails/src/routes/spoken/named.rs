@@ -222,7 +222,7 @@ fn whole(
 
 /// The length of the number, simple fraction (`3/4`) or bracketed group
 /// that `before` ends with.
-fn operand_before(before: &str) -> Option<usize> {
+pub(super) fn operand_before(before: &str) -> Option<usize> {
     let b = before.as_bytes();
     let mut i = b.len();
     if b.last() == Some(&b')') {
@@ -270,7 +270,7 @@ fn operand_before(before: &str) -> Option<usize> {
 /// "10 - 2"); a part, multiple, root or other power of it ("15% of 80 to
 /// the power of 2", "twice 3 …", "the square root of 4 …", "2 to the
 /// power of 3 to the power of 2"); a function's name before its bracket.
-fn binds_first(head: &str) -> bool {
+pub(super) fn binds_first(head: &str) -> bool {
     let h = head.trim_end();
     let lower = h.to_lowercase();
     let word = lower
@@ -462,6 +462,12 @@ mod tests {
             "What is 6/3!?",
             "What is 2^3 factorial?",
             "What is negative 3!?",
+            "What is 3/4 squared?",
+            "What is 2/3 cubed?",
+            "What is -3 squared?",
+            "What is minus 3 squared?",
+            "What is 8 divided by 2 squared?",
+            "What is 2-1/2 times 4?",
         ] {
             assert!(
                 !crate::router::is_formula(text),

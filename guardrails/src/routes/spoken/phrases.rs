@@ -78,7 +78,7 @@ static FACTOR: LazyLock<Regex> = LazyLock::new(|| {
         .collect::<Vec<_>>()
         .join("|");
     Regex::new(&format!(
-        r"(?i)(?:(?P<pct>\d+(?:\.\d+)?)\s*(?:%|\bpercent\b|\bper\s+cent\b)|(?P<num>\d+)\s*/\s*(?P<den>\d+)|(?:\b(?P<count>an?|\d+)[\s-]+)?\b(?P<word>{words}))\s+of\s+|\b(?P<times>twice|double|thrice|triple)\s+"
+        r"(?i)(?:(?P<pct>\d+(?:\.\d+)?)\s*(?:%|\bpercent\b|\bper\s+cent\b)|(?P<num>\d+)/(?P<den>\d+)|(?:\b(?P<count>an?|\d+)[\s-]+)?\b(?P<word>{words}))\s+of\s+|\b(?P<times>twice|double|thrice|triple)\s+"
     ))
     .expect("factor pattern is valid")
 });
@@ -97,6 +97,15 @@ pub(super) fn after_number(before: &str) -> bool {
     let t = before.trim_end();
     t.ends_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | '%'))
         || (t.len() == before.len() && t.ends_with('/'))
+}
+
+/// Whether `before` ends with a number and a dash, with no space: the
+/// start of a range ("5-10% of 200" is 5 to 10 percent).
+fn after_range(before: &str) -> bool {
+    let t = before
+        .strip_suffix('-')
+        .or_else(|| before.strip_suffix('–'));
+    t.is_some_and(|t| t.ends_with(|c: char| c.is_ascii_digit()))
 }
 
 /// The length of the number, bracketed group or square root (`sqrt(…)`)
@@ -255,7 +264,9 @@ pub(super) fn products(text: &str) -> String {
         let rest = &text[m.end()..];
         let read = match (factor(&c), operand(rest)) {
             (Some(f), Some(len))
-                if !after_number(&text[..m.start()]) && ends_safely(&rest[len..], true) =>
+                if !after_number(&text[..m.start()])
+                    && !after_range(&text[..m.start()])
+                    && ends_safely(&rest[len..], true) =>
             {
                 Some(format!(
                     "{}({f} * {}){}",
@@ -348,6 +359,8 @@ mod tests {
             "What is twice 3 squared?",
             "What is half of 2**3?",
             "What is half of 7 % 4?",
+            "What is 5-10% of 200?",
+            "What is 10 / 2 of 5?",
             // Right after another number.
             "What is 1 1/2 of 10?",
             "What is 2 1/2 dozen?",
