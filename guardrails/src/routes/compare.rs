@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use flinch_sandbox::{Assignment, ROOT_DIGITS, Value, ValueKind};
 use regex::Regex;
 
+use super::spoken::bare;
+
 /// How the two sides are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
@@ -74,28 +76,6 @@ pub fn program_symbols(formula: &str) -> String {
         .replace('×', "*")
         .replace('÷', "/")
         .replace('^', "**")
-}
-
-/// `s` without brackets around the whole of it (`((1/2) * 10)` →
-/// `(1/2) * 10`), as a side is shown in the answer.
-fn bare(s: &str) -> &str {
-    let Some(inner) = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
-        return s;
-    };
-    // The first bracket closes at the end only if no prefix of the inner
-    // text closes more brackets than it opens.
-    let mut depth = 0i32;
-    for c in inner.chars() {
-        depth += match c {
-            '(' => 1,
-            ')' => -1,
-            _ => 0,
-        };
-        if depth < 0 {
-            return s;
-        }
-    }
-    inner
 }
 
 /// The comparison a question asks about, if it is one of two formulas

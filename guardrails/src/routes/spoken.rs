@@ -3,11 +3,11 @@
 //! `23`, "a hundred" → `100`, "a dozen" → `12`), operators in words as
 //! symbols ("17 times 23" → `17 * 23`), parts and multiples of a number
 //! as bracketed products ("15% of 80" → `((15/100) * 80)`, "twice 21" →
-//! `(2 * 21)`; see [`phrases`]), and thousands separators dropped
-//! (`1,234,567`). The readers that match a
-//! whole question (a formula, a comparison of two formulas) take the
-//! rewritten text, and a text that does not then match is left to the other
-//! routes. What is not surely one reading is left in words, so that it does
+//! `(2 * 21)`; see [`phrases`]), operations called by name ("the square
+//! root of 144" → `sqrt(144)`; see [`named`]), and thousands separators
+//! dropped (`1,234,567`). The readers that match a whole question (a
+//! formula, a comparison of two formulas) take the rewritten text, and a
+//! text that does not then match is left to the other routes. What is not surely one reading is left in words, so that it does
 //! not match: runs of number words that are not one number ("one two
 //! three", "one thousand fifteen hundred"), a hyphen anywhere but between a
 //! tens word and a unit ("one hundred-five" may be a subtraction).
@@ -20,6 +20,15 @@ use crate::solver::facts::NUMBER_WORDS;
 
 mod named;
 mod phrases;
+
+/// `s` without brackets around the whole of it, if they are one pair
+/// (`((1/2) * 10)` → `(1/2) * 10`; `(1) + (2)` stays).
+pub fn bare(s: &str) -> &str {
+    s.strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .filter(|r| phrases::operand(s) == Some(s.len()) && !r.is_empty())
+        .unwrap_or(s)
+}
 
 /// Words for 0-9, 10-19 and the tens; their values.
 const UNITS: &[&str] = NUMBER_WORDS.split_at(10).0;
@@ -221,10 +230,10 @@ pub fn arithmetic(written: &str) -> String {
         text = word.replace_all(&text, *symbol).into_owned();
     }
     // Powers of powers multiply: "2 cubed squared" is (2³)² = `2^6`, where
-    // `2^3^2` would be 2⁹.
-    // A power is read only of a base that nothing before binds first:
-    // "3/4 squared", "-3 squared", "8 divided by 2 squared" stay in words
-    // (two readings each); "negative 3 squared" is `(-3)^2`.
+    // `2^3^2` would be 2⁹. A power is read only of a base that nothing
+    // before binds first: "3/4 squared", "-3 squared", "8 divided by 2
+    // squared" stay in words (two readings each); "negative 3 squared" is
+    // `(-3)^2`.
     POWERS
         .replace_all(&text, |c: &Captures| {
             let start = c.get(0).map_or(0, |m| m.start());
@@ -327,6 +336,14 @@ mod tests {
         ] {
             assert_eq!(numerals(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn bare_drops_only_one_pair_around_the_whole() {
+        assert_eq!(bare("((1/2) * 10)"), "(1/2) * 10");
+        assert_eq!(bare("(1) + (2)"), "(1) + (2)");
+        assert_eq!(bare("()"), "()");
+        assert_eq!(bare("12"), "12");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
+use super::bare;
 use super::phrases::{after_number, ends_safely, operand};
 
 /// A number as the rewrites before leave it: digits, or a negative number
@@ -189,14 +190,6 @@ fn postfix(before: &str, rest: &str, bang: bool) -> Option<String> {
         }
     }
     Some(format!("{head}factorial({}){rest}", bare(base)))
-}
-
-/// `s` without the brackets around the whole of it, if they match.
-fn bare(s: &str) -> &str {
-    s.strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .filter(|r| operand(s) == Some(s.len()) && !r.is_empty())
-        .unwrap_or(s)
 }
 
 /// Each match of `pattern` written as `to` makes it, where what follows
